@@ -11,8 +11,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -33,6 +36,7 @@ public final class TextTokenizer implements AutoCloseable {
     private final TokenizerFiles files;
     private final Map<String, Integer> vocab;
     private final String[] idToToken;
+    private final List<String> specialTokens = new ArrayList<>();
     private final String fingerprint;
     private final boolean shared;
 
@@ -47,7 +51,13 @@ public final class TextTokenizer implements AutoCloseable {
         byte[] bytes = Files.readAllBytes(json);
         this.fingerprint = sha256(bytes);
         this.files = TokenizerFiles.read(dir);
-        this.vocab = readVocab(new ObjectMapper().readTree(bytes), json);
+        JsonNode root = new ObjectMapper().readTree(bytes);
+        this.vocab = readVocab(root, json);
+        for (JsonNode t : root.path("added_tokens")) {
+            if (t.path("special").asBoolean(false)) {
+                specialTokens.add(t.path("content").asText());
+            }
+        }
         int size = 0;
         for (int id : vocab.values()) {
             size = Math.max(size, id + 1);
@@ -137,6 +147,11 @@ public final class TextTokenizer implements AutoCloseable {
     /** sha256 (hex) of tokenizer.json's bytes: shards and models must agree on it. */
     public String fingerprint() {
         return fingerprint;
+    }
+
+    /** The added tokens marked special in tokenizer.json (never split by the tokenizer), in file order. */
+    public List<String> specialTokens() {
+        return Collections.unmodifiableList(specialTokens);
     }
 
     /** -1 where the config names no such token. */
