@@ -63,6 +63,16 @@ public final class FakeHub implements AutoCloseable {
       this.headers = headers;
     }
 
+    /** First value of a request header, name matched case-insensitively; null if absent. */
+    public String header(String name) {
+      for (Map.Entry<String, List<String>> e : headers.entrySet()) {
+        if (e.getKey().equalsIgnoreCase(name) && !e.getValue().isEmpty()) {
+          return e.getValue().get(0);
+        }
+      }
+      return null;
+    }
+
     public boolean toCdn() {
       return host.startsWith("127.0.0.1");
     }
