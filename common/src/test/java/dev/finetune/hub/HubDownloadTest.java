@@ -191,4 +191,23 @@ class HubDownloadTest {
     assertEquals(HubAccessException.Kind.INTEGRITY, e.kind());
     assertNotNull(e.getMessage());
   }
+
+  @Test
+  void concurrentDownloadsOfTheSameFileFetchItOnce() throws Exception {
+    HubClient c = client(true);
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      List<java.util.concurrent.Future<Path>> fs = new java.util.ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        fs.add(pool.submit(() -> c.downloadToCache(MODEL, "main", "model-00001-of-00002.safetensors")));
+      }
+      for (java.util.concurrent.Future<Path> f : fs) {
+        assertArrayEquals(shard1, Files.readAllBytes(f.get()));
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(1, hub.requests().stream().filter(r -> r.toCdn() && r.method.equals("GET")).count());
+    assertTrue(Files.exists(cache.resolve(".locks/models--acme--tiny-llm/" + FakeRepo.sha256(shard1) + ".lock")));
+  }
 }

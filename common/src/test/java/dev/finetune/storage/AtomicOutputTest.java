@@ -60,7 +60,7 @@ class AtomicOutputTest {
   /** Runs AtomicWriterMain in a child JVM, waits until it is mid-write, then kills it. */
   private void killWriterMidway(boolean overwrite) throws Exception {
     String java = Stream.of(System.getProperty("java.home"), "bin", "java").collect(Collectors.joining("/"));
-    Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+    Process p = new ProcessBuilder(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx256m", "-cp", System.getProperty("java.class.path"),
         AtomicWriterMain.class.getName(), tmp.resolve("out").toString(), Boolean.toString(overwrite))
         .redirectErrorStream(true).start();
     try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
