@@ -9,7 +9,6 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -103,6 +102,7 @@ public final class FakeHub implements AutoCloseable {
   private final int port;
   private final Map<HubRepo, FakeRepo> repos = new ConcurrentHashMap<>();
   private final Map<String, byte[]> lfsStore = new ConcurrentHashMap<>();
+  private final Map<String, byte[]> partStore = new ConcurrentHashMap<>();
   private final List<Recorded> requests = new CopyOnWriteArrayList<>();
   private final List<Fault> faults = new CopyOnWriteArrayList<>();
   private final Map<String, Integer> drops = new ConcurrentHashMap<>();
@@ -488,8 +488,6 @@ public final class FakeHub implements AutoCloseable {
     }
   }
 
-  private final Map<String, byte[]> partStore = new ConcurrentHashMap<>();
-
   /** 200 or 206 with Content-Range; a registered drop sends part of the body, then kills the connection. */
   private void sendBytes(HttpExchange ex, byte[] content, String path) throws IOException {
     Headers h = ex.getResponseHeaders();
@@ -694,9 +692,5 @@ public final class FakeHub implements AutoCloseable {
     try (OutputStream out = ex.getResponseBody()) {
       out.write(b);
     }
-  }
-
-  static byte[] readAll(InputStream in) throws IOException {
-    return in.readAllBytes();
   }
 }

@@ -137,4 +137,16 @@ class HubPushTest {
     assertEquals(HubAccessException.Kind.UNAUTHORIZED, e.kind());
     assertTrue(e.getMessage().contains("huggingface-cli login"), e.getMessage());
   }
+
+  @Test
+  void refusalByTheUploadHostIsNotBlamedOnTheToken() {
+    hub.failNext("/lfs-upload/", 403, Map.of(), 1);
+    HubAccessException e = assertThrows(HubAccessException.class,
+        () -> client().push(TARGET, folder, "main", "msg", true));
+    assertEquals(HubAccessException.Kind.FORBIDDEN, e.kind());
+    assertTrue(e.getMessage().contains("storage host 127.0.0.1") && e.getMessage().contains("pre-signed"),
+        e.getMessage());
+    assertTrue(!e.getMessage().contains("X-Amz-Signature"), "signed query strings stay out of messages");
+    assertEquals(0, hub.commits().size());
+  }
 }
