@@ -28,6 +28,13 @@ public interface TrainableModel {
     /** Σ token losses of the batch, no gradients (evaluation). */
     double lossSum(MicroBatch batch);
 
+    /**
+     * Seeds the dropout masks of the next micro-batches; the trainer calls it before every optimizer step with a
+     * value derived from (seed, step), so a resumed run draws the masks an uninterrupted one would.
+     */
+    default void reseedDropout(long seed) {
+    }
+
     /** Writes adapter_config.json + adapter_model.safetensors exactly as peft does into {@code dir}. */
     void saveAdapter(Path dir) throws IOException;
 }

@@ -3,8 +3,6 @@ package dev.finetune.trainer.train;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
-import dev.finetune.trainer.bench.PhaseTimer;
 import org.apache.hadoop.fs.Path;
 
 import java.io.IOException;
@@ -95,8 +93,9 @@ public final class Trainer {
             ProgressBar bar = new ProgressBar(console, state.globalStep, totalSteps, System.console() != null);
             try (MetricsSink metrics = writer ? new MetricsSink(out.fs, out.logs(), state.globalStep) : null) {
                 Interval interval = new Interval();
+                OptimizerStep stepper = new OptimizerStep(model, sync, scaler, adamw, o.maxGradNorm);
                 while (state.globalStep < totalSteps) {
-                    double loss = step(state, sampler, schedule, adamw, interval);
+                    double loss = step(state, sampler, stepper, schedule, interval);
                     result.losses.add(loss);
                     long step = state.globalStep;
                     if (step % o.loggingSteps == 0 || step == totalSteps) {
@@ -131,86 +130,35 @@ public final class Trainer {
         }
     }
 
-    /** One optimizer step; returns its loss (NaN when skipped). */
-    private double step(TrainState state, EpochSampler sampler, LrSchedule schedule, AdamW adamw, Interval interval)
-        throws IOException {
+    /** One optimizer step at the data cursor; advances the cursor; returns its loss (NaN when skipped). */
+    private double step(TrainState state, EpochSampler sampler, OptimizerStep stepper, LrSchedule schedule,
+                        Interval interval) throws IOException {
         long started = System.nanoTime();
         Engine.getInstance().setRandomSeed(TrainState.stepSeed(o.seed, state.globalStep));
+        model.reseedDropout(TrainState.stepSeed(o.seed ^ 0x5DEECE66DL, state.globalStep));
         List<MicroBatch> batches = new ArrayList<>();
-        long localTargets = 0;
-        long localTokens = 0;
         for (int micro = 0; micro < o.gradientAccumulationSteps; micro++) {
-            MicroBatch b = MicroBatch.read(train, sampler.microBatch(state.epoch, state.stepInEpoch, micro));
-            batches.add(b);
-            localTargets += b.targetCount();
-            localTokens += b.realTokens();
+            batches.add(MicroBatch.read(train, sampler.microBatch(state.epoch, state.stepInEpoch, micro)));
         }
-        double[] counts = sync.allReduceSum(new double[] {localTargets, localTokens});
-        double divisor = counts[0];
-        double lossSum = 0;
-        if (divisor > 0) {
-            for (MicroBatch b : batches) {
-                lossSum += model.forwardBackward(b, scaler.scale(), divisor);
-            }
-        }
-        List<NDArray> grads = gradients();
-        PhaseTimer.Span reduce = PhaseTimer.begin(PhaseTimer.Phase.ALL_REDUCE);
-        sync.allReduceSum(grads);
-        double loss = sync.allReduceSum(new double[] {lossSum})[0] / divisor;
-        reduce.end(grads.isEmpty() ? null : grads.get(grads.size() - 1));
-
-        PhaseTimer.Span opt = PhaseTimer.begin(PhaseTimer.Phase.OPTIMIZER);
-        if (scaler.scale() != 1.0) {
-            for (NDArray g : grads) {
-                g.muli((float) (1.0 / scaler.scale()));
-            }
-        }
-        double norm = GradientClipping.globalNorm(grads);
-        boolean finite = divisor > 0 && Double.isFinite(loss) && Double.isFinite(norm);
-        boolean stepped = scaler.update(finite);
-        double lr = schedule.lr(adamw.stepCount());
-        if (stepped) {
-            GradientClipping.scale(grads, o.maxGradNorm, norm);
-            adamw.step(params, grads, lr);
-        } else {
+        OptimizerStep.Outcome r = stepper.run(batches, schedule::lr);
+        if (!r.stepped) {
             console.printf(Locale.ROOT, "%nstep %d skipped: %s; loss scale now %.0f, %d steps skipped so far%n",
-                state.globalStep + 1, divisor == 0 ? "no target tokens in the step"
-                    : "loss " + loss + ", gradient norm " + norm + " (Inf/NaN)", scaler.scale(),
-                scaler.skippedSteps());
+                state.globalStep + 1, r.skipReason(), scaler.scale(), scaler.skippedSteps());
         }
-        zero(grads);
-        opt.end(params.isEmpty() ? null : params.get(params.size() - 1));
-
         state.globalStep++;
         state.stepInEpoch++;
         if (state.stepInEpoch >= sampler.stepsPerEpoch()) {
             state.epoch++;
             state.stepInEpoch = 0;
         }
-        state.optimizerSteps = adamw.stepCount();
+        state.optimizerSteps = stepper.updates();
         state.lossScale = scaler.scale();
         state.scalerGoodSteps = scaler.goodSteps();
         state.skippedSteps = scaler.skippedSteps();
-        state.tokensSeen += (long) counts[1];
-        interval.add(stepped ? loss : Double.NaN, norm, lr, (long) counts[1], System.nanoTime() - started);
-        return stepped ? loss : Double.NaN;
-    }
-
-    /** Each parameter's gradient (handles owned by this step: closed when zeroed). */
-    private List<NDArray> gradients() {
-        List<NDArray> grads = new ArrayList<>(params.size());
-        for (NDArray p : params) {
-            grads.add(p.getGradient());
-        }
-        return grads;
-    }
-
-    /** Assignment, not g·0: a NaN gradient times 0 stays NaN. */
-    private static void zero(List<NDArray> grads) {
-        for (NDArray g : grads) {
-            g.set(new NDIndex("..."), 0f);
-            g.close();
-        }
+        state.tokensSeen += r.tokens;
+        double loss = r.stepped ? r.loss : Double.NaN;
+        interval.add(loss, r.gradNorm, r.lr, r.tokens, System.nanoTime() - started);
+        return loss;
     }
 
     private double evaluate(long step, MetricsSink metrics, TrainState state) throws IOException {
@@ -322,8 +270,10 @@ public final class Trainer {
     /** A skipped step never touches the weights, so this only fails on a bug; never publish such an adapter. */
     private void requireFinite(String what) {
         for (int i = 0; i < params.size(); i++) {
-            try (NDArray bad = params.get(i).isNaN().logicalOr(params.get(i).isInfinite()).any()) {
-                if (bad.getBoolean()) {
+            try (NDManager scope = manager.newSubManager()) {
+                NDArray p = params.get(i);
+                scope.tempAttachAll(p);
+                if (p.isNaN().logicalOr(p.isInfinite()).any().getBoolean()) {
                     throw new IllegalStateException("refusing to write " + what + ": LoRA weight " + keys.get(i)
                         + " holds NaN or Inf");
                 }
