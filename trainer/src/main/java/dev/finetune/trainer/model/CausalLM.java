@@ -302,11 +302,11 @@ public final class CausalLM implements AutoCloseable {
         for (int start = 0; start < n; start += lossChunkRows) {
             int end = (int) Math.min(n, (long) start + lossChunkRows);
             try (NDManager chunk = step.newSubManager()) {
-                NDArray flat = h.reshape(-1, d); // [B·T, D]
-                flat.attach(chunk);
                 NDArray idx = chunk.create(java.util.Arrays.copyOfRange(rows, start, end));
                 NDArray lab = chunk.create(java.util.Arrays.copyOfRange(labels, start, end)).reshape(end - start, 1);
                 NDArray nll = withGrad(backward, () -> {
+                    NDArray flat = h.reshape(-1, d); // [B·T, D], recorded by autograd: grad mode is on here
+                    flat.attach(chunk);
                     NDArray logits = head(flat.get(idx));                          // [n, V] fp32
                     return logits.logSoftmax(-1).gather(lab, 1).neg().sum();       // scalar
                 });
