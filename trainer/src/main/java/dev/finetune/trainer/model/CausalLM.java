@@ -88,6 +88,14 @@ public final class CausalLM implements AutoCloseable {
         return adapter;
     }
 
+    /**
+     * Restarts the dropout seeds of the following micro-batches from {@code seed}; the trainer calls it before
+     * every optimizer step, so a resumed run draws the masks an uninterrupted one would.
+     */
+    public void reseedDropout(long seed) {
+        dropoutSeeds.setSeed(seed);
+    }
+
     /** Rows of final hidden states per cross-entropy chunk (default 1024); lower it for huge vocabularies. */
     public void setLossChunkRows(int rows) {
         if (rows < 1) {
