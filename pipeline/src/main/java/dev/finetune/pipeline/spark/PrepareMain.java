@@ -1,6 +1,7 @@
 package dev.finetune.pipeline.spark;
 
 import dev.finetune.pipeline.ingest.RecordEncoderFactory;
+import dev.finetune.pipeline.ingest.TokenizerEncoderFactory;
 import java.io.IOException;
 import java.util.function.Function;
 import org.apache.spark.SparkConf;
@@ -13,6 +14,10 @@ import org.apache.spark.sql.SparkSession;
  */
 public final class PrepareMain {
     private PrepareMain() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, o -> new TokenizerEncoderFactory(o.tokenizer, o.records())));
     }
 
     public static int run(String[] args, Function<PrepareOptions, RecordEncoderFactory> encoders) {
