@@ -36,10 +36,15 @@ final class RingLink implements AutoCloseable {
     static final int OP_F16 = 2;
     static final int OP_BYTES = 3;
     static final int OP_ABORT = 9;
+    /** "I am alive and blocked waiting for my previous rank": resets the receiver's silence clock. */
+    static final int OP_WAITING = 10;
     private static final int MAGIC = 0x46544331; // "FTC1"
     private static final int VERSION = 1;
     private static final int TICK_MS = 500;
+    /** A failing rank keeps its sockets open this long, so news of the culprit outruns its own closing. */
     private static final long ABORT_LINGER_MS = 1000;
+    /** A failed write may be the echo of a failure elsewhere: wait this long for an ABORT naming the culprit. */
+    private static final long SEND_FAILURE_GRACE_MS = 1500;
 
     private final CollectiveOptions o;
     private final int next;
@@ -47,6 +52,12 @@ final class RingLink implements AutoCloseable {
     private final Consumer<String> log;
     private final ExecutorService sender;
     private final AtomicReference<CollectiveException> failure = new AtomicReference<>();
+    /** A write to next failed: tentative until the grace period ends or better news arrives. */
+    private final AtomicReference<CollectiveException> sendFailure = new AtomicReference<>();
+    private volatile long sendFailureAt;
+    private final long heartbeatMs;
+    /** A header read ahead while waiting for sends (only ever a data frame's header). */
+    private byte[] stashedHeader;
     private Socket toNext;
     private Socket fromPrev;
     private DataOutputStream out;
@@ -59,6 +70,7 @@ final class RingLink implements AutoCloseable {
         this.next = (o.rank + 1) % o.worldSize;
         this.prev = (o.rank - 1 + o.worldSize) % o.worldSize;
         this.log = log;
+        this.heartbeatMs = Math.max(TICK_MS, Math.min(o.logIntervalMs, o.readTimeoutMs / 4));
         this.sender = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "collective-send-rank" + o.rank);
             t.setDaemon(true);
@@ -211,7 +223,7 @@ final class RingLink implements AutoCloseable {
     /** Queues a frame whose payload {@code payload} writes; frames go out in submission order. */
     Future<?> send(int op, int seq, long bytes, PayloadWriter payload) {
         return sender.submit(() -> {
-            if (failure.get() != null) {
+            if (failure.get() != null || sendFailure.get() != null) {
                 return null;
             }
             try {
@@ -221,17 +233,23 @@ final class RingLink implements AutoCloseable {
                 payload.write(out);
                 out.flush();
             } catch (IOException e) {
-                recordFailure(new CollectiveException(next, "rank " + o.rank + ": rank " + next + " (" + addr(next)
-                    + ") went away while this rank sent to it during " + activity + " (" + e + ")", e));
+                sendFailureAt = System.currentTimeMillis();
+                sendFailure.compareAndSet(null, new CollectiveException(next, "rank " + o.rank + ": rank " + next + " ("
+                    + addr(next) + ") went away while this rank sent to it during " + activity + " (" + e + ")", e));
             }
             return null;
         });
     }
 
-    /** Waits for queued frames; a neighbour that stops reading for the read timeout fails the collective. */
+    /**
+     * Waits for queued frames. Meanwhile it tells prev that this rank is alive (a byte on the reverse
+     * direction of prev's socket), watches for an ABORT from prev, and fails if next reads nothing for the read
+     * timeout while sending no sign of life back.
+     */
     void awaitSent(Future<?> f) {
-        long start = System.currentTimeMillis();
-        long lastLog = start;
+        long quietSince = System.currentTimeMillis();
+        long lastLog = quietSince;
+        long lastBeat = 0;
         while (true) {
             try {
                 f.get(TICK_MS, TimeUnit.MILLISECONDS);
@@ -239,13 +257,21 @@ final class RingLink implements AutoCloseable {
             } catch (TimeoutException e) {
                 long now = System.currentTimeMillis();
                 checkFailed();
-                if (now - start > o.readTimeoutMs) {
+                peekForAbort();
+                if (drainReverse()) {
+                    quietSince = now; // next is alive and itself waiting further down the ring
+                }
+                if (now - lastBeat >= heartbeatMs) {
+                    lastBeat = now;
+                    beatReverse();
+                }
+                if (now - quietSince > o.readTimeoutMs) {
                     throw fail(new CollectiveException(next, "rank " + o.rank + ": rank " + next + " (" + addr(next)
-                        + ") has not read from this rank for " + (now - start) / 1000 + " s during " + activity));
+                        + ") has not read from this rank for " + (now - quietSince) / 1000 + " s during " + activity));
                 }
                 if (now - lastLog >= o.logIntervalMs) {
                     lastLog = now;
-                    log.accept("rank " + o.rank + " waiting " + (now - start) / 1000 + " s for rank " + next + " ("
+                    log.accept("rank " + o.rank + " waiting " + (now - quietSince) / 1000 + " s for rank " + next + " ("
                         + addr(next) + ") to read, in " + activity);
                 }
             } catch (InterruptedException e) {
@@ -255,41 +281,87 @@ final class RingLink implements AutoCloseable {
                 throw fail(new CollectiveException(-1, "rank " + o.rank + ": sending failed during " + activity, e.getCause()));
             }
         }
+        if (sendFailure.get() != null) {
+            // wait out the grace period for an ABORT that names the real culprit
+            while (System.currentTimeMillis() - sendFailureAt < SEND_FAILURE_GRACE_MS) {
+                peekForAbort();
+                sleep(50);
+            }
+        }
         checkFailed();
     }
 
     /**
-     * Reads the next frame header from prev and checks it; returns the payload size. An ABORT frame or a
-     * mismatch fails the collective.
+     * Reads the next frame header from prev and checks it; returns the payload size. Sign-of-life frames are
+     * skipped; an ABORT frame or a mismatch fails the collective.
      */
     long readHeader(int expectedOp, int seq) {
-        byte[] h = new byte[16];
-        readFully(h, 0, 16);
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(h);
-        int op = b.getInt();
-        int gotSeq = b.getInt();
-        long bytes = b.getLong();
-        if (op == OP_ABORT) {
-            byte[] msg = new byte[(int) bytes];
-            readFully(msg, 0, msg.length);
-            java.nio.ByteBuffer m = java.nio.ByteBuffer.wrap(msg);
-            int culprit = m.getInt();
-            String text = new String(msg, 4, msg.length - 4, StandardCharsets.UTF_8);
-            throw fail(new CollectiveException(culprit, "rank " + o.rank + ": rank " + culprit + " failed (news from rank "
-                + prev + "): " + text));
+        while (true) {
+            byte[] h = stashedHeader;
+            stashedHeader = null;
+            if (h == null) {
+                h = new byte[16];
+                readFully(h, 0, 16);
+            }
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(h);
+            int op = b.getInt();
+            int gotSeq = b.getInt();
+            long bytes = b.getLong();
+            if (op == OP_WAITING) {
+                continue;
+            }
+            if (op == OP_ABORT) {
+                throw abortFrom(bytes);
+            }
+            if (op != expectedOp || gotSeq != seq) {
+                throw fail(new CollectiveException(prev, "rank " + o.rank + " is in " + activity + " (collective #" + seq
+                    + ", frame type " + expectedOp + ") but rank " + prev + " sent collective #" + gotSeq + ", frame type " + op
+                    + ": every rank must call the same collectives in the same order"));
+            }
+            return bytes;
         }
-        if (op != expectedOp || gotSeq != seq) {
-            throw fail(new CollectiveException(prev, "rank " + o.rank + " is in " + activity + " (collective #" + seq
-                + ", frame type " + expectedOp + ") but rank " + prev + " sent collective #" + gotSeq + ", frame type " + op
-                + ": every rank must call the same collectives in the same order"));
-        }
-        return bytes;
     }
 
-    /** Reads exactly {@code len} bytes from prev, logging while it waits and failing after the read timeout. */
+    private CollectiveException abortFrom(long bytes) {
+        byte[] msg = new byte[(int) bytes];
+        readFully(msg, 0, msg.length);
+        int culprit = java.nio.ByteBuffer.wrap(msg).getInt();
+        String text = new String(msg, 4, msg.length - 4, StandardCharsets.UTF_8);
+        return fail(new CollectiveException(culprit, "rank " + o.rank + ": rank " + culprit + " failed (news from rank "
+            + prev + "): " + text));
+    }
+
+    /** Reads a waiting header without blocking; an ABORT fails at once, a data header is kept for readHeader. */
+    private void peekForAbort() {
+        try {
+            while (stashedHeader == null && in.available() >= 16) {
+                byte[] h = new byte[16];
+                readFully(h, 0, 16);
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(h);
+                int op = b.getInt();
+                b.getInt();
+                long bytes = b.getLong();
+                if (op == OP_ABORT) {
+                    throw abortFrom(bytes);
+                }
+                if (op != OP_WAITING) {
+                    stashedHeader = h;
+                }
+            }
+        } catch (IOException e) {
+            // a closed socket shows up in the next blocking read, with its culprit
+        }
+    }
+
+    /**
+     * Reads exactly {@code len} bytes from prev. While it waits it tells next "alive, waiting" (so next does not
+     * blame this rank), logs, and fails once prev has been silent for the read timeout: prev sends such notices
+     * itself when it is only waiting further up the ring, so silence means prev is stuck or gone.
+     */
     void readFully(byte[] buf, int off, int len) {
-        long start = System.currentTimeMillis();
-        long lastLog = start;
+        long quietSince = System.currentTimeMillis();
+        long lastLog = quietSince;
+        long lastBeat = quietSince;
         int done = 0;
         while (done < len) {
             int n;
@@ -298,14 +370,18 @@ final class RingLink implements AutoCloseable {
             } catch (SocketTimeoutException e) {
                 long now = System.currentTimeMillis();
                 checkFailed();
-                if (now - start > o.readTimeoutMs) {
+                if (now - lastBeat >= heartbeatMs) {
+                    lastBeat = now;
+                    send(OP_WAITING, -1, 0, w -> { });
+                }
+                if (now - quietSince > o.readTimeoutMs) {
                     throw fail(new CollectiveException(prev, "rank " + o.rank + ": rank " + prev + " (" + addr(prev)
-                        + ") sent nothing for " + (now - start) / 1000 + " s during " + activity + " (read timeout "
-                        + o.readTimeoutMs / 1000 + " s)"));
+                        + ") sent nothing, not even a sign of life, for " + (now - quietSince) / 1000 + " s during "
+                        + activity + " (read timeout " + o.readTimeoutMs / 1000 + " s)"));
                 }
                 if (now - lastLog >= o.logIntervalMs) {
                     lastLog = now;
-                    log.accept("rank " + o.rank + " waiting " + (now - start) / 1000 + " s for rank " + prev + " ("
+                    log.accept("rank " + o.rank + " waiting " + (now - quietSince) / 1000 + " s for rank " + prev + " ("
                         + addr(prev) + ") in " + activity);
                 }
                 continue;
@@ -319,19 +395,47 @@ final class RingLink implements AutoCloseable {
                 throw fail(new CollectiveException(prev, "rank " + o.rank + ": rank " + prev + " (" + addr(prev)
                     + ") closed its connection during " + activity, new EOFException()));
             }
+            if (n > 0) {
+                quietSince = System.currentTimeMillis();
+            }
             done += n;
         }
     }
 
+    /** Sends one sign-of-life byte to prev on the reverse direction of its socket. */
+    private void beatReverse() {
+        try {
+            fromPrev.getOutputStream().write(1);
+        } catch (IOException ignored) {
+            // prev's failure, if any, is seen on the forward direction
+        }
+    }
+
+    /** Consumes sign-of-life bytes from next; true if there were any. */
+    private boolean drainReverse() {
+        try {
+            InputStream r = toNext.getInputStream();
+            int avail = r.available();
+            if (avail > 0) {
+                r.read(new byte[avail]);
+                return true;
+            }
+        } catch (IOException ignored) {
+            // a dead next shows up as a failed write
+        }
+        return false;
+    }
+
+    /** Promotes a failed write to the failure once its grace period has passed; throws any failure. */
     private void checkFailed() {
+        CollectiveException tentative = sendFailure.get();
+        if (tentative != null && System.currentTimeMillis() - sendFailureAt >= SEND_FAILURE_GRACE_MS) {
+            failure.compareAndSet(null, tentative);
+        }
         CollectiveException e = failure.get();
         if (e != null) {
             throw fail(e);
         }
-    }
-
-    private void recordFailure(CollectiveException e) {
-        failure.compareAndSet(null, e);
     }
 
     /**
@@ -339,31 +443,33 @@ final class RingLink implements AutoCloseable {
      * the culprit, lingers briefly so the news outruns our closing sockets, closes, and returns the failure.
      */
     CollectiveException fail(CollectiveException e) {
-        recordFailure(e);
+        failure.compareAndSet(null, e);
         CollectiveException first = failure.get();
-        if (toNext != null && !toNext.isClosed() && first.failedRank() != next) {
-            byte[] text = first.getMessage().getBytes(StandardCharsets.UTF_8);
-            Future<?> abort = sender.submit(() -> {
+        if (toNext != null && !toNext.isClosed()) {
+            if (first.failedRank() != next && sendFailure.get() == null) {
+                byte[] text = first.getMessage().getBytes(StandardCharsets.UTF_8);
+                Future<?> abort = sender.submit(() -> {
+                    try {
+                        out.writeInt(OP_ABORT);
+                        out.writeInt(-1);
+                        out.writeLong(4 + text.length);
+                        out.writeInt(first.failedRank());
+                        out.write(text);
+                        out.flush();
+                    } catch (IOException ignored) {
+                        // next is gone too; its own neighbour will blame it
+                    }
+                    return null;
+                });
                 try {
-                    out.writeInt(OP_ABORT);
-                    out.writeInt(-1);
-                    out.writeLong(4 + text.length);
-                    out.writeInt(first.failedRank());
-                    out.write(text);
-                    out.flush();
-                } catch (IOException ignored) {
-                    // next is gone too; it will be blamed by its own neighbour
+                    abort.get(ABORT_LINGER_MS, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                } catch (ExecutionException | TimeoutException ignored) {
+                    // best effort only
                 }
-                return null;
-            });
-            try {
-                abort.get(ABORT_LINGER_MS, TimeUnit.MILLISECONDS);
-                sleep(ABORT_LINGER_MS);
-            } catch (InterruptedException ie) {
-                Thread.currentThread().interrupt();
-            } catch (ExecutionException | TimeoutException ignored) {
-                // best effort only
             }
+            sleep(ABORT_LINGER_MS);
         }
         closeQuietly();
         return first;
