@@ -63,11 +63,13 @@ public final class HubClient {
    * @return bytes written
    */
   public long download(RemoteFile file, OutputStream out) throws IOException {
+    refuseOffline(file);
     return transfer.toStream(resolveUrl(file), subject(file), file.size(), file.sha256(), out);
   }
 
   /** Downloads one remote file to a local path through {@code <target>.incomplete}; resumes a partial one. */
   public void download(RemoteFile file, Path target) throws IOException {
+    refuseOffline(file);
     Path incomplete = target.resolveSibling(target.getFileName() + ".incomplete");
     transfer.toFile(resolveUrl(file), subject(file), file.size(), file.sha256(), target, incomplete);
   }
@@ -132,6 +134,13 @@ public final class HubClient {
     HubUploader up = new HubUploader(http);
     up.createRepo(repo, privateRepo);
     return up.uploadFolder(repo, folder, revision == null ? "main" : revision, commitMessage);
+  }
+
+  private void refuseOffline(RemoteFile f) throws HubAccessException {
+    if (settings.offline()) {
+      throw new HubAccessException(HubAccessException.Kind.OFFLINE_NOT_CACHED, 0, "HF_HUB_OFFLINE is set, so "
+          + subject(f).describe() + " cannot be fetched; unset HF_HUB_OFFLINE or use local files");
+    }
   }
 
   private static HubErrors.Subject subject(RemoteFile f) {

@@ -9,7 +9,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -126,7 +125,7 @@ final class HubHttp {
         sleep(retry.backoff(attempt, resp.headers().firstValue("Retry-After")), call, attempt, "HTTP " + status);
         continue;
       }
-      throw HubErrors.toException(resp, call, settings, attempt);
+      throw HubErrors.toException(resp, call, settings, attempt, isHubOrigin(call.uri));
     }
   }
 
@@ -211,9 +210,5 @@ final class HubHttp {
       return "<message withheld: it contained the token>";
     }
     return text;
-  }
-
-  static String lower(String s) {
-    return s.toLowerCase(Locale.ROOT);
   }
 }

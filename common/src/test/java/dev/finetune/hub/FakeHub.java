@@ -9,7 +9,6 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -63,6 +62,16 @@ public final class FakeHub implements AutoCloseable {
       this.headers = headers;
     }
 
+    /** First value of a request header, name matched case-insensitively; null if absent. */
+    public String header(String name) {
+      for (Map.Entry<String, List<String>> e : headers.entrySet()) {
+        if (e.getKey().equalsIgnoreCase(name) && !e.getValue().isEmpty()) {
+          return e.getValue().get(0);
+        }
+      }
+      return null;
+    }
+
     public boolean toCdn() {
       return host.startsWith("127.0.0.1");
     }
@@ -93,6 +102,7 @@ public final class FakeHub implements AutoCloseable {
   private final int port;
   private final Map<HubRepo, FakeRepo> repos = new ConcurrentHashMap<>();
   private final Map<String, byte[]> lfsStore = new ConcurrentHashMap<>();
+  private final Map<String, byte[]> partStore = new ConcurrentHashMap<>();
   private final List<Recorded> requests = new CopyOnWriteArrayList<>();
   private final List<Fault> faults = new CopyOnWriteArrayList<>();
   private final Map<String, Integer> drops = new ConcurrentHashMap<>();
@@ -478,8 +488,6 @@ public final class FakeHub implements AutoCloseable {
     }
   }
 
-  private final Map<String, byte[]> partStore = new ConcurrentHashMap<>();
-
   /** 200 or 206 with Content-Range; a registered drop sends part of the body, then kills the connection. */
   private void sendBytes(HttpExchange ex, byte[] content, String path) throws IOException {
     Headers h = ex.getResponseHeaders();
@@ -684,9 +692,5 @@ public final class FakeHub implements AutoCloseable {
     try (OutputStream out = ex.getResponseBody()) {
       out.write(b);
     }
-  }
-
-  static byte[] readAll(InputStream in) throws IOException {
-    return in.readAllBytes();
   }
 }

@@ -141,7 +141,11 @@ public final class LoraAdapter {
             throw new IOException(f.path() + ": " + key + " has shape " + java.util.Arrays.toString(got) + ", expected "
                     + java.util.Arrays.toString(shape) + " for r=" + shape[0] + " and this model's config");
         }
-        return f.load(key, manager, DataType.FLOAT32);
+        NDArray mapped = f.load(key, manager, DataType.FLOAT32);
+        // the loaded array may alias the file's read-only mapping: AdamW updates in place, so own the memory
+        NDArray owned = mapped.duplicate();
+        mapped.close();
+        return owned;
     }
 
     /** The pairs of layer {@code i}. */

@@ -88,6 +88,14 @@ public final class CausalLM implements AutoCloseable {
         return adapter;
     }
 
+    /**
+     * Restarts the dropout seeds of the following micro-batches from {@code seed}; the trainer calls it before
+     * every optimizer step, so a resumed run draws the masks an uninterrupted one would.
+     */
+    public void reseedDropout(long seed) {
+        dropoutSeeds.setSeed(seed);
+    }
+
     /** Rows of final hidden states per cross-entropy chunk (default 1024); lower it for huge vocabularies. */
     public void setLossChunkRows(int rows) {
         if (rows < 1) {
@@ -294,11 +302,11 @@ public final class CausalLM implements AutoCloseable {
         for (int start = 0; start < n; start += lossChunkRows) {
             int end = (int) Math.min(n, (long) start + lossChunkRows);
             try (NDManager chunk = step.newSubManager()) {
-                NDArray flat = h.reshape(-1, d); // [B·T, D]
-                flat.attach(chunk);
                 NDArray idx = chunk.create(java.util.Arrays.copyOfRange(rows, start, end));
                 NDArray lab = chunk.create(java.util.Arrays.copyOfRange(labels, start, end)).reshape(end - start, 1);
                 NDArray nll = withGrad(backward, () -> {
+                    NDArray flat = h.reshape(-1, d); // [B·T, D], recorded by autograd: grad mode is on here
+                    flat.attach(chunk);
                     NDArray logits = head(flat.get(idx));                          // [n, V] fp32
                     return logits.logSoftmax(-1).gather(lab, 1).neg().sum();       // scalar
                 });
