@@ -22,10 +22,6 @@ final class OptionsMapping {
      * @param overwrite replace a complete output
      */
     static PrepareOptions prepare(RunConfig c, String tokenizerDir, boolean overwrite) {
-        if (c.instructionColumn != null) {
-            throw new ConfigException("instruction_column/input_column/output_column are not read by prepare in "
-                    + "this build; map the data to messages_column or prompt_column/completion_column");
-        }
         PrepareOptions o = new PrepareOptions();
         o.source = datasetSource(c.datasetId);
         o.config = c.datasetConfig;
@@ -41,10 +37,14 @@ final class OptionsMapping {
         o.messagesColumn = c.messagesColumn;
         o.promptColumn = c.promptColumn;
         o.completionColumn = c.completionColumn;
+        o.instructionColumn = c.instructionColumn;
+        o.inputColumn = c.inputColumn;
+        o.outputColumn = c.outputColumn;
         o.trainOn = c.trainOn;
+        o.eosToken = c.eosToken;
         o.maxSeqLength = c.maxSeqLength;
         o.packing = c.packing;
-        o.overflow = c.longDocuments;
+        o.longDocuments = c.longDocuments;
         o.overwrite = overwrite;
         o.master = c.sparkMaster;
         try {
