@@ -44,7 +44,7 @@ final class OptionsMapping {
         o.trainOn = c.trainOn;
         o.maxSeqLength = c.maxSeqLength;
         o.packing = c.packing;
-        o.overflow = c.longDocuments;
+        o.longDocuments = c.longDocuments;
         o.overwrite = overwrite;
         o.master = c.sparkMaster;
         try {
