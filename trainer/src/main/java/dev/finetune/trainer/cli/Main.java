@@ -65,6 +65,9 @@ public final class Main {
                 return OK;
             }
             return command.run(line, out);
+        } catch (UnavailableException e) {
+            err.println("error: `" + command.name + "` cannot run in this build: " + e.getMessage());
+            return UNAVAILABLE;
         } catch (UsageException | ConfigException e) {
             err.println("error: " + e.getMessage());
             err.println("Run `jobs/finetune " + command.name + " --help` for the options.");

@@ -27,6 +27,6 @@ final class RunSubcommand extends Subcommand {
     @Override
     int run(CommandLine line, PrintStream out) throws Exception {
         line.config().require(name, "base_model_id", "dataset_id");
-        return Commands.unavailable(name, "prepare, train and generate have not all landed yet");
+        throw new UnavailableException("prepare, train and generate have not all landed yet");
     }
 }
