@@ -2,7 +2,13 @@ package dev.finetune.trainer.cli;
 
 import dev.finetune.config.RunConfig;
 import dev.finetune.config.Section;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -56,7 +62,35 @@ final class GenerateSubcommand extends Subcommand {
 
     @Override
     int run(CommandLine line, PrintStream out) throws Exception {
+        RunConfig c = line.config();
+        if (line.has("model")) {
+            c.baseModelId = line.get("model");
+        }
+        if (line.isOn("greedy")) {
+            c.temperature = 0;
+        }
+        c.require(name, "base_model_id");
+        Path model = ModelFiles.modelDir(c);
+        Path adapter = adapter(line, c);
+        if (chat) {
+            ChatSession.run(c, model, adapter, new BufferedReader(new InputStreamReader(System.in,
+                    StandardCharsets.UTF_8)), out);
+            return Main.OK;
+        }
         throw new UnavailableException("generation has not landed yet");
+    }
+
+    /** --adapter DIR, --adapter none, or the run's final/ when it holds an adapter. */
+    private static Path adapter(CommandLine line, RunConfig c) {
+        String a = line.get("adapter");
+        if ("none".equals(a)) {
+            return null;
+        }
+        if (a != null) {
+            return Paths.get(a);
+        }
+        Path fin = Paths.get(c.adapterDir());
+        return Files.isRegularFile(fin.resolve("adapter_config.json")) ? fin : null;
     }
 
     /** Texts generated for each prompt, and how many tokens each has. */
