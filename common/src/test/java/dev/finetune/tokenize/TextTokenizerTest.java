@@ -69,6 +69,17 @@ class TextTokenizerTest {
     }
 
     @Test
+    void longTextsAreNeitherTruncatedNorPadded() throws IOException {
+        TextTokenizer tok = TextTokenizer.shared(QWEN3);
+        String book = new String(Files.readAllBytes(FIXTURES.resolve("text/en_botchan.txt")),
+                java.nio.charset.StandardCharsets.UTF_8);
+        int[] ids = tok.encode(book, false);
+        assertTrue(ids.length > 40_000, "tokens: " + ids.length);
+        assertEquals(book, tok.decode(ids));
+        assertEquals(book.length(), tok.encodeWithOffsets(book).ends[ids.length - 1]);
+    }
+
+    @Test
     void sharedInstanceIsOnePerDirectory() {
         assertSame(TextTokenizer.shared(QWEN3), TextTokenizer.shared(QWEN3.resolve("../qwen3")));
     }
