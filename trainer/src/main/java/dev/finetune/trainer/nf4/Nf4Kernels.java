@@ -1,0 +1,95 @@
+package dev.finetune.trainer.nf4;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * The NDArray-op passes behind {@link Nf4Weight}; they run on whatever device their inputs live on. DJL has
+ * no bitwise ops (FACTS §2.10), so codes are found by counting thresholds, packed with {@code hi * 16 + lo}
+ * and unpacked through two 256-entry tables (value of the high / low nibble of each byte value).
+ * Results belong to the manager of the receiver array: callers run these inside a scratch manager.
+ *
+ * <p>Legend: N = weights, NB = blocks of B weights, N padded up to NB·B with zeros.
+ */
+final class Nf4Kernels {
+
+    private Nf4Kernels() {
+    }
+
+    /** Padded block view of a weight, float32: [NB, B]. Zero padding leaves every block's absmax unchanged. */
+    static NDArray blocks(NDArray weight, int blockSize) {
+        NDManager m = weight.getManager();
+        NDArray flat = weight.toType(DataType.FLOAT32, false).reshape(-1); // [N]
+        long n = flat.size();
+        long nb = (n + blockSize - 1) / blockSize;
+        if (nb * blockSize != n) {
+            flat = flat.concat(m.zeros(new Shape(nb * blockSize - n), DataType.FLOAT32));
+        }
+        return flat.reshape(nb, blockSize); // [NB, B]
+    }
+
+    /** Per-block absmax, float32 [NB]. */
+    static NDArray absmax(NDArray blocks) {
+        return blocks.abs().max(new int[] {1});
+    }
+
+    /**
+     * NF4 codes, uint8 [NB·B]: code = #{thresholds t : x · (1 / absmax) > t}, the CUDA kernel's reciprocal
+     * scaling and strict comparisons. An all-zero block scales to NaN, which passes no threshold: code 0,
+     * value -1 · 0 = 0, as in bitsandbytes.
+     */
+    static NDArray codes(NDArray blocks, NDArray absmax) {
+        NDManager m = blocks.getManager();
+        NDArray inv = m.ones(absmax.getShape(), DataType.FLOAT32).div(absmax).expandDims(1); // [NB, 1]
+        NDArray scaled = blocks.mul(inv); // [NB, B]
+        NDArray codes = m.zeros(scaled.getShape(), DataType.UINT8);
+        for (float t : Nf4Code.thresholds()) {
+            codes.addi(scaled.gt(t).toType(DataType.UINT8, false));
+        }
+        return codes.reshape(-1); // [NB·B]
+    }
+
+    /** Two codes per byte, element 2k in the high nibble (bitsandbytes' layout): [NB·B / 2] uint8. */
+    static NDArray pack(NDArray codes) {
+        NDArray pairs = codes.reshape(-1, 2); // [NB·B/2, 2]
+        return pairs.get(":, 0").mul(16).add(pairs.get(":, 1"));
+    }
+
+    /** Code values for one-per-byte codes: [NB, B] in the lut's dtype. */
+    static NDArray lookupCodes(NDArray codes, NDArray lut, long numBlocks, int blockSize) {
+        NDManager m = codes.getManager();
+        return lut.take(m, codes.toType(DataType.INT64, false)).reshape(numBlocks, blockSize);
+    }
+
+    /** Code values for packed codes: each byte gives its high-nibble then its low-nibble value. [NB, B]. */
+    static NDArray lookupPacked(NDArray packed, NDArray lutHigh, NDArray lutLow, long numBlocks, int blockSize) {
+        NDManager m = packed.getManager();
+        NDArray idx = packed.toType(DataType.INT64, false); // [NB·B/2]
+        NDArray high = lutHigh.take(m, idx);
+        NDArray low = lutLow.take(m, idx);
+        return high.stack(low, 1).reshape(numBlocks, blockSize); // [NB·B/2, 2] → [NB, B]
+    }
+
+    /** Absmax after double quantization, float32 [NB]: map[q] · nested[i / NBS] + offset. */
+    static NDArray doubleDequant(NDArray qabsmax, NDArray nested, NDArray map, float offset, long numBlocks) {
+        NDManager m = qabsmax.getManager();
+        long nestedCount = nested.size();
+        NDArray values = map.take(m, qabsmax.toType(DataType.INT64, false)); // [NB2·NBS]
+        NDArray scaled = values.reshape(nestedCount, -1).mul(nested.reshape(nestedCount, 1)).add(offset).reshape(-1);
+        return scaled.size() == numBlocks ? scaled : scaled.get("0:" + numBlocks);
+    }
+
+    /** Tables mapping a packed byte value 0..255 to the NF4 value of its high / low nibble. */
+    static float[][] nibbleTables() {
+        float[] v = Nf4Code.values();
+        float[] high = new float[256];
+        float[] low = new float[256];
+        for (int b = 0; b < 256; b++) {
+            high[b] = v[b >> 4];
+            low[b] = v[b & 0x0F];
+        }
+        return new float[][] {high, low};
+    }
+}

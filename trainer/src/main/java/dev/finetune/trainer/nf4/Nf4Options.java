@@ -1,0 +1,79 @@
+package dev.finetune.trainer.nf4;
+
+import ai.djl.ndarray.types.DataType;
+
+/** How base weights are quantized and held in memory. Defaults are QLoRA's (HF-FORMATS.md §6.5). */
+public final class Nf4Options {
+
+    /** How the 4-bit codes sit in device memory. */
+    public enum Storage {
+        /** One code per uint8: twice the memory of packed, about 4× faster to dequantize (FACTS §11). */
+        ONE_CODE_PER_BYTE,
+        /** Two codes per uint8, bitsandbytes' order: for when one byte per weight does not fit. */
+        TWO_CODES_PER_BYTE
+    }
+
+    /** Weights per absmax block; bitsandbytes' 4-bit default 64, allowed powers of two 32..4096. */
+    public final int blockSize;
+    /** Quantize the absmax values too (bnb_4bit_use_double_quant), default true: 0.127 instead of 0.5 bits/weight. */
+    public final boolean doubleQuant;
+    /** Absmax values per block of the double quantization; bitsandbytes uses 256. */
+    public final int nestedBlockSize;
+    /** Code layout in memory, default one code per byte (speed). */
+    public final Storage storage;
+    /** Dtype {@code materialize} returns: FLOAT16 on GPU, FLOAT32 on CPU. */
+    public final DataType computeType;
+
+    private Nf4Options(int blockSize, boolean doubleQuant, int nestedBlockSize, Storage storage, DataType computeType) {
+        this.blockSize = blockSize;
+        this.doubleQuant = doubleQuant;
+        this.nestedBlockSize = nestedBlockSize;
+        this.storage = storage;
+        this.computeType = computeType;
+    }
+
+    /** QLoRA's defaults: blocks of 64, double quantization, one code per byte, the given compute dtype. */
+    public static Nf4Options defaults(DataType computeType) {
+        return new Nf4Options(64, true, 256, Storage.ONE_CODE_PER_BYTE, computeType).validate();
+    }
+
+    public Nf4Options withBlockSize(int value) {
+        return new Nf4Options(value, doubleQuant, nestedBlockSize, storage, computeType).validate();
+    }
+
+    public Nf4Options withDoubleQuant(boolean value) {
+        return new Nf4Options(blockSize, value, nestedBlockSize, storage, computeType).validate();
+    }
+
+    public Nf4Options withNestedBlockSize(int value) {
+        return new Nf4Options(blockSize, doubleQuant, value, storage, computeType).validate();
+    }
+
+    public Nf4Options withStorage(Storage value) {
+        return new Nf4Options(blockSize, doubleQuant, nestedBlockSize, value, computeType).validate();
+    }
+
+    /** Checks every field; the message names the option, the value and the allowed range. */
+    public Nf4Options validate() {
+        if (blockSize < 32 || blockSize > 4096 || Integer.bitCount(blockSize) != 1) {
+            throw new IllegalArgumentException("nf4 block_size=" + blockSize + ": must be a power of two in 32..4096 (bitsandbytes default 64)");
+        }
+        if (nestedBlockSize < 2 || Integer.bitCount(nestedBlockSize) != 1) {
+            throw new IllegalArgumentException("nf4 nested_block_size=" + nestedBlockSize + ": must be a power of two >= 2 (bitsandbytes uses 256)");
+        }
+        if (computeType != DataType.FLOAT16 && computeType != DataType.FLOAT32) {
+            throw new IllegalArgumentException("nf4 compute dtype=" + computeType
+                + ": must be FLOAT16 (GPU) or FLOAT32 (CPU); BF16 aborts the JVM in DJL 0.36 (FACTS §2.1)");
+        }
+        if (storage == null) {
+            throw new IllegalArgumentException("nf4 storage=null: must be ONE_CODE_PER_BYTE or TWO_CODES_PER_BYTE");
+        }
+        return this;
+    }
+
+    @Override
+    public String toString() {
+        return "Nf4Options{block_size=" + blockSize + ", double_quant=" + doubleQuant + ", nested_block_size="
+            + nestedBlockSize + ", storage=" + storage + ", compute=" + computeType + "}";
+    }
+}

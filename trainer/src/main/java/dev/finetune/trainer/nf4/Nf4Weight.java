@@ -1,0 +1,234 @@
+package dev.finetune.trainer.nf4;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.finetune.trainer.model.LinearWeight;
+
+/**
+ * A frozen [out, in] base weight held as NF4 codes on its device and dequantized per use into the compute
+ * dtype: {@code W[i] = NF4[code[i]] * absmax[i / 64]}, with the absmax itself double-quantized by default
+ * (bitsandbytes {@code quantize_4bit(..., quant_type="nf4", compress_statistics=True)}, HF-FORMATS.md §6).
+ *
+ * <p>Memory per weight (defaults): 1 byte of code + 1/64 byte of absmax code, plus 4 bytes per 16,384
+ * weights; {@link Nf4Options.Storage#TWO_CODES_PER_BYTE} halves the first term at about 4× the dequantize
+ * time (FACTS §11). The dequantize multiplies in the compute dtype: in FP16 that adds at most about two FP16
+ * roundings (≈1e-3 relative) to a quantization error of ≈10 % of the weight's spread.
+ *
+ * <p>Owns a sub-manager of the one given at construction; {@link #close()} frees it.
+ */
+public final class Nf4Weight implements LinearWeight {
+
+    private final NDManager owner;
+    private final Shape shape;
+    private final Nf4Options options;
+    private final long numBlocks;
+    /** [NB·B] uint8 codes, or [NB·B/2] bytes of two codes each. */
+    private final NDArray codes;
+    /** [16] NF4 values, or the two [256] nibble tables when packed; compute dtype. */
+    private final NDArray lut;
+    private final NDArray lutLow;
+    /** [NB] float32 without double quantization, else [NB2·NBS] uint8 codes. */
+    private final NDArray absmax;
+    /** Double quantization only: [NB2] float32 nested absmax and the [256] dynamic code. */
+    private final NDArray nestedAbsmax;
+    private final NDArray nestedMap;
+    private final float nestedOffset;
+
+    private Nf4Weight(NDManager owner, Shape shape, Nf4Options options, long numBlocks, NDArray codes, NDArray lut,
+            NDArray lutLow, NDArray absmax, NDArray nestedAbsmax, NDArray nestedMap, float nestedOffset) {
+        this.owner = owner;
+        this.shape = shape;
+        this.options = options;
+        this.numBlocks = numBlocks;
+        this.codes = codes;
+        this.lut = lut;
+        this.lutLow = lutLow;
+        this.absmax = absmax;
+        this.nestedAbsmax = nestedAbsmax;
+        this.nestedMap = nestedMap;
+        this.nestedOffset = nestedOffset;
+    }
+
+    /**
+     * Quantizes {@code weight} ([out, in], any float dtype) on its own device. The input is left untouched
+     * (the caller closes it); the result lives in a new sub-manager of {@code parent}.
+     */
+    public static Nf4Weight quantize(NDArray weight, Nf4Options options, NDManager parent) {
+        options.validate();
+        if (weight.getShape().dimension() != 2) {
+            throw new IllegalArgumentException("NF4 quantizes [out, in] linear weights; got shape " + weight.getShape());
+        }
+        NDManager owner = parent.newSubManager(weight.getDevice());
+        try (NDManager tmp = owner.newSubManager()) {
+            tmp.tempAttachAll(weight);
+            NDArray blocks = Nf4Kernels.blocks(weight, options.blockSize); // [NB, B]
+            NDArray absmax = Nf4Kernels.absmax(blocks); // [NB]
+            NDArray codes = Nf4Kernels.codes(blocks, absmax); // [NB·B]
+            if (options.storage == Nf4Options.Storage.TWO_CODES_PER_BYTE) {
+                codes = Nf4Kernels.pack(codes);
+            }
+            codes.attach(owner);
+            if (!options.doubleQuant) {
+                absmax.attach(owner);
+                return assemble(owner, weight.getShape(), options, blocks.getShape().get(0), codes, absmax, null);
+            }
+            DoubleQuantizedAbsmax dq = DoubleQuantizedAbsmax.quantize(absmax.toFloatArray(), options.nestedBlockSize);
+            return assemble(owner, weight.getShape(), options, blocks.getShape().get(0), codes, null, dq);
+        } catch (RuntimeException e) {
+            owner.close();
+            throw e;
+        }
+    }
+
+    /** Loads codes quantized elsewhere, e.g. unpacked from a bitsandbytes checkpoint ({@link BnbNf4Tensors}). */
+    static Nf4Weight fromCodes(byte[] codes, Shape shape, float[] absmax, DoubleQuantizedAbsmax dq, Nf4Options options,
+            NDManager parent) {
+        NDManager owner = parent.newSubManager();
+        try {
+            long numBlocks = (shape.size() + options.blockSize - 1) / options.blockSize;
+            byte[] padded = new byte[Math.toIntExact(numBlocks * options.blockSize)];
+            System.arraycopy(codes, 0, padded, 0, Math.toIntExact(shape.size()));
+            NDArray stored = uint8(owner, padded);
+            if (options.storage == Nf4Options.Storage.TWO_CODES_PER_BYTE) {
+                try (NDManager tmp = owner.newSubManager()) {
+                    tmp.tempAttachAll(stored);
+                    NDArray packed = Nf4Kernels.pack(stored);
+                    packed.attach(owner);
+                    stored.close();
+                    stored = packed;
+                }
+            }
+            NDArray abs = dq == null ? owner.create(absmax) : null;
+            return assemble(owner, shape, options, numBlocks, stored, abs, dq);
+        } catch (RuntimeException e) {
+            owner.close();
+            throw e;
+        }
+    }
+
+    private static Nf4Weight assemble(NDManager owner, Shape shape, Nf4Options options, long numBlocks, NDArray codes,
+            NDArray absmax, DoubleQuantizedAbsmax dq) {
+        DataType ct = options.computeType;
+        NDArray lut;
+        NDArray lutLow = null;
+        if (options.storage == Nf4Options.Storage.TWO_CODES_PER_BYTE) {
+            float[][] tables = Nf4Kernels.nibbleTables();
+            lut = table(owner, tables[0], ct);
+            lutLow = table(owner, tables[1], ct);
+        } else {
+            lut = table(owner, Nf4Code.values(), ct);
+        }
+        if (dq == null) {
+            return new Nf4Weight(owner, shape, options, numBlocks, codes, lut, lutLow, absmax, null, null, 0f);
+        }
+        int nbs = dq.nestedBlockSize();
+        float[] nested = dq.nestedAbsmax();
+        byte[] q = new byte[nested.length * nbs]; // padded to whole nested blocks; the tail is sliced off
+        System.arraycopy(dq.codes(), 0, q, 0, (int) numBlocks);
+        NDArray qabs = uint8(owner, q);
+        return new Nf4Weight(owner, shape, options, numBlocks, codes, lut, lutLow, qabs, owner.create(nested),
+            owner.create(dq.map()), dq.offset());
+    }
+
+    private static NDArray uint8(NDManager m, byte[] bytes) {
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocateDirect(bytes.length);
+        buf.put(bytes).flip();
+        return m.create(buf, new Shape(bytes.length), DataType.UINT8);
+    }
+
+    private static NDArray table(NDManager m, float[] values, DataType type) {
+        NDArray f32 = m.create(values);
+        if (type == DataType.FLOAT32) {
+            return f32;
+        }
+        NDArray out = f32.toType(type, false);
+        f32.close();
+        return out;
+    }
+
+    /** The dequantized [out, in] weight in the compute dtype, attached to {@code scope}. */
+    @Override
+    public NDArray materialize(NDManager scope) {
+        int bs = options.blockSize;
+        try (NDManager tmp = scope.newSubManager()) {
+            tmp.tempAttachAll(lutLow == null ? new NDArray[] {codes, lut} : new NDArray[] {codes, lut, lutLow});
+            NDArray values = lutLow == null
+                ? Nf4Kernels.lookupCodes(codes, lut, numBlocks, bs)
+                : Nf4Kernels.lookupPacked(codes, lut, lutLow, numBlocks, bs); // [NB, B]
+            NDArray scale = blockScales(tmp).toType(options.computeType, false).reshape(numBlocks, 1); // [NB, 1]
+            NDArray w = values.mul(scale).reshape(-1); // [NB·B]
+            if (w.size() != shape.size()) {
+                w = w.get("0:" + shape.size());
+            }
+            NDArray out = w.reshape(shape); // [out, in]
+            out.attach(scope);
+            return out;
+        }
+    }
+
+    /** The float32 absmax of each block as dequantization uses it: [NB], attached to {@code scope}. */
+    public NDArray blockScales(NDManager scope) {
+        try (NDManager tmp = scope.newSubManager()) {
+            NDArray out;
+            if (nestedMap == null) {
+                tmp.tempAttachAll(absmax);
+                out = absmax.duplicate();
+            } else {
+                tmp.tempAttachAll(absmax, nestedAbsmax, nestedMap);
+                out = Nf4Kernels.doubleDequant(absmax, nestedAbsmax, nestedMap, nestedOffset, numBlocks);
+            }
+            out.attach(scope);
+            return out;
+        }
+    }
+
+    /** The 4-bit codes, one per element of the flattened weight (host copy, for export and tests). */
+    public byte[] codes() {
+        byte[] stored = codes.toByteArray();
+        int n = Math.toIntExact(shape.size());
+        if (lutLow == null) {
+            return java.util.Arrays.copyOf(stored, n);
+        }
+        return Nf4Packing.unpack(stored, n);
+    }
+
+    /** Absmax state: the float32 values without double quantization, else null. */
+    float[] plainAbsmax() {
+        return nestedMap == null ? absmax.toFloatArray() : null;
+    }
+
+    /** Double-quantization state, or null without it. */
+    DoubleQuantizedAbsmax doubleQuantState() {
+        if (nestedMap == null) {
+            return null;
+        }
+        byte[] q = java.util.Arrays.copyOf(absmax.toByteArray(), Math.toIntExact(numBlocks));
+        return DoubleQuantizedAbsmax.of(q, nestedAbsmax.toFloatArray(), nestedOffset, nestedMap.toFloatArray(),
+            options.nestedBlockSize);
+    }
+
+    public Nf4Options options() {
+        return options;
+    }
+
+    /** Bytes held on the device (codes, scales, tables). */
+    public long storageBytes() {
+        long bytes = codes.size() + lut.size() * lut.getDataType().getNumOfBytes();
+        bytes += lutLow == null ? 0 : lutLow.size() * lutLow.getDataType().getNumOfBytes();
+        bytes += absmax.size() * absmax.getDataType().getNumOfBytes();
+        bytes += nestedMap == null ? 0 : (nestedAbsmax.size() + nestedMap.size()) * 4;
+        return bytes;
+    }
+
+    @Override
+    public Shape shape() {
+        return shape;
+    }
+
+    @Override
+    public void close() {
+        owner.close();
+    }
+}

@@ -1,0 +1,11 @@
+/**
+ * NF4 quantization of frozen base weights the bitsandbytes way (HF-FORMATS.md §6): the 16-value NF4 code
+ * book, blocks of 64 with a float32 absmax each, optional double quantization of the absmax (blocks of 256,
+ * signed 8-bit dynamic code, mean offset), and the on-disk layout bitsandbytes writes (two codes per byte,
+ * element 2k in the high nibble).
+ *
+ * <p>Owns: {@link dev.finetune.trainer.nf4.Nf4Weight} (a {@code LinearWeight} the model loader plugs in),
+ * the quantizer that runs with NDArray ops on the weight's device, and the bitsandbytes state-dict codec.
+ * Must not import Spark.
+ */
+package dev.finetune.trainer.nf4;
