@@ -1,0 +1,696 @@
+package dev.finetune.hub;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.Headers;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * A loopback Hugging Face Hub for tests: revision info, paginated tree listing, resolve with redirects (LFS
+ * files to a "CDN" on another host, small files to a relative /api/resolve-cache URL), Range, access errors with
+ * X-Error-Code, and the push protocol (create, preupload, LFS batch + PUT + verify, NDJSON commit). The Hub is
+ * {@code http://localhost:<port>}; the CDN is {@code http://127.0.0.1:<port>}: the same socket, but a
+ * different host for the client, which is what the token rules are about. Every request is recorded with its
+ * Authorization header. Faults: {@link #failNext}, {@link #dropAfter}.
+ */
+public final class FakeHub implements AutoCloseable {
+  /** The only token the fake accepts. */
+  public static final String TOKEN = "hf_FakeHubSecretToken0123456789abcdef";
+  /** Header the LFS batch response tells the client to send with its PUT; the CDN insists on it. */
+  static final String UPLOAD_SIG_HEADER = "X-Upload-Sig";
+  static final String UPLOAD_SIG = "presigned-ok";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** One request as received. */
+  public static final class Recorded {
+    public final String method;
+    public final String host;
+    public final String path;
+    public final String authorization;
+    public final String range;
+    public final byte[] body;
+    public final Map<String, List<String>> headers;
+
+    Recorded(String method, String host, String path, String authorization, String range, byte[] body,
+        Map<String, List<String>> headers) {
+      this.method = method;
+      this.host = host;
+      this.path = path;
+      this.authorization = authorization;
+      this.range = range;
+      this.body = body;
+      this.headers = headers;
+    }
+
+    /** First value of a request header, name matched case-insensitively; null if absent. */
+    public String header(String name) {
+      for (Map.Entry<String, List<String>> e : headers.entrySet()) {
+        if (e.getKey().equalsIgnoreCase(name) && !e.getValue().isEmpty()) {
+          return e.getValue().get(0);
+        }
+      }
+      return null;
+    }
+
+    public boolean toCdn() {
+      return host.startsWith("127.0.0.1");
+    }
+
+    @Override
+    public String toString() {
+      return method + " " + host + path + (range == null ? "" : " Range=" + range)
+          + (authorization == null ? "" : " [auth]");
+    }
+  }
+
+  private static final class Fault {
+    final String pathContains;
+    final int status;
+    final Map<String, String> headers;
+    int times;
+
+    Fault(String pathContains, int status, Map<String, String> headers, int times) {
+      this.pathContains = pathContains;
+      this.status = status;
+      this.headers = headers;
+      this.times = times;
+    }
+  }
+
+  private final HttpServer server;
+  private final ExecutorService pool;
+  private final int port;
+  private final Map<HubRepo, FakeRepo> repos = new ConcurrentHashMap<>();
+  private final Map<String, byte[]> lfsStore = new ConcurrentHashMap<>();
+  private final Map<String, byte[]> partStore = new ConcurrentHashMap<>();
+  private final List<Recorded> requests = new CopyOnWriteArrayList<>();
+  private final List<Fault> faults = new CopyOnWriteArrayList<>();
+  private final Map<String, Integer> drops = new ConcurrentHashMap<>();
+  private final List<List<JsonNode>> commitPayloads = new CopyOnWriteArrayList<>();
+  private volatile int treePageSize = 1000;
+  private volatile long multipartChunk = 0;
+
+  private FakeHub() throws IOException {
+    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    pool = Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "fake-hub");
+      t.setDaemon(true);
+      return t;
+    });
+    server.setExecutor(pool);
+    server.createContext("/", this::handle);
+    server.start();
+    port = server.getAddress().getPort();
+  }
+
+  public static FakeHub start() throws IOException {
+    return new FakeHub();
+  }
+
+  /** The Hub: pass as HF_ENDPOINT. */
+  public String endpoint() {
+    return "http://localhost:" + port;
+  }
+
+  /** The other host (pre-signed URLs point here). */
+  public String cdn() {
+    return "http://127.0.0.1:" + port;
+  }
+
+  /** Settings for a client of this fake: our token (or none), the given cache, millisecond retries. */
+  public HubSettings.Builder settings(java.nio.file.Path cacheDir, boolean withToken) {
+    return HubSettings.builder().endpoint(endpoint()).token(withToken ? HfToken.of(TOKEN) : null)
+        .cacheDir(cacheDir).retry(RetryPolicy.of(4, java.time.Duration.ofMillis(5),
+            java.time.Duration.ofMillis(20), java.time.Duration.ofSeconds(2)));
+  }
+
+  public FakeRepo repo(HubRepo id) {
+    return repos.computeIfAbsent(id, FakeRepo::new);
+  }
+
+  public FakeRepo existingRepo(HubRepo id) {
+    return repos.get(id);
+  }
+
+  public List<Recorded> requests() {
+    return Collections.unmodifiableList(new ArrayList<>(requests));
+  }
+
+  public void clearRequests() {
+    requests.clear();
+  }
+
+  /** NDJSON commit payloads received, one list of lines per commit. */
+  public List<List<JsonNode>> commits() {
+    return Collections.unmodifiableList(new ArrayList<>(commitPayloads));
+  }
+
+  /** Bytes stored through the LFS upload path, by sha256. */
+  public Map<String, byte[]> lfsStore() {
+    return lfsStore;
+  }
+
+  public void treePageSize(int n) {
+    treePageSize = n;
+  }
+
+  /** Makes the LFS batch API answer with a multipart plan of this part size (0 = basic transfer). */
+  public void multipartChunk(long bytes) {
+    multipartChunk = bytes;
+  }
+
+  /** The next {@code times} requests whose path contains {@code pathContains} get {@code status}. */
+  public void failNext(String pathContains, int status, Map<String, String> headers, int times) {
+    faults.add(new Fault(pathContains, status, headers, times));
+  }
+
+  /** The next GET whose path contains {@code pathContains} sends {@code bytes} bytes and drops the connection. */
+  public void dropAfter(String pathContains, int bytes) {
+    drops.put(pathContains, bytes);
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    pool.shutdownNow();
+  }
+
+  // ------------------------------------------------------------------ dispatch
+
+  private void handle(HttpExchange ex) throws IOException {
+    try {
+      String host = ex.getRequestHeaders().getFirst("Host");
+      String rawPath = ex.getRequestURI().getRawPath();
+      String query = ex.getRequestURI().getRawQuery();
+      byte[] body = ex.getRequestBody().readAllBytes();
+      requests.add(new Recorded(ex.getRequestMethod(), host, rawPath + (query == null ? "" : "?" + query),
+          ex.getRequestHeaders().getFirst("Authorization"), ex.getRequestHeaders().getFirst("Range"), body,
+          new TreeMap<>(ex.getRequestHeaders())));
+      if (injectFault(ex, rawPath)) {
+        return;
+      }
+      if (host != null && host.startsWith("127.0.0.1")) {
+        cdn(ex, rawPath, body);
+      } else {
+        hub(ex, rawPath, query, body);
+      }
+    } catch (DroppedConnection d) {
+      throw d;
+    } catch (RuntimeException | IOException e) {
+      send(ex, 500, "{\"error\":\"fake hub bug: " + e + "\"}", null);
+    } finally {
+      ex.close();
+    }
+  }
+
+  private boolean injectFault(HttpExchange ex, String path) throws IOException {
+    for (Fault f : faults) {
+      synchronized (f) {
+        if (f.times > 0 && path.contains(f.pathContains)) {
+          f.times--;
+          Headers h = ex.getResponseHeaders();
+          f.headers.forEach(h::add);
+          send(ex, f.status, "{\"error\":\"injected " + f.status + "\"}", null);
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private void hub(HttpExchange ex, String rawPath, String query, byte[] body) throws IOException {
+    String m = ex.getRequestMethod();
+    String[] p = segments(rawPath);
+    if (p.length >= 2 && p[0].equals("api") && p[1].equals("repos") && m.equals("POST")) {
+      createRepo(ex, body);
+      return;
+    }
+    if (p.length >= 2 && p[0].equals("lfs-verify")) {
+      if (!authorized(ex)) {
+        send(ex, 401, "{\"error\":\"verify needs a token\"}", null);
+      } else {
+        send(ex, lfsStore.containsKey(p[1]) ? 200 : 404, "{}", null);
+      }
+      return;
+    }
+    if (p.length >= 5 && p[0].equals("api") && p[1].equals("resolve-cache")) {
+      // /api/resolve-cache/{models|datasets}/{ns}/{name}/{commit}/{path...}
+      HubRepo id = HubRepo.of(p[2].equals("datasets") ? RepoType.DATASET : RepoType.MODEL, p[3] + "/" + p[4]);
+      serveFile(ex, id, p[5], join(p, 6), false);
+      return;
+    }
+    if (p.length >= 4 && p[0].equals("api") && (p[1].equals("models") || p[1].equals("datasets"))) {
+      HubRepo id = HubRepo.of(p[1].equals("datasets") ? RepoType.DATASET : RepoType.MODEL, p[2] + "/" + p[3]);
+      String op = p.length > 4 ? p[4] : "";
+      FakeRepo repo = readable(ex, id, !op.equals("preupload") && !op.equals("commit"));
+      if (repo == null) {
+        return;
+      }
+      String rev = p.length > 5 ? p[5] : "main";
+      if (op.equals("revision")) {
+        revisionInfo(ex, repo, rev);
+      } else if (op.equals("tree")) {
+        tree(ex, repo, rev, join(p, 6), query);
+      } else if (op.equals("preupload")) {
+        preupload(ex, repo, rev, body);
+      } else if (op.equals("commit")) {
+        commit(ex, repo, rev, body);
+      } else {
+        send(ex, 404, "{\"error\":\"no such api\"}", null);
+      }
+      return;
+    }
+    boolean dataset = p.length > 0 && p[0].equals("datasets");
+    int o = dataset ? 1 : 0;
+    if (p.length >= o + 2 && p[o + 1].endsWith(".git") && rawPath.endsWith("/info/lfs/objects/batch")) {
+      HubRepo id = HubRepo.of(dataset ? RepoType.DATASET : RepoType.MODEL,
+          p[o] + "/" + p[o + 1].substring(0, p[o + 1].length() - 4));
+      if (readable(ex, id, false) != null) {
+        lfsBatch(ex, body);
+      }
+      return;
+    }
+    if (p.length >= o + 5 && p[o + 2].equals("resolve")) {
+      HubRepo id = HubRepo.of(dataset ? RepoType.DATASET : RepoType.MODEL, p[o] + "/" + p[o + 1]);
+      if (readable(ex, id, true) != null) {
+        serveFile(ex, id, p[o + 3], join(p, o + 4), true);
+      }
+      return;
+    }
+    send(ex, 404, "{\"error\":\"not found\"}", null);
+  }
+
+  // ------------------------------------------------------------------ read side
+
+  private boolean authorized(HttpExchange ex) {
+    return ("Bearer " + TOKEN).equals(ex.getRequestHeaders().getFirst("Authorization"));
+  }
+
+  /** The repo if the caller may read it; otherwise the Hub's error has been sent and null returned. */
+  private FakeRepo readable(HttpExchange ex, HubRepo id, boolean mustExist) throws IOException {
+    String auth = ex.getRequestHeaders().getFirst("Authorization");
+    if (auth != null && !authorized(ex)) {
+      send(ex, 401, "{\"error\":\"Invalid credentials in Authorization header\"}", null);
+      return null;
+    }
+    FakeRepo repo = repos.get(id);
+    if (repo == null && !mustExist) {
+      if (!authorized(ex)) {
+        send(ex, 401, "{\"error\":\"Unauthorized\"}", Map.of("X-Error-Code", "RepoNotFound"));
+        return null;
+      }
+      return repo(id);
+    }
+    if (repo == null || (repo.privateRepo && !authorized(ex))) {
+      send(ex, auth == null ? 401 : 404, "{\"error\":\"Repository not found\"}",
+          Map.of("X-Error-Code", "RepoNotFound"));
+      return null;
+    }
+    if (repo.gated) {
+      send(ex, auth == null ? 401 : 403, "{\"error\":\"Access to " + id.id() + " is restricted\"}",
+          Map.of("X-Error-Code", "GatedRepo"));
+      return null;
+    }
+    return repo;
+  }
+
+  private String commitOr404(HttpExchange ex, FakeRepo repo, String rev) throws IOException {
+    String commit = repo.commitOf(rev);
+    if (commit == null) {
+      send(ex, 404, "{\"error\":\"Invalid rev id: " + rev + "\"}", Map.of("X-Error-Code", "RevisionNotFound"));
+    }
+    return commit;
+  }
+
+  private void revisionInfo(HttpExchange ex, FakeRepo repo, String rev) throws IOException {
+    String commit = commitOr404(ex, repo, rev);
+    if (commit == null) {
+      return;
+    }
+    ObjectNode n = JSON.createObjectNode();
+    n.put("id", repo.id.id());
+    n.put("sha", commit);
+    ArrayNode sib = n.putArray("siblings");
+    for (String f : repo.files(commit).keySet()) {
+      sib.addObject().put("rfilename", f);
+    }
+    send(ex, 200, n.toString(), null);
+  }
+
+  private void tree(HttpExchange ex, FakeRepo repo, String rev, String under, String query) throws IOException {
+    String commit = commitOr404(ex, repo, rev);
+    if (commit == null) {
+      return;
+    }
+    boolean recursive = query != null && query.contains("recursive=true");
+    int cursor = 0;
+    if (query != null && query.contains("cursor=")) {
+      cursor = Integer.parseInt(query.replaceAll(".*cursor=(\\d+).*", "$1"));
+    }
+    String prefix = under.isEmpty() ? "" : under + "/";
+    TreeMap<String, ObjectNode> entries = new TreeMap<>();
+    for (Map.Entry<String, byte[]> f : repo.files(commit).entrySet()) {
+      String path = f.getKey();
+      if (!path.startsWith(prefix)) {
+        continue;
+      }
+      String rest = path.substring(prefix.length());
+      String[] parts = rest.split("/");
+      for (int i = 1; i < parts.length && (recursive || i == 1); i++) {
+        String dir = prefix + String.join("/", java.util.Arrays.copyOf(parts, i));
+        entries.put(dir, JSON.createObjectNode().put("type", "directory").put("path", dir).put("oid", "d"));
+      }
+      if (recursive || parts.length == 1) {
+        byte[] c = f.getValue();
+        ObjectNode e = JSON.createObjectNode().put("type", "file").put("path", path).put("size", c.length)
+            .put("oid", FakeRepo.gitSha1(c));
+        if (FakeRepo.isLfs(path, c)) {
+          e.putObject("lfs").put("oid", FakeRepo.sha256(c)).put("size", c.length).put("pointerSize", 134);
+        }
+        entries.put(path, e);
+      }
+    }
+    if (!under.isEmpty() && entries.isEmpty()) {
+      send(ex, 404, "{\"error\":\"not found\"}", Map.of("X-Error-Code", "EntryNotFound"));
+      return;
+    }
+    List<ObjectNode> all = new ArrayList<>(entries.values());
+    int end = Math.min(all.size(), cursor + treePageSize);
+    ArrayNode page = JSON.createArrayNode();
+    all.subList(cursor, end).forEach(page::add);
+    Map<String, String> headers = new TreeMap<>();
+    if (end < all.size()) {
+      String base = ex.getRequestURI().getRawPath() + "?" + (query == null ? "" : query.replaceAll("&?cursor=\\d+", ""));
+      headers.put("Link", "<" + endpoint() + base + "&cursor=" + end + ">; rel=\"next\"");
+    }
+    send(ex, 200, page.toString(), headers);
+  }
+
+  /** resolve (viaResolve) or resolve-cache: LFS → 302 to the CDN, small files → relative 307, then content. */
+  private void serveFile(HttpExchange ex, HubRepo id, String rev, String path, boolean viaResolve)
+      throws IOException {
+    FakeRepo repo = repos.get(id);
+    String commit = commitOr404(ex, repo, rev);
+    if (commit == null) {
+      return;
+    }
+    byte[] content = repo.files(commit).get(path);
+    if (content == null) {
+      send(ex, 404, "{\"error\":\"Entry not found\"}", Map.of("X-Error-Code", "EntryNotFound",
+          "X-Repo-Commit", commit));
+      return;
+    }
+    Headers h = ex.getResponseHeaders();
+    h.add("X-Repo-Commit", commit);
+    if (FakeRepo.isLfs(path, content)) {
+      String sha = FakeRepo.sha256(content);
+      lfsStore.putIfAbsent(sha, content);
+      h.add("X-Linked-Etag", "\"" + sha + "\"");
+      h.add("X-Linked-Size", Long.toString(content.length));
+      h.add("Location", cdn() + "/cdn/" + sha + "?X-Amz-Signature=sig123");
+      ex.sendResponseHeaders(302, -1);
+      return;
+    }
+    if (viaResolve) {
+      h.add("ETag", "\"" + FakeRepo.gitSha1(content) + "\"");
+      h.add("Location", "/api/resolve-cache/" + id.type().plural() + "/" + id.id() + "/" + commit + "/" + path
+          + "?etag=x");
+      ex.sendResponseHeaders(307, -1);
+      return;
+    }
+    h.add("ETag", "\"" + FakeRepo.gitSha1(content) + "\"");
+    sendBytes(ex, content, path);
+  }
+
+  private void cdn(HttpExchange ex, String rawPath, byte[] body) throws IOException {
+    String[] p = segments(rawPath);
+    String m = ex.getRequestMethod();
+    if (p.length == 2 && p[0].equals("cdn") && (m.equals("GET") || m.equals("HEAD"))) {
+      byte[] content = lfsStore.get(p[1]);
+      if (content == null) {
+        send(ex, 404, "NoSuchKey", null);
+      } else {
+        sendBytes(ex, content, rawPath);
+      }
+    } else if (p.length == 2 && p[0].equals("lfs-upload") && m.equals("PUT")) {
+      if (!UPLOAD_SIG.equals(ex.getRequestHeaders().getFirst(UPLOAD_SIG_HEADER))) {
+        send(ex, 403, "SignatureDoesNotMatch", null);
+        return;
+      }
+      if (!FakeRepo.sha256(body).equals(p[1])) {
+        send(ex, 400, "BadDigest", null);
+        return;
+      }
+      lfsStore.put(p[1], body);
+      send(ex, 200, "", null);
+    } else if (p.length == 3 && p[0].equals("lfs-part") && m.equals("PUT")) {
+      partStore.put(p[1] + "/" + p[2], body);
+      send(ex, 200, "", Map.of("ETag", "\"etag-" + p[2] + "\""));
+    } else if (p.length == 2 && p[0].equals("lfs-complete") && m.equals("POST")) {
+      JsonNode n = JSON.readTree(body);
+      ByteArrayOutputStream all = new ByteArrayOutputStream();
+      for (JsonNode part : n.path("parts")) {
+        String key = p[1] + "/" + part.path("partNumber").asInt();
+        if (!("\"etag-" + part.path("partNumber").asInt() + "\"").equals(part.path("etag").asText())) {
+          send(ex, 400, "bad etag", null);
+          return;
+        }
+        all.write(partStore.get(key));
+      }
+      if (!FakeRepo.sha256(all.toByteArray()).equals(p[1])) {
+        send(ex, 400, "BadDigest", null);
+        return;
+      }
+      lfsStore.put(p[1], all.toByteArray());
+      send(ex, 200, "{}", null);
+    } else {
+      send(ex, 404, "NoSuchKey", null);
+    }
+  }
+
+  /** 200 or 206 with Content-Range; a registered drop sends part of the body, then kills the connection. */
+  private void sendBytes(HttpExchange ex, byte[] content, String path) throws IOException {
+    Headers h = ex.getResponseHeaders();
+    h.add("Accept-Ranges", "bytes");
+    int from = 0;
+    String range = ex.getRequestHeaders().getFirst("Range");
+    if (range != null && range.startsWith("bytes=") && range.endsWith("-")) {
+      from = Integer.parseInt(range.substring(6, range.length() - 1));
+      if (from >= content.length) {
+        h.add("Content-Range", "bytes */" + content.length);
+        ex.sendResponseHeaders(416, -1);
+        return;
+      }
+      h.add("Content-Range", "bytes " + from + "-" + (content.length - 1) + "/" + content.length);
+    }
+    int status = range == null ? 200 : 206;
+    int len = content.length - from;
+    if (ex.getRequestMethod().equals("HEAD")) {
+      h.add("Content-Length", Integer.toString(len));
+      ex.sendResponseHeaders(status, -1);
+      return;
+    }
+    Integer dropAt = null;
+    for (String key : drops.keySet()) {
+      if (path.contains(key)) {
+        dropAt = drops.remove(key);
+        break;
+      }
+    }
+    ex.sendResponseHeaders(status, len);
+    OutputStream out = ex.getResponseBody();
+    if (dropAt != null) {
+      out.write(content, from, Math.min(dropAt, len));
+      out.flush();
+      throw new DroppedConnection();
+    }
+    out.write(content, from, len);
+  }
+
+  /** Thrown from a handler after a partial body: the JDK server then closes the connection mid-response. */
+  static final class DroppedConnection extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+  }
+
+  // ------------------------------------------------------------------ write side
+
+  private void createRepo(HttpExchange ex, byte[] body) throws IOException {
+    if (!authorized(ex)) {
+      send(ex, 401, "{\"error\":\"Invalid username or password.\"}", null);
+      return;
+    }
+    JsonNode n = JSON.readTree(body);
+    String org = n.path("organization").asText("");
+    String name = n.path("name").asText();
+    HubRepo id = HubRepo.of("dataset".equals(n.path("type").asText()) ? RepoType.DATASET : RepoType.MODEL,
+        org.isEmpty() ? name : org + "/" + name);
+    if (repos.containsKey(id)) {
+      send(ex, 409, "{\"error\":\"You already created this model repo\"}", null);
+      return;
+    }
+    FakeRepo r = repo(id);
+    r.privateRepo = n.path("private").asBoolean(false);
+    r.commit("main", new TreeMap<>());
+    send(ex, 200, "{\"url\":\"" + endpoint() + "/" + id.id() + "\"}", null);
+  }
+
+  private void preupload(HttpExchange ex, FakeRepo repo, String rev, byte[] body) throws IOException {
+    if (!authorized(ex)) {
+      send(ex, 401, "{\"error\":\"Unauthorized\"}", null);
+      return;
+    }
+    String commit = repo.commitOf(rev);
+    Map<String, byte[]> existing = commit == null ? Map.of() : repo.files(commit);
+    ObjectNode out = JSON.createObjectNode();
+    ArrayNode files = out.putArray("files");
+    for (JsonNode f : JSON.readTree(body).path("files")) {
+      String path = f.path("path").asText();
+      byte[] sample = Base64.getDecoder().decode(f.path("sample").asText());
+      long size = f.path("size").asLong();
+      boolean lfs = size > 0 && (FakeRepo.isLfs(path, new byte[(int) Math.min(size, 9000)]) || hasZero(sample));
+      ObjectNode e = files.addObject().put("path", path).put("uploadMode", lfs ? "lfs" : "regular")
+          .put("shouldIgnore", false);
+      byte[] old = existing.get(path);
+      if (old != null) {
+        e.put("oid", lfs ? FakeRepo.sha256(old) : FakeRepo.gitSha1(old));
+      }
+    }
+    send(ex, 200, out.toString(), null);
+  }
+
+  private static boolean hasZero(byte[] b) {
+    for (byte x : b) {
+      if (x == 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void lfsBatch(HttpExchange ex, byte[] body) throws IOException {
+    if (!authorized(ex)) {
+      send(ex, 401, "{\"message\":\"Unauthorized\"}", null);
+      return;
+    }
+    JsonNode req = JSON.readTree(body);
+    ObjectNode out = JSON.createObjectNode();
+    out.put("transfer", multipartChunk > 0 ? "multipart" : "basic");
+    ArrayNode objects = out.putArray("objects");
+    for (JsonNode o : req.path("objects")) {
+      String oid = o.path("oid").asText();
+      long size = o.path("size").asLong();
+      ObjectNode r = objects.addObject().put("oid", oid).put("size", size);
+      if (lfsStore.containsKey(oid)) {
+        continue; // already stored: no actions
+      }
+      ObjectNode actions = r.putObject("actions");
+      if (multipartChunk > 0) {
+        ObjectNode up = actions.putObject("upload");
+        up.put("href", cdn() + "/lfs-complete/" + oid);
+        ObjectNode h = up.putObject("header");
+        h.put("chunk_size", Long.toString(multipartChunk));
+        long parts = (size + multipartChunk - 1) / multipartChunk;
+        for (int i = 1; i <= parts; i++) {
+          h.put(Integer.toString(i), cdn() + "/lfs-part/" + oid + "/" + i + "?X-Amz-Signature=p" + i);
+        }
+      } else {
+        actions.putObject("upload").put("href", cdn() + "/lfs-upload/" + oid + "?X-Amz-Signature=s")
+            .putObject("header").put(UPLOAD_SIG_HEADER, UPLOAD_SIG);
+      }
+      actions.putObject("verify").put("href", endpoint() + "/lfs-verify/" + oid).putObject("header");
+    }
+    send(ex, 200, out.toString(), Map.of("Content-Type", "application/vnd.git-lfs+json"));
+  }
+
+  private void commit(HttpExchange ex, FakeRepo repo, String rev, byte[] body) throws IOException {
+    if (!authorized(ex)) {
+      send(ex, 401, "{\"error\":\"Unauthorized\"}", null);
+      return;
+    }
+    List<JsonNode> lines = new ArrayList<>();
+    for (String line : new String(body, StandardCharsets.UTF_8).split("\n")) {
+      if (!line.isEmpty()) {
+        lines.add(JSON.readTree(line));
+      }
+    }
+    commitPayloads.add(lines);
+    String parent = repo.commitOf(rev);
+    TreeMap<String, byte[]> files = new TreeMap<>(parent == null ? Map.of() : repo.files(parent));
+    for (JsonNode l : lines) {
+      JsonNode v = l.path("value");
+      switch (l.path("key").asText()) {
+        case "header":
+          break;
+        case "file":
+          files.put(v.path("path").asText(), Base64.getDecoder().decode(v.path("content").asText()));
+          break;
+        case "lfsFile":
+          byte[] blob = lfsStore.get(v.path("oid").asText());
+          if (blob == null || blob.length != v.path("size").asLong()) {
+            send(ex, 422, "{\"error\":\"LFS object " + v.path("oid").asText() + " was never uploaded\"}", null);
+            return;
+          }
+          files.put(v.path("path").asText(), blob);
+          break;
+        default:
+          send(ex, 400, "{\"error\":\"unknown key\"}", null);
+          return;
+      }
+    }
+    String sha = repo.commit(rev, files);
+    send(ex, 200, "{\"commitUrl\":\"" + endpoint() + "/" + repo.id.id() + "/commit/" + sha + "\",\"commitOid\":\""
+        + sha + "\"}", null);
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private static String[] segments(String rawPath) {
+    String trimmed = rawPath.startsWith("/") ? rawPath.substring(1) : rawPath;
+    String[] raw = trimmed.split("/", -1);
+    String[] out = new String[raw.length];
+    for (int i = 0; i < raw.length; i++) {
+      out[i] = URLDecoder.decode(raw[i].replace("+", "%2B"), StandardCharsets.UTF_8);
+    }
+    return out;
+  }
+
+  private static String join(String[] p, int from) {
+    return from >= p.length ? "" : String.join("/", java.util.Arrays.copyOfRange(p, from, p.length));
+  }
+
+  private static void send(HttpExchange ex, int status, String body, Map<String, String> headers)
+      throws IOException {
+    if (headers != null) {
+      headers.forEach((k, v) -> ex.getResponseHeaders().add(k, v));
+    }
+    byte[] b = body.getBytes(StandardCharsets.UTF_8);
+    if (ex.getRequestMethod().equals("HEAD") || b.length == 0) {
+      ex.sendResponseHeaders(status, -1);
+      return;
+    }
+    ex.sendResponseHeaders(status, b.length);
+    try (OutputStream out = ex.getResponseBody()) {
+      out.write(b);
+    }
+  }
+}

@@ -1,0 +1,6 @@
+/**
+ * The {@code bench} command (random weights of a real shape, synthetic tokens, one JSON line of results)
+ * and {@link dev.finetune.trainer.bench.PhaseTimer}, the opt-in per-phase timer the model code calls.
+ * Downloads nothing.
+ */
+package dev.finetune.trainer.bench;

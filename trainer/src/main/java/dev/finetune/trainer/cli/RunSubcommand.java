@@ -1,0 +1,32 @@
+package dev.finetune.trainer.cli;
+
+import dev.finetune.config.Section;
+import java.io.PrintStream;
+import java.util.EnumSet;
+import java.util.Set;
+
+/** prepare → train → generate, the notebook top to bottom. */
+final class RunSubcommand extends Subcommand {
+    RunSubcommand() {
+        super("run", "prepare, then train, then generate for the configured prompts: the notebook top to bottom");
+    }
+
+    @Override
+    String description() {
+        return "Runs prepare (skipped when its output is already complete), train (resuming from the newest "
+                + "checkpoint when one exists) and, when prompts are configured, generate with the new adapter. "
+                + "Stops at the first step that fails.\n\n"
+                + "  jobs/finetune run --config conf/t4-16gb.yaml";
+    }
+
+    @Override
+    Set<Section> sections() {
+        return EnumSet.allOf(Section.class);
+    }
+
+    @Override
+    int run(CommandLine line, PrintStream out) throws Exception {
+        line.config().require(name, "base_model_id", "dataset_id");
+        return Commands.unavailable(name, "prepare, train and generate have not all landed yet");
+    }
+}

@@ -1,0 +1,177 @@
+package dev.finetune.trainer.lora;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.finetune.trainer.model.ModelConfig;
+import dev.finetune.trainer.safetensors.SafetensorsFile;
+import dev.finetune.trainer.safetensors.SafetensorsWriter;
+import dev.finetune.trainer.safetensors.SafetensorsDType;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * A whole LoRA adapter for a decoder model: settings plus FP32 A/B pairs per targeted projection, owned by
+ * the manager given at creation (the trainer's, not the model's). Loads and saves peft's files.
+ */
+public final class LoraAdapter {
+    public static final String WEIGHTS_FILE = "adapter_model.safetensors";
+
+    public final LoraSettings settings;
+    private final LoraLayer[] layers;
+    private final Map<String, NDArray> parameters; // peft key → tensor, in layer/projection order
+
+    private LoraAdapter(LoraSettings settings, LoraLayer[] layers, Map<String, NDArray> parameters) {
+        this.settings = settings;
+        this.layers = layers;
+        this.parameters = Collections.unmodifiableMap(parameters);
+    }
+
+    /** [in, out] of a projection for this model. */
+    static long[] inOut(ModelConfig c, String projection) {
+        long q = (long) c.numHeads * c.headDim;
+        long kv = (long) c.numKvHeads * c.headDim;
+        switch (projection) {
+            case "q_proj": return new long[] {c.hiddenSize, q};
+            case "k_proj":
+            case "v_proj": return new long[] {c.hiddenSize, kv};
+            case "o_proj": return new long[] {q, c.hiddenSize};
+            case "gate_proj":
+            case "up_proj": return new long[] {c.hiddenSize, c.intermediateSize};
+            default: return new long[] {c.intermediateSize, c.hiddenSize};
+        }
+    }
+
+    /** Tensor values for one pair; returns {A, B}. */
+    private interface PairSource {
+        NDArray[] make(int layer, String projection, long in, long out) throws IOException;
+    }
+
+    private static LoraAdapter build(LoraSettings s, ModelConfig config, boolean trainable, PairSource src)
+            throws IOException {
+        LoraLayer[] layers = new LoraLayer[config.numLayers];
+        Map<String, NDArray> params = new LinkedHashMap<>();
+        for (int i = 0; i < config.numLayers; i++) {
+            LoraLinear[] pairs = new LoraLinear[PeftKeys.PROJECTIONS.size()];
+            for (int p = 0; p < pairs.length; p++) {
+                String proj = PeftKeys.PROJECTIONS.get(p);
+                if (!s.targets(i, proj)) {
+                    continue;
+                }
+                long[] io = inOut(config, proj);
+                NDArray[] ab = src.make(i, proj, io[0], io[1]);
+                if (trainable) {
+                    ab[0].setRequiresGradient(true);
+                    ab[1].setRequiresGradient(true);
+                }
+                pairs[p] = new LoraLinear(ab[0], ab[1], s.scaling(), (float) s.dropout);
+                params.put(PeftKeys.loraA(i, proj), ab[0]);
+                params.put(PeftKeys.loraB(i, proj), ab[1]);
+            }
+            layers[i] = new LoraLayer(pairs);
+        }
+        return new LoraAdapter(s, layers, params);
+    }
+
+    /**
+     * A new adapter initialised as peft does by default: A ~ kaiming-uniform(a=√5) = U(-1/√in, 1/√in)
+     * (nn.Linear's default), B = 0, so the model starts equal to its base.
+     */
+    public static LoraAdapter initialize(LoraSettings settings, ModelConfig config, NDManager manager, long seed) {
+        Random rng = new Random(seed);
+        try {
+            return build(settings, config, true, (layer, proj, in, out) -> {
+                float bound = (float) (1.0 / Math.sqrt(in));
+                float[] a = new float[Math.toIntExact(settings.r * in)];
+                for (int k = 0; k < a.length; k++) {
+                    a[k] = (rng.nextFloat() * 2 - 1) * bound;
+                }
+                return new NDArray[] {manager.create(a, new Shape(settings.r, in)),
+                        manager.zeros(new Shape(out, settings.r), DataType.FLOAT32)};
+            });
+        } catch (IOException e) {
+            throw new IllegalStateException("unreachable: initialisation reads no file", e);
+        }
+    }
+
+    /** Loads a peft adapter folder; every key must be one this model and config expect, and no key may be missing. */
+    public static LoraAdapter load(Path dir, ModelConfig config, NDManager manager, boolean trainable)
+            throws IOException {
+        LoraSettings settings = LoraSettings.read(dir);
+        Path weights = dir.resolve(WEIGHTS_FILE);
+        if (!Files.isRegularFile(weights)) {
+            throw new IOException(dir + ": no " + WEIGHTS_FILE + " (adapter_model.bin is not read; re-save with "
+                    + "safe_serialization=True)");
+        }
+        try (SafetensorsFile f = SafetensorsFile.open(weights)) {
+            Set<String> unused = new TreeSet<>(f.names());
+            LoraAdapter a = build(settings, config, trainable, (layer, proj, in, out) -> {
+                String ka = PeftKeys.loraA(layer, proj);
+                String kb = PeftKeys.loraB(layer, proj);
+                NDArray[] ab = {loadChecked(f, ka, new long[] {settings.r, in}, manager),
+                        loadChecked(f, kb, new long[] {out, settings.r}, manager)};
+                unused.remove(ka);
+                unused.remove(kb);
+                return ab;
+            });
+            if (!unused.isEmpty()) {
+                throw new IOException(weights + ": " + unused.size() + " tensors this loader does not use, e.g. "
+                        + unused.iterator().next() + "; target_modules " + settings.targetModules
+                        + " and the model config do not explain them");
+            }
+            return a;
+        }
+    }
+
+    private static NDArray loadChecked(SafetensorsFile f, String key, long[] shape, NDManager manager)
+            throws IOException {
+        if (!f.contains(key)) {
+            throw new IOException(f.path() + ": missing " + key + " which adapter_config.json's target_modules implies");
+        }
+        long[] got = f.info(key).shape();
+        if (!java.util.Arrays.equals(got, shape)) {
+            throw new IOException(f.path() + ": " + key + " has shape " + java.util.Arrays.toString(got) + ", expected "
+                    + java.util.Arrays.toString(shape) + " for r=" + shape[0] + " and this model's config");
+        }
+        NDArray mapped = f.load(key, manager, DataType.FLOAT32);
+        // the loaded array may alias the file's read-only mapping: AdamW updates in place, so own the memory
+        NDArray owned = mapped.duplicate();
+        mapped.close();
+        return owned;
+    }
+
+    /** The pairs of layer {@code i}. */
+    public LoraLayer layer(int i) {
+        return layers[i];
+    }
+
+    /** All trainable tensors by peft key (A before B, layers in order). */
+    public Map<String, NDArray> parameters() {
+        return parameters;
+    }
+
+    /** Zeroes every gradient (DJL never does it by itself, FACTS §2.4). */
+    public void zeroGradients() {
+        for (NDArray p : parameters.values()) {
+            NDArray g = p.getGradient();
+            g.subi(g);
+            g.close();
+        }
+    }
+
+    /** Writes adapter_config.json + adapter_model.safetensors (F32, {"format":"pt"}) exactly as peft lays them out. */
+    public void save(Path dir, String baseModelNameOrPath) throws IOException {
+        Files.createDirectories(dir);
+        settings.write(dir, baseModelNameOrPath);
+        SafetensorsWriter.writeAll(dir.resolve(WEIGHTS_FILE), SafetensorsWriter.ptMetadata(), parameters,
+                SafetensorsDType.F32);
+    }
+}

@@ -1,0 +1,356 @@
+package dev.finetune.trainer.model;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.core.Linear;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import dev.finetune.trainer.lora.LoraAdapter;
+import dev.finetune.trainer.lora.LoraLayer;
+import java.util.Random;
+
+/**
+ * A decoder-only causal LM (embed → layers → final RMSNorm → lm_head) with an optional LoRA adapter, and
+ * the training step API. The model's manager owns the frozen weights; each call opens a sub-manager for its
+ * step and one per layer inside it, and hands out only what the caller asked for (FACTS §2.17, §10).
+ *
+ * <p>Training ({@link #forwardBackward}): a forward without gradients keeps only each layer's input; the
+ * cross-entropy runs on the final hidden state in chunks of rows (so [T, vocab] logits of a whole row never
+ * exist at once); then each layer, last to first, is recomputed with gradients on and the upstream gradient
+ * injected, accumulating into the adapter's A/B gradients.
+ */
+public final class CausalLM implements AutoCloseable {
+    public final ModelConfig config;
+    /** FLOAT16 (GPU) or FLOAT32 (CPU): the dtype of base weights and projections. */
+    public final DataType computeType;
+    private final NDManager manager;
+    private final NDArray embedTokens; // [V, D] compute dtype
+    private final NDArray norm;        // [D] fp32
+    private final NDArray lmHead;      // [V, D] compute dtype; the same array as embedTokens when tied
+    private final DecoderLayer[] layers;
+    private final Rope rope;
+    private LoraAdapter adapter;
+    private int lossChunkRows = 1024;
+    private final Random dropoutSeeds = new Random(0);
+
+    private CausalLM(ModelConfig config, DataType computeType, NDManager manager, NDArray embedTokens, NDArray norm,
+            NDArray lmHead, DecoderLayer[] layers) {
+        this.config = config;
+        this.computeType = computeType;
+        this.manager = manager;
+        this.embedTokens = embedTokens;
+        this.norm = norm;
+        this.lmHead = lmHead;
+        this.layers = layers;
+        this.rope = new Rope(config.rope);
+    }
+
+    /** Builds the model from weights by HF name, one tensor at a time, into {@code manager} (which it then owns). */
+    public static CausalLM create(ModelConfig config, TensorSource source, NDManager manager, DataType computeType,
+            LinearWeightFactory factory) throws java.io.IOException {
+        if (computeType != DataType.FLOAT32 && computeType != DataType.FLOAT16) {
+            throw new IllegalArgumentException("compute dtype must be FLOAT32 or FLOAT16, got " + computeType
+                    + " (BF16 aborts the JVM in DJL 0.36, FACTS §2.1)");
+        }
+        NDArray embed = source.load(require(source, "model.embed_tokens.weight"), manager, computeType);
+        DecoderLayer[] layers = new DecoderLayer[config.numLayers];
+        for (int i = 0; i < layers.length; i++) {
+            layers[i] = new DecoderLayer(config, i, LayerWeights.load(config, i, source, factory, manager, computeType));
+        }
+        NDArray norm = source.load(require(source, "model.norm.weight"), manager, DataType.FLOAT32);
+        NDArray head = config.tieWordEmbeddings ? embed
+                : source.load(require(source, "lm_head.weight"), manager, computeType);
+        return new CausalLM(config, computeType, manager, embed, norm, head, layers);
+    }
+
+    private static String require(TensorSource s, String name) {
+        if (!s.contains(name)) {
+            throw new IllegalArgumentException("weights lack '" + name + "'"
+                    + (name.equals("lm_head.weight") ? "; config.json says tie_word_embeddings=false" : ""));
+        }
+        return name;
+    }
+
+    public NDManager manager() {
+        return manager;
+    }
+
+    /** Uses {@code adapter} (on this model's device) from now on; null runs the base model. */
+    public void setAdapter(LoraAdapter adapter) {
+        this.adapter = adapter;
+    }
+
+    public LoraAdapter adapter() {
+        return adapter;
+    }
+
+    /**
+     * Restarts the dropout seeds of the following micro-batches from {@code seed}; the trainer calls it before
+     * every optimizer step, so a resumed run draws the masks an uninterrupted one would.
+     */
+    public void reseedDropout(long seed) {
+        dropoutSeeds.setSeed(seed);
+    }
+
+    /** Rows of final hidden states per cross-entropy chunk (default 1024); lower it for huge vocabularies. */
+    public void setLossChunkRows(int rows) {
+        if (rows < 1) {
+            throw new IllegalArgumentException("loss chunk rows = " + rows + "; must be ≥ 1");
+        }
+        this.lossChunkRows = rows;
+    }
+
+    private LoraLayer lora(int i) {
+        return adapter == null ? LoraLayer.NONE : adapter.layer(i);
+    }
+
+    // ----------------------------------------------------------------------------------------------------
+    // forward pieces
+
+    /** Token embeddings as the FP32 residual stream, [B, T, D] in {@code scope}. */
+    private NDArray embed(NDManager scope, NDArray ids) {
+        NDArray e = embedTokens.get(ids); // the receiver is the weight, so hand the result to the scope at once
+        e.attach(scope);
+        return Ops.toFloat32(e);
+    }
+
+    /** Runs layer i on h inside its own sub-scope; returns the output in {@code scope}. */
+    private NDArray runLayer(NDManager scope, int i, NDArray h, LayerContext ctx) {
+        try (NDManager layerScope = scope.newSubManager()) {
+            NDArray x = h.reshape(h.getShape()); // a view owned by the layer scope, so intermediates land there
+            x.attach(layerScope);
+            NDArray out = layers[i].forward(x, ctx, lora(i));
+            out.attach(scope);
+            return out;
+        }
+    }
+
+    /** Final norm + lm_head: h [N, D] (or [B, T, D]) fp32 → logits fp32, in h's manager. */
+    private NDArray head(NDArray h) {
+        NDArray x = Ops.cast(Ops.rmsNorm(h, norm, config.rmsNormEps), computeType);
+        return Ops.toFloat32(Linear.linear(x, lmHead).singletonOrThrow());
+    }
+
+    private LayerContext trainingContext(NDManager scope, TrainingBatch batch, NDArray[] idsOut, boolean training) {
+        Shape bt = new Shape(batch.rows, batch.length);
+        NDArray ids = scope.create(batch.ids, bt);
+        NDArray segments = scope.create(batch.segments, bt);
+        NDArray positions = scope.create(batch.positions, bt);
+        NDList cs = rope.cosSin(scope, positions, computeType);
+        NDArray full = AttentionMask.fromSegments(scope, segments, 0);
+        NDArray sliding = config.hasSlidingLayers() ? AttentionMask.fromSegments(scope, segments, config.slidingWindow)
+                : null;
+        idsOut[0] = ids;
+        return new LayerContext(computeType, training, cs.get(0), cs.get(1), full, sliding, null);
+    }
+
+    // ----------------------------------------------------------------------------------------------------
+    // inference
+
+    /**
+     * Logits [B, T, V] fp32 of a batch with segments and positions (packed rows give each document its own
+     * logits), in {@code scope}. For tests and evaluation of short rows: it materialises every logit.
+     */
+    public NDArray logits(NDManager scope, TrainingBatch batch) {
+        return withGrad(false, () -> {
+            NDArray[] ids = new NDArray[1];
+            LayerContext ctx = trainingContext(scope, batch, ids, false);
+            NDArray h = embed(scope, ids[0]);
+            for (int i = 0; i < layers.length; i++) {
+                h = runLayer(scope, i, h, ctx);
+            }
+            return head(h);
+        });
+    }
+
+    /**
+     * One decoding step with a KV cache: ids [B·T] row-major (T new tokens per row; the first call passes the
+     * left-padded prompts), positions continue from the cache minus each row's padding. Returns the logits
+     * [B, V] fp32 of each row's last token, in {@code scope}.
+     */
+    public NDArray decode(NDManager scope, long[] ids, int rows, KvCache cache) {
+        int t = ids.length / rows;
+        return withGrad(false, () -> {
+            int offset = cache.length();
+            long[] pads = cache.padLengths();
+            long[] pos = new long[ids.length];
+            for (int r = 0; r < rows; r++) {
+                for (int j = 0; j < t; j++) {
+                    pos[r * t + j] = Math.max(0, offset + j - pads[r]);
+                }
+            }
+            Shape bt = new Shape(rows, t);
+            NDList cs = rope.cosSin(scope, scope.create(pos, bt), computeType);
+            NDArray full = AttentionMask.forDecoding(scope, pads, offset, t, 0);
+            NDArray sliding = config.hasSlidingLayers()
+                    ? AttentionMask.forDecoding(scope, pads, offset, t, config.slidingWindow) : null;
+            LayerContext ctx = new LayerContext(computeType, false, cs.get(0), cs.get(1), full, sliding, cache);
+            NDArray h = embed(scope, scope.create(ids, bt));
+            for (int i = 0; i < layers.length; i++) {
+                h = runLayer(scope, i, h, ctx);
+            }
+            cache.advance(t);
+            NDArray last = h.get(":, -1, :"); // [B, D]
+            return head(last);
+        });
+    }
+
+    // ----------------------------------------------------------------------------------------------------
+    // training
+
+    /**
+     * One micro-batch: loss of all targets, and gradients of (loss sum · lossScale / divisor) accumulated
+     * into the adapter's A/B (never zeroed here). Memory: layer inputs [B, T, D] fp32 per layer plus one
+     * layer's activations and one chunk of logits at a time.
+     */
+    public LossAndCount forwardBackward(TrainingBatch batch, float lossScale, float divisor) {
+        requireTrainableAdapter();
+        float scale = lossScale / divisor;
+        long seed = dropoutSeeds.nextLong();
+        try (NDManager step = manager.newSubManager()) {
+            return withGrad(false, () -> {
+                NDArray[] ids = new NDArray[1];
+                LayerContext ctx = trainingContext(step, batch, ids, true);
+                NDArray h = embed(step, ids[0]);
+                NDArray[] inputs = new NDArray[layers.length];
+                for (int i = 0; i < layers.length; i++) {
+                    inputs[i] = h;
+                    seedDropout(seed, i);
+                    h = runLayer(step, i, h, ctx);
+                }
+                h.setRequiresGradient(true);
+                LossAndCount lc = crossEntropy(step, h, batch, scale, true);
+                NDArray dHidden = h.getGradient();
+                dHidden.attach(step);
+                for (int i = layers.length - 1; i >= 0; i--) {
+                    try (NDManager layerScope = step.newSubManager()) {
+                        seedDropout(seed, i);
+                        NDArray dInput = layers[i].recomputeBackward(layerScope, inputs[i], dHidden, ctx, lora(i));
+                        dInput.attach(step);
+                        dHidden.close();
+                        inputs[i].close();
+                        dHidden = dInput;
+                    }
+                }
+                return lc;
+            });
+        }
+    }
+
+    /**
+     * The same loss and gradients through one autograd graph over the whole model (no recomputation): the
+     * reference that {@link #forwardBackward} is tested against, and fine for small models.
+     */
+    public LossAndCount forwardBackwardWithoutRecompute(TrainingBatch batch, float lossScale, float divisor) {
+        requireTrainableAdapter();
+        try (NDManager step = manager.newSubManager()) {
+            return withGrad(true, () -> {
+                NDArray[] ids = new NDArray[1];
+                LayerContext ctx = trainingContext(step, batch, ids, true);
+                NDArray h = embed(step, ids[0]);
+                for (int i = 0; i < layers.length; i++) {
+                    h = layers[i].forward(h, ctx, lora(i));
+                }
+                int saved = lossChunkRows;
+                lossChunkRows = Integer.MAX_VALUE; // one chunk: the graph above may be traversed only once
+                try {
+                    return crossEntropy(step, h, batch, lossScale / divisor, true);
+                } finally {
+                    lossChunkRows = saved;
+                }
+            });
+        }
+    }
+
+    /** Loss only (evaluation), no gradients. */
+    public LossAndCount loss(TrainingBatch batch) {
+        try (NDManager step = manager.newSubManager()) {
+            return withGrad(false, () -> {
+                NDArray[] ids = new NDArray[1];
+                LayerContext ctx = trainingContext(step, batch, ids, false);
+                NDArray h = embed(step, ids[0]);
+                for (int i = 0; i < layers.length; i++) {
+                    h = runLayer(step, i, h, ctx);
+                }
+                return crossEntropy(step, h, batch, 0, false);
+            });
+        }
+    }
+
+    /**
+     * Cross-entropy of the targets from the final hidden state h [B, T, D]: the logit row at t-1 predicts
+     * ids[t] where target[t]. Rows are gathered and processed in chunks; with {@code backward} each chunk's
+     * (sum · scale) is backpropagated into h at once, so only one chunk's logits exist at a time.
+     */
+    private LossAndCount crossEntropy(NDManager step, NDArray h, TrainingBatch batch, float scale, boolean backward) {
+        int n = batch.targetCount();
+        long[] rows = new long[n];
+        long[] labels = new long[n];
+        int k = 0;
+        for (int i = 0; i < batch.targets.length; i++) {
+            if (batch.targets[i]) {
+                rows[k] = i - 1; // same row: a target is never a row's first token
+                labels[k++] = batch.ids[i];
+            }
+        }
+        long d = h.getShape().get(2);
+        double total = 0;
+        for (int start = 0; start < n; start += lossChunkRows) {
+            int end = (int) Math.min(n, (long) start + lossChunkRows);
+            try (NDManager chunk = step.newSubManager()) {
+                NDArray idx = chunk.create(java.util.Arrays.copyOfRange(rows, start, end));
+                NDArray lab = chunk.create(java.util.Arrays.copyOfRange(labels, start, end)).reshape(end - start, 1);
+                NDArray nll = withGrad(backward, () -> {
+                    NDArray flat = h.reshape(-1, d); // [B·T, D], recorded by autograd: grad mode is on here
+                    flat.attach(chunk);
+                    NDArray logits = head(flat.get(idx));                          // [n, V] fp32
+                    return logits.logSoftmax(-1).gather(lab, 1).neg().sum();       // scalar
+                });
+                total += nll.getFloat();
+                if (backward) {
+                    NDArray grad = chunk.full(nll.getShape(), scale, DataType.FLOAT32);
+                    JniUtils.backward((PtNDArray) nll, (PtNDArray) grad, false, false);
+                }
+            }
+        }
+        return new LossAndCount(total, n);
+    }
+
+    private void requireTrainableAdapter() {
+        if (adapter == null) {
+            throw new IllegalStateException("training needs a LoRA adapter: call setAdapter(LoraAdapter.initialize(...)"
+                    + " or LoraAdapter.load(..., trainable=true)) first");
+        }
+    }
+
+    /** Same dropout masks in the forward and the recompute of a layer (torch checkpointing restores RNG too). */
+    private void seedDropout(long seed, int layer) {
+        if (adapter != null && adapter.settings.dropout > 0) {
+            Engine.getInstance().setRandomSeed((int) (seed ^ (layer * 0x9E3779B97F4A7C15L)));
+        }
+    }
+
+    private interface Body<T> {
+        T run();
+    }
+
+    /** Runs {@code body} with PyTorch's grad mode set, restoring it after (the mode is thread-global). */
+    private static <T> T withGrad(boolean on, Body<T> body) {
+        boolean before = JniUtils.isGradMode();
+        JniUtils.setGradMode(on);
+        try {
+            return body.run();
+        } finally {
+            JniUtils.setGradMode(before);
+        }
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

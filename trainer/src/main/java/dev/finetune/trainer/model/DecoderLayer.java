@@ -1,0 +1,119 @@
+package dev.finetune.trainer.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.core.Linear;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import dev.finetune.trainer.lora.LoraLayer;
+import dev.finetune.trainer.lora.LoraLinear;
+
+/**
+ * One pre-norm decoder layer (transformers' LlamaDecoderLayer; Qwen2 adds q/k/v bias, Qwen3 q/k RMSNorm per
+ * head, Mistral a sliding window): h + attn(norm(h)), then h + mlp(norm(h)). The forward and its
+ * recompute-and-backward sit side by side (llm.c style) because training recomputes each layer from its
+ * saved input.
+ *
+ * <p>Letters: B batch, T query tokens, S key tokens (T, or cache + T), D hidden, H query heads, Hkv KV heads,
+ * G = H/Hkv, Dh head dim, F MLP width, r LoRA rank. The residual stream h is FP32; projections run in the
+ * compute dtype (FP16 on GPU, FP32 on CPU); norms and softmax in FP32.
+ */
+public final class DecoderLayer {
+    private final ModelConfig c;
+    private final int index;
+    final LayerWeights w;
+
+    DecoderLayer(ModelConfig config, int index, LayerWeights weights) {
+        this.c = config;
+        this.index = index;
+        this.w = weights;
+    }
+
+    public int index() {
+        return index;
+    }
+
+    /** h [B, T, D] fp32 → [B, T, D] fp32, every intermediate in h's manager. */
+    NDArray forward(NDArray h, LayerContext ctx, LoraLayer lora) {
+        Shape bt = new Shape(h.getShape().get(0), h.getShape().get(1));
+        long b = bt.get(0);
+        long t = bt.get(1);
+        int g = c.groupSize();
+
+        // attention
+        NDArray x = Ops.cast(Ops.rmsNorm(h, w.inputLayernorm, c.rmsNormEps), ctx.computeType); // [B, T, D]
+        NDArray q = project(x, w.qProj, w.qProjBias, lora.qProj, ctx).reshape(b, t, c.numHeads, c.headDim);
+        NDArray k = project(x, w.kProj, w.kProjBias, lora.kProj, ctx).reshape(b, t, c.numKvHeads, c.headDim);
+        NDArray v = project(x, w.vProj, w.vProjBias, lora.vProj, ctx).reshape(b, t, c.numKvHeads, c.headDim);
+        if (c.qkNorm) {
+            q = Ops.cast(Ops.rmsNorm(q, w.qNorm, c.rmsNormEps), ctx.computeType);
+            k = Ops.cast(Ops.rmsNorm(k, w.kNorm, c.rmsNormEps), ctx.computeType);
+        }
+        q = Ops.rope(q.transpose(0, 2, 1, 3), ctx.cos, ctx.sin); // [B, H, T, Dh]
+        k = Ops.rope(k.transpose(0, 2, 1, 3), ctx.cos, ctx.sin); // [B, Hkv, T, Dh]
+        v = v.transpose(0, 2, 1, 3);                              // [B, Hkv, T, Dh]
+        if (ctx.cache != null) {
+            NDArray[] kv = ctx.cache.append(index, k, v);         // [B, Hkv, S, Dh]
+            k = kv[0];
+            v = kv[1];
+        }
+        long s = k.getShape().get(2);
+        NDArray q5 = q.reshape(b, c.numKvHeads, g, t, c.headDim);              // [B, Hkv, G, T, Dh]
+        NDArray kT = k.reshape(b, c.numKvHeads, 1, s, c.headDim).transpose(0, 1, 2, 4, 3); // [B, Hkv, 1, Dh, S]
+        NDArray scores = q5.matMul(kT).mul((float) (1.0 / Math.sqrt(c.headDim))); // [B, Hkv, G, T, S]
+        NDArray mask = c.isSliding(index) ? ctx.slidingMask : ctx.fullMask;
+        NDArray probs = Ops.toFloat32(scores).add(mask).softmax(-1);           // fp32
+        NDArray attn = Ops.cast(probs, ctx.computeType)
+                .matMul(v.reshape(b, c.numKvHeads, 1, s, c.headDim))           // [B, Hkv, G, T, Dh]
+                .reshape(b, c.numHeads, t, c.headDim)
+                .transpose(0, 2, 1, 3)
+                .reshape(b, t, (long) c.numHeads * c.headDim);                 // [B, T, H·Dh]
+        NDArray o = project(attn, w.oProj, w.oProjBias, lora.oProj, ctx);      // [B, T, D]
+        h = h.add(Ops.toFloat32(o));
+
+        // MLP: down(silu(gate(x)) · up(x))
+        x = Ops.cast(Ops.rmsNorm(h, w.postAttentionLayernorm, c.rmsNormEps), ctx.computeType);
+        NDArray gate = project(x, w.gateProj, w.gateProjBias, lora.gateProj, ctx); // [B, T, F]
+        NDArray up = project(x, w.upProj, w.upProjBias, lora.upProj, ctx);         // [B, T, F]
+        NDArray down = project(Ops.silu(gate).mul(up), w.downProj, w.downProjBias, lora.downProj, ctx); // [B, T, D]
+        return h.add(Ops.toFloat32(down));
+    }
+
+    /**
+     * Recomputes this layer from its saved input with gradients on, injects the upstream gradient
+     * dOutput [B, T, D] fp32 (torch.autograd.backward(out, dOutput), FACTS §3 c'), and returns dInput
+     * [B, T, D] fp32. LoRA gradients accumulate into A/B. Everything but dInput stays in {@code scope}.
+     */
+    NDArray recomputeBackward(NDManager scope, NDArray input, NDArray dOutput, LayerContext ctx, LoraLayer lora) {
+        NDArray x = input.duplicate(); // a fresh leaf: duplicate runs without grad (FACTS §10)
+        x.attach(scope);
+        boolean before = JniUtils.isGradMode();
+        JniUtils.setGradMode(true);
+        try {
+            x.setRequiresGradient(true);
+            NDArray out = forward(x, ctx, lora);
+            JniUtils.backward((PtNDArray) out, (PtNDArray) dOutput, false, false);
+        } finally {
+            JniUtils.setGradMode(before);
+        }
+        return x.getGradient();
+    }
+
+    /** x Wᵀ + b + LoRA(x), in the compute dtype. */
+    private static NDArray project(NDArray x, LinearWeight weight, NDArray bias, LoraLinear lora, LayerContext ctx) {
+        NDManager scope = x.getManager();
+        NDArray y = Linear.linear(x, weight.materialize(scope), bias).singletonOrThrow();
+        if (lora == null) {
+            return y;
+        }
+        NDArray a = Ops.cast(lora.a, ctx.computeType);
+        NDArray bMat = Ops.cast(lora.b, ctx.computeType);
+        if (a == lora.a) { // FP32 compute: use the masters directly (ops on x keep results in x's manager)
+            return y.add(LoraLinear.delta(x, lora.a, lora.b, lora.scaling, lora.dropout, ctx.training));
+        }
+        a.attach(scope);
+        bMat.attach(scope);
+        return y.add(LoraLinear.delta(x, a, bMat, lora.scaling, lora.dropout, ctx.training));
+    }
+}

@@ -1,0 +1,26 @@
+package dev.finetune.trainer.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+
+/** What every layer of one forward pass shares: dtype, mode, RoPE tables, masks and the optional KV cache. */
+final class LayerContext {
+    final DataType computeType;
+    final boolean training;
+    final NDArray cos;          // [B, 1, T, Dh] compute dtype
+    final NDArray sin;          // [B, 1, T, Dh]
+    final NDArray fullMask;     // [B, 1, 1, T, S] fp32 additive
+    final NDArray slidingMask;  // same, for sliding-window layers; null when the model has none
+    final KvCache cache;        // null in training
+
+    LayerContext(DataType computeType, boolean training, NDArray cos, NDArray sin, NDArray fullMask,
+            NDArray slidingMask, KvCache cache) {
+        this.computeType = computeType;
+        this.training = training;
+        this.cos = cos;
+        this.sin = sin;
+        this.fullMask = fullMask;
+        this.slidingMask = slidingMask;
+        this.cache = cache;
+    }
+}

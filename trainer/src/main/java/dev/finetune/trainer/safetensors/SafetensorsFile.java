@@ -1,0 +1,264 @@
+package dev.finetune.trainer.safetensors;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One safetensors file: an 8-byte little-endian header length, a JSON header, then the raw data. Each tensor
+ * is memory-mapped on demand ({@link FileChannel#map} per tensor), so files over 2 GiB work and only one
+ * tensor's conversion buffer is ever held on the heap.
+ */
+public final class SafetensorsFile implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Headers are small (kilobytes); anything beyond this is a corrupt or foreign file. */
+    private static final long MAX_HEADER = 100L << 20;
+
+    private final Path path;
+    private final FileChannel channel;
+    private final long dataStart;
+    private final Map<String, TensorInfo> tensors;
+    private final Map<String, String> metadata;
+
+    private SafetensorsFile(Path path, FileChannel channel, long dataStart, Map<String, TensorInfo> tensors,
+            Map<String, String> metadata) {
+        this.path = path;
+        this.channel = channel;
+        this.dataStart = dataStart;
+        this.tensors = tensors;
+        this.metadata = metadata;
+    }
+
+    /** Opens and validates the header; the data stays on disk until a tensor is read. */
+    public static SafetensorsFile open(Path path) throws IOException {
+        FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
+        try {
+            long fileSize = ch.size();
+            if (fileSize < 8) {
+                throw new IOException(path + ": not a safetensors file (" + fileSize + " bytes, need at least 8)");
+            }
+            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            readFully(ch, lenBuf, 0, path);
+            long headerLen = lenBuf.getLong(0);
+            if (headerLen <= 0 || headerLen > MAX_HEADER || 8 + headerLen > fileSize) {
+                throw new IOException(path + ": header length " + headerLen + " does not fit a file of " + fileSize
+                        + " bytes; the file is truncated or not safetensors");
+            }
+            ByteBuffer header = ByteBuffer.allocate((int) headerLen);
+            readFully(ch, header, 8, path);
+            JsonNode root = JSON.readTree(new String(header.array(), StandardCharsets.UTF_8));
+            long dataStart = 8 + headerLen;
+            long dataSize = fileSize - dataStart;
+            Map<String, TensorInfo> tensors = new LinkedHashMap<>();
+            Map<String, String> metadata = new LinkedHashMap<>();
+            for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                if (e.getKey().equals("__metadata__")) {
+                    e.getValue().fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
+                    continue;
+                }
+                tensors.put(e.getKey(), parseEntry(path, e.getKey(), e.getValue(), dataSize));
+            }
+            return new SafetensorsFile(path, ch, dataStart, Collections.unmodifiableMap(tensors),
+                    Collections.unmodifiableMap(metadata));
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    private static TensorInfo parseEntry(Path path, String name, JsonNode v, long dataSize) throws IOException {
+        String where = path + " tensor '" + name + "'";
+        SafetensorsDType dtype = SafetensorsDType.parse(v.path("dtype").asText(), where);
+        JsonNode shapeNode = v.path("shape");
+        long[] shape = new long[shapeNode.size()];
+        long count = 1;
+        for (int i = 0; i < shape.length; i++) {
+            shape[i] = shapeNode.get(i).asLong();
+            count *= shape[i];
+        }
+        long begin = v.path("data_offsets").path(0).asLong(-1);
+        long end = v.path("data_offsets").path(1).asLong(-1);
+        if (begin < 0 || end < begin || end > dataSize || end - begin != count * dtype.bytes()) {
+            throw new IOException(where + ": data_offsets [" + begin + ", " + end + "] do not match " + count
+                    + " elements of " + dtype + " inside a data section of " + dataSize + " bytes");
+        }
+        return new TensorInfo(name, dtype, shape, begin, end);
+    }
+
+    private static void readFully(FileChannel ch, ByteBuffer buf, long pos, Path path) throws IOException {
+        while (buf.hasRemaining()) {
+            int n = ch.read(buf, pos + buf.position());
+            if (n < 0) {
+                throw new IOException(path + ": unexpected end of file while reading the header");
+            }
+        }
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    /** Tensor names in header order. */
+    public Set<String> names() {
+        return tensors.keySet();
+    }
+
+    public boolean contains(String name) {
+        return tensors.containsKey(name);
+    }
+
+    /** The {@code __metadata__} map (empty when absent). */
+    public Map<String, String> metadata() {
+        return metadata;
+    }
+
+    /** Header entry of {@code name}; the error lists a few of the names that do exist. */
+    public TensorInfo info(String name) {
+        TensorInfo t = tensors.get(name);
+        if (t == null) {
+            throw new IllegalArgumentException(path + ": no tensor '" + name + "' (the file has " + tensors.size()
+                    + " tensors, e.g. " + firstNames(5) + ")");
+        }
+        return t;
+    }
+
+    private String firstNames(int n) {
+        StringBuilder sb = new StringBuilder();
+        int i = 0;
+        for (String k : tensors.keySet()) {
+            if (i++ == n) {
+                sb.append(", ...");
+                break;
+            }
+            sb.append(i > 1 ? ", " : "").append(k);
+        }
+        return sb.toString();
+    }
+
+    /** The tensor's raw little-endian bytes, memory-mapped (read-only, not copied). */
+    public ByteBuffer map(String name) throws IOException {
+        TensorInfo t = info(name);
+        return channel.map(FileChannel.MapMode.READ_ONLY, dataStart + t.begin(), t.end() - t.begin())
+                .order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** The tensor as floats (F32, F16, BF16, F64), for tests and small tensors. */
+    public float[] readFloats(String name) throws IOException {
+        TensorInfo t = info(name);
+        ByteBuffer b = map(name);
+        float[] out = new float[Math.toIntExact(t.size())];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = readFloat(b, t.dtype(), i, name);
+        }
+        return out;
+    }
+
+    /** The tensor as longs (I64, I32, I16, I8, U8, BOOL). */
+    public long[] readLongs(String name) throws IOException {
+        TensorInfo t = info(name);
+        ByteBuffer b = map(name);
+        long[] out = new long[Math.toIntExact(t.size())];
+        for (int i = 0; i < out.length; i++) {
+            switch (t.dtype()) {
+                case I64: out[i] = b.getLong(i * 8); break;
+                case I32: out[i] = b.getInt(i * 4); break;
+                case I16: out[i] = b.getShort(i * 2); break;
+                case I8: out[i] = b.get(i); break;
+                case U8:
+                case BOOL: out[i] = b.get(i) & 0xFF; break;
+                default:
+                    throw new IllegalArgumentException(path + " tensor '" + name + "' is " + t.dtype()
+                            + ", not an integer type");
+            }
+        }
+        return out;
+    }
+
+    private float readFloat(ByteBuffer b, SafetensorsDType dtype, int i, String name) {
+        switch (dtype) {
+            case F32: return b.getFloat(i * 4);
+            case F16: return Half.f16ToFloat(b.getShort(i * 2));
+            case BF16: return Half.bf16ToFloat(b.getShort(i * 2));
+            case F64: return (float) b.getDouble(i * 8);
+            default:
+                throw new IllegalArgumentException(path + " tensor '" + name + "' is " + dtype + ", not a float type");
+        }
+    }
+
+    /**
+     * Loads a float tensor into {@code manager} (and its device) as {@code target} (FLOAT32 or FLOAT16).
+     * BF16 is widened to FP32 in Java first, since DJL must never see BFLOAT16 (the JVM aborts, FACTS §2.1).
+     * Host memory beyond the mapping: one FP32 copy of this tensor at most.
+     */
+    public NDArray load(String name, NDManager manager, DataType target) throws IOException {
+        if (target != DataType.FLOAT32 && target != DataType.FLOAT16) {
+            throw new IllegalArgumentException("load target must be FLOAT32 or FLOAT16, got " + target);
+        }
+        TensorInfo t = info(name);
+        Shape shape = new Shape(t.shape());
+        ByteBuffer mapped = map(name);
+        NDArray raw;
+        switch (t.dtype()) {
+            case F32:
+                raw = manager.create(mapped, shape, DataType.FLOAT32);
+                break;
+            case F16:
+                raw = manager.create(mapped, shape, DataType.FLOAT16);
+                break;
+            case BF16:
+            case F64:
+                raw = manager.create(widenToF32(t, mapped), shape, DataType.FLOAT32);
+                break;
+            default:
+                throw new IllegalArgumentException(path + " tensor '" + name + "' is " + t.dtype()
+                        + "; model weights must be F32, F16, BF16 or F64");
+        }
+        if (raw.getDataType() == target) {
+            return raw;
+        }
+        NDArray converted = raw.toType(target, false);
+        raw.close();
+        return converted;
+    }
+
+    /** Loads an integer tensor as INT64 (inputs, labels). */
+    public NDArray loadLongs(String name, NDManager manager) throws IOException {
+        return manager.create(readLongs(name), new Shape(info(name).shape()));
+    }
+
+    private static ByteBuffer widenToF32(TensorInfo t, ByteBuffer src) {
+        int n = Math.toIntExact(t.size());
+        ByteBuffer out = ByteBuffer.allocateDirect(Math.multiplyExact(n, 4)).order(ByteOrder.nativeOrder());
+        if (t.dtype() == SafetensorsDType.BF16) {
+            for (int i = 0; i < n; i++) {
+                out.putInt(i * 4, (src.getShort(i * 2) & 0xFFFF) << 16);
+            }
+        } else {
+            for (int i = 0; i < n; i++) {
+                out.putFloat(i * 4, (float) src.getDouble(i * 8));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void close() throws IOException {
+        channel.close();
+    }
+}
