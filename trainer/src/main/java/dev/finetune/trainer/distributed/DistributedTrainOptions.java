@@ -10,13 +10,18 @@ import java.util.List;
  * How the Spark job lays out and supervises the ranks. Command line:
  * {@code --ranks N [--max-attempts 3] [--train-main CLASS] [--child-jvm-option OPT]... [--local-gpus 0,1]
  * [--connect-timeout-s 300] [--read-timeout-s 1800] [--fp16-wire] -- <trainer flags>}.
- * Everything after {@code --} goes to every rank's trainer unchanged.
+ * Everything after {@code --} goes to every rank's trainer first, followed by the flags the job sets per rank:
+ * the collective's ({@code --rank --world-size --peers --job-token --connect-timeout-s --read-timeout-s
+ * [--fp16-wire]}), {@code --attempt N} (1-based) and {@code --device cpu|gpu0}.
  */
 public final class DistributedTrainOptions implements Serializable {
 
     private static final long serialVersionUID = 1L;
-    /** The trainer's entry point (the train package's command); override with --train-main. */
-    public static final String DEFAULT_TRAIN_MAIN = "dev.finetune.trainer.train.TrainMain";
+    /**
+     * The trainer's entry point: the CLI, whose first trainer flag is then the subcommand ({@code -- train ...});
+     * override with --train-main.
+     */
+    public static final String DEFAULT_TRAIN_MAIN = "dev.finetune.trainer.cli.Main";
 
     /** Number of ranks = barrier tasks = GPUs (or CPU processes in local mode). */
     public final int ranks;
