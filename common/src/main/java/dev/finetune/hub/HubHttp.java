@@ -153,7 +153,7 @@ final class HubHttp {
       rb.method(method, bp);
       HttpResponse<InputStream> resp;
       try {
-        resp = client.send(rb.build(), HttpResponse.BodyHandlers.ofInputStream());
+        resp = client.send(rb.build(), IdleTimeoutBody.handler(settings.requestTimeout()));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new InterruptedIOException("interrupted during " + method + " " + forLog(uri));

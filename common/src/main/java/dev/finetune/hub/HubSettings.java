@@ -187,7 +187,7 @@ public final class HubSettings implements Serializable {
       return this;
     }
 
-    /** Time allowed until response headers arrive. */
+    /** Time allowed until response headers arrive, and then between two pieces of a response body. */
     public Builder requestTimeout(Duration v) {
       this.requestTimeout = v;
       return this;

@@ -106,6 +106,7 @@ public final class FakeHub implements AutoCloseable {
   private final List<Recorded> requests = new CopyOnWriteArrayList<>();
   private final List<Fault> faults = new CopyOnWriteArrayList<>();
   private final Map<String, Integer> drops = new ConcurrentHashMap<>();
+  private final Map<String, Integer> stalls = new ConcurrentHashMap<>();
   private final List<List<JsonNode>> commitPayloads = new CopyOnWriteArrayList<>();
   private volatile int treePageSize = 1000;
   private volatile long multipartChunk = 0;
@@ -187,6 +188,11 @@ public final class FakeHub implements AutoCloseable {
   /** The next GET whose path contains {@code pathContains} sends {@code bytes} bytes and drops the connection. */
   public void dropAfter(String pathContains, int bytes) {
     drops.put(pathContains, bytes);
+  }
+
+  /** The next GET whose path contains {@code pathContains} sends {@code bytes} bytes, then goes silent. */
+  public void stallAfter(String pathContains, int bytes) {
+    stalls.put(pathContains, bytes);
   }
 
   @Override
@@ -517,8 +523,25 @@ public final class FakeHub implements AutoCloseable {
         break;
       }
     }
+    Integer stallAt = null;
+    for (String key : stalls.keySet()) {
+      if (path.contains(key)) {
+        stallAt = stalls.remove(key);
+        break;
+      }
+    }
     ex.sendResponseHeaders(status, len);
     OutputStream out = ex.getResponseBody();
+    if (stallAt != null) {
+      out.write(content, from, Math.min(stallAt, len));
+      out.flush();
+      try {
+        Thread.sleep(60_000); // silent until the client gives up (or the server stops)
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      throw new DroppedConnection();
+    }
     if (dropAt != null) {
       out.write(content, from, Math.min(dropAt, len));
       out.flush();
