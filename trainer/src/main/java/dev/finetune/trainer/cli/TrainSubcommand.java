@@ -78,6 +78,12 @@ final class TrainSubcommand extends Subcommand {
      * trained on the shards by {@link Trainer}, which resumes, checkpoints and saves final/. Data-parallel runs
      * go through the distributed launcher (jobs/dataproc/submit-train.sh).
      */
+    /** file:/x/y → /x/y; other file systems (gs://) as they are. */
+    private static String local(org.apache.hadoop.fs.Path p) {
+        String scheme = p.toUri().getScheme();
+        return scheme == null || scheme.equals("file") ? p.toUri().getPath() : p.toString();
+    }
+
     static Outcome train(RunConfig c, PrintStream out) throws Exception {
         c.require("train", "base_model_id");
         if (c.worldSize != 1) {
@@ -112,7 +118,7 @@ final class TrainSubcommand extends Subcommand {
                     GradientSync.local(), OutputLocation.of(o.baseSaveDir, o.projectName, conf), manager,
                     compute == DataType.FLOAT16, new FinalSave(modelDir, c.baseModelId, summary), out);
             Trainer.Result r = trainer.run();
-            return new Outcome(r.losses, r.lastEvalLoss, r.finalDir == null ? c.adapterDir() : r.finalDir.toString());
+            return new Outcome(r.losses, r.lastEvalLoss, r.finalDir == null ? c.adapterDir() : local(r.finalDir));
         }
     }
 }
