@@ -23,12 +23,20 @@ final class CommandLine {
     private boolean help;
     private RunConfig config;
 
+    private String[] arguments = new String[0];
+
     private CommandLine(Subcommand command) {
         this.command = command;
     }
 
+    /** The arguments as given (for manifests: the command that produced an output). */
+    String[] arguments() {
+        return arguments.clone();
+    }
+
     static CommandLine parse(Subcommand command, String[] args) {
         CommandLine line = new CommandLine(command);
+        line.arguments = args.clone();
         ConfigSchema schema = ConfigSchema.get();
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];

@@ -1,5 +1,6 @@
 package dev.finetune.trainer.cli;
 
+import dev.finetune.config.RunConfig;
 import dev.finetune.config.Section;
 import java.io.PrintStream;
 import java.util.EnumSet;
@@ -55,6 +56,26 @@ final class GenerateSubcommand extends Subcommand {
 
     @Override
     int run(CommandLine line, PrintStream out) throws Exception {
-        return Commands.unavailable(name, "generation has not landed yet");
+        throw new UnavailableException("generation has not landed yet");
+    }
+
+    /** Texts generated for each prompt, and how many tokens each has. */
+    static final class Generated {
+        final List<String> texts;
+        final List<Integer> tokenCounts;
+
+        Generated(List<String> texts, List<Integer> tokenCounts) {
+            this.texts = texts;
+            this.tokenCounts = tokenCounts;
+        }
+    }
+
+    /**
+     * @param adapterDir null for the base model alone
+     * @param raw plain-text prompts (no chat template)
+     */
+    static Generated generate(RunConfig c, String modelDir, String adapterDir, List<String> prompts, boolean raw,
+            PrintStream out) throws Exception {
+        throw new UnavailableException("generation has not landed yet");
     }
 }

@@ -35,6 +35,6 @@ final class InspectSubcommand extends Subcommand {
 
     @Override
     int run(CommandLine line, PrintStream out) throws Exception {
-        return Commands.unavailable(name, "the shard inspector has not landed yet");
+        throw new UnavailableException("the shard inspector has not landed yet");
     }
 }

@@ -33,7 +33,7 @@ final class MergeSubcommand extends Subcommand {
 
     @Override
     int run(CommandLine line, PrintStream out) {
-        return Commands.unavailable(name, "merging is not implemented yet; the adapter in final/ loads in peft "
+        throw new UnavailableException("merging is not implemented yet; the adapter in final/ loads in peft "
                 + "(PeftModel.from_pretrained(base, dir).merge_and_unload()) if you need a merged model");
     }
 }
