@@ -176,12 +176,12 @@ final class FileTransfer {
           throw e;
         }
         failures = progressed ? 1 : failures + 1;
+        String why = http.scrub(String.valueOf(e.getMessage()));
         if (failures >= maxFailures) {
           throw new HubAccessException(Kind.UNAVAILABLE, 0, "download of " + subject.describe()
-              + " kept failing at byte " + have + ": " + http.scrub(e.toString()), e);
+              + " kept failing at byte " + have + ": " + why, e);
         }
-        LOG.warn("download of {} interrupted at byte {} ({}); resuming", subject.describe(), have,
-            http.scrub(e.getMessage()));
+        LOG.warn("download of {} interrupted at byte {} ({}); resuming", subject.describe(), have, why);
         pause(failures);
       }
     }

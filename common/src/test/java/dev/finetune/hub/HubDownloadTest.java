@@ -211,4 +211,36 @@ class HubDownloadTest {
     assertEquals(1, hub.requests().stream().filter(r -> r.toCdn() && r.method.equals("GET")).count());
     assertTrue(Files.exists(cache.resolve(".locks/models--acme--tiny-llm/" + FakeRepo.sha256(shard1) + ".lock")));
   }
+
+  @Test
+  void stalledConnectionIsAbandonedAndResumed() throws Exception {
+    String commit = hub.existingRepo(MODEL).commitOf("main");
+    RemoteFile f = new RemoteFile(MODEL, commit, "model-00002-of-00002.safetensors", shard2.length,
+        FakeRepo.sha256(shard2), null, null);
+    hub.stallAfter("/cdn/", 5_000);
+    HubClient c = HubClient.create(hub.settings(cache, true).requestTimeout(java.time.Duration.ofSeconds(2))
+        .build());
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    long t0 = System.nanoTime();
+    c.download(f, out);
+    assertArrayEquals(shard2, out.toByteArray());
+    assertTrue((System.nanoTime() - t0) / 1_000_000 < 30_000, "the stall must not be waited out");
+    assertEquals("bytes=5000-", hub.requests().stream().filter(FakeHub.Recorded::toCdn)
+        .reduce((a, b) -> b).orElseThrow().range);
+  }
+
+  @Test
+  void withSymlinksDisabledTheSnapshotHoldsCopies() throws Exception {
+    HubClient c = HubClient.create(hub.settings(cache, true).disableSymlinks(true).build());
+    Path f = c.downloadToCache(MODEL, "main", "model-00001-of-00002.safetensors");
+    assertTrue(Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS));
+    assertArrayEquals(shard1, Files.readAllBytes(f));
+  }
+
+  @Test
+  void unreachableHubFallsBackToTheCachedCopyOfABranch() throws Exception {
+    Path first = client(true).downloadToCache(MODEL, "main", "config.json");
+    hub.failNext("/resolve/", 503, Map.of(), 100);
+    assertEquals(first, client(true).downloadToCache(MODEL, "main", "config.json"));
+  }
 }

@@ -3,7 +3,11 @@ package dev.finetune.trainer.cli;
 import dev.finetune.config.ConfigException;
 import dev.finetune.config.RunConfig;
 import dev.finetune.pipeline.spark.PrepareOptions;
+import dev.finetune.trainer.generate.GenerationOptions;
 import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.nio.file.Paths;
 import java.util.regex.Pattern;
 
@@ -22,10 +26,6 @@ final class OptionsMapping {
      * @param overwrite replace a complete output
      */
     static PrepareOptions prepare(RunConfig c, String tokenizerDir, boolean overwrite) {
-        if (c.instructionColumn != null) {
-            throw new ConfigException("instruction_column/input_column/output_column are not read by prepare in "
-                    + "this build; map the data to messages_column or prompt_column/completion_column");
-        }
         PrepareOptions o = new PrepareOptions();
         o.source = datasetSource(c.datasetId);
         o.config = c.datasetConfig;
@@ -41,7 +41,11 @@ final class OptionsMapping {
         o.messagesColumn = c.messagesColumn;
         o.promptColumn = c.promptColumn;
         o.completionColumn = c.completionColumn;
+        o.instructionColumn = c.instructionColumn;
+        o.inputColumn = c.inputColumn;
+        o.outputColumn = c.outputColumn;
         o.trainOn = c.trainOn;
+        o.eosToken = c.eosToken;
         o.maxSeqLength = c.maxSeqLength;
         o.packing = c.packing;
         o.longDocuments = c.longDocuments;
@@ -52,6 +56,70 @@ final class OptionsMapping {
         } catch (IllegalArgumentException e) {
             throw new ConfigException("prepare: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The generate command's flags for the configured sampling settings.
+     *
+     * @param adapterDir null for the base model alone
+     * @param promptIds token-id prompts ("1,2,3"); used instead of {@code prompts} when not empty
+     */
+    static List<String> generateArgs(RunConfig c, String modelDir, String adapterDir, List<String> prompts,
+            List<String> promptIds, boolean raw, boolean printIds, boolean greedy) {
+        List<String> a = new ArrayList<>(Arrays.asList("--model", modelDir,
+                "--adapter", adapterDir != null ? adapterDir : "none",
+                "--max-new-tokens", String.valueOf(c.maxNewTokens),
+                "--temperature", String.valueOf(c.temperature),
+                "--top-p", String.valueOf(c.topP),
+                "--top-k", String.valueOf(c.topK),
+                "--seed", String.valueOf(c.seed),
+                "--device", device(c.device)));
+        if (promptIds.isEmpty()) {
+            for (String p : prompts) {
+                a.add("--prompt");
+                a.add(p);
+            }
+        } else {
+            for (String p : promptIds) {
+                a.add("--prompt-ids");
+                a.add(p);
+            }
+        }
+        if (raw) {
+            a.add("--raw");
+        }
+        if (printIds) {
+            a.add("--print-ids");
+        }
+        if (greedy || c.temperature == 0) {
+            a.add("--greedy");
+        }
+        return a;
+    }
+
+    /** The configured sampling settings (temperature 0 = greedy). */
+    static GenerationOptions generation(RunConfig c) {
+        GenerationOptions o = new GenerationOptions();
+        o.maxNewTokens = c.maxNewTokens;
+        o.temperature = c.temperature;
+        o.greedy = c.temperature == 0;
+        o.topP = c.topP;
+        o.topK = c.topK;
+        o.seed = c.seed;
+        try {
+            return o.validate();
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("generation: " + e.getMessage(), e);
+        }
+    }
+
+    /** auto → the first GPU when DJL sees one, else cpu; gpu → gpu0. */
+    static String device(String device) {
+        String d = device.toLowerCase(java.util.Locale.ROOT);
+        if (d.equals("auto")) {
+            return ai.djl.engine.Engine.getInstance().getGpuCount() > 0 ? "gpu0" : "cpu";
+        }
+        return d.equals("gpu") ? "gpu0" : d;
     }
 
     /**
