@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import dev.finetune.trainer.bench.PhaseTimer;
 import dev.finetune.trainer.lora.LoraAdapter;
 import dev.finetune.trainer.lora.LoraLayer;
 import java.util.Random;
@@ -73,6 +74,11 @@ public final class CausalLM implements AutoCloseable {
                     + (name.equals("lm_head.weight") ? "; config.json says tie_word_embeddings=false" : ""));
         }
         return name;
+    }
+
+    /** Layer {@code i} (its weights are reachable for tests and for merging). */
+    public DecoderLayer layer(int i) {
+        return layers[i];
     }
 
     public NDManager manager() {
@@ -309,6 +315,7 @@ public final class CausalLM implements AutoCloseable {
         for (int start = 0; start < n; start += lossChunkRows) {
             int end = (int) Math.min(n, (long) start + lossChunkRows);
             try (NDManager chunk = step.newSubManager()) {
+                PhaseTimer.Span span = PhaseTimer.begin(PhaseTimer.Phase.LOSS);
                 NDArray idx = chunk.create(java.util.Arrays.copyOfRange(rows, start, end));
                 NDArray lab = chunk.create(java.util.Arrays.copyOfRange(labels, start, end)).reshape(end - start, 1);
                 NDArray nll = withGrad(backward, () -> {
@@ -322,6 +329,7 @@ public final class CausalLM implements AutoCloseable {
                     NDArray grad = chunk.full(nll.getShape(), scale, DataType.FLOAT32);
                     JniUtils.backward((PtNDArray) nll, (PtNDArray) grad, false, false);
                 }
+                span.end();
             }
         }
         return new LossAndCount(total, n);

@@ -6,6 +6,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import dev.finetune.trainer.bench.PhaseTimer;
+import dev.finetune.trainer.bench.PhaseTimer.Phase;
 import dev.finetune.trainer.lora.LoraLayer;
 import dev.finetune.trainer.lora.LoraLinear;
 
@@ -30,6 +32,11 @@ public final class DecoderLayer {
         this.w = weights;
     }
 
+    /** The frozen weights (for merging an adapter into them, and for tests). */
+    public LayerWeights weights() {
+        return w;
+    }
+
     public int index() {
         return index;
     }
@@ -43,9 +50,12 @@ public final class DecoderLayer {
 
         // attention
         NDArray x = Ops.cast(Ops.rmsNorm(h, w.inputLayernorm, c.rmsNormEps), ctx.computeType); // [B, T, D]
+        PhaseTimer.Span span = PhaseTimer.begin(Phase.PROJECTIONS);
         NDArray q = project(x, w.qProj, w.qProjBias, lora.qProj, ctx).reshape(b, t, c.numHeads, c.headDim);
         NDArray k = project(x, w.kProj, w.kProjBias, lora.kProj, ctx).reshape(b, t, c.numKvHeads, c.headDim);
         NDArray v = project(x, w.vProj, w.vProjBias, lora.vProj, ctx).reshape(b, t, c.numKvHeads, c.headDim);
+        span.end(v);
+        span = PhaseTimer.begin(Phase.ATTENTION);
         if (c.qkNorm) {
             q = Ops.cast(Ops.rmsNorm(q, w.qNorm, c.rmsNormEps), ctx.computeType);
             k = Ops.cast(Ops.rmsNorm(k, w.kNorm, c.rmsNormEps), ctx.computeType);
@@ -69,6 +79,8 @@ public final class DecoderLayer {
                 .reshape(b, c.numHeads, t, c.headDim)
                 .transpose(0, 2, 1, 3)
                 .reshape(b, t, (long) c.numHeads * c.headDim);                 // [B, T, H·Dh]
+        span.end(attn);
+        span = PhaseTimer.begin(Phase.PROJECTIONS);
         NDArray o = project(attn, w.oProj, w.oProjBias, lora.oProj, ctx);      // [B, T, D]
         h = h.add(Ops.toFloat32(o));
 
@@ -77,7 +89,9 @@ public final class DecoderLayer {
         NDArray gate = project(x, w.gateProj, w.gateProjBias, lora.gateProj, ctx); // [B, T, F]
         NDArray up = project(x, w.upProj, w.upProjBias, lora.upProj, ctx);         // [B, T, F]
         NDArray down = project(Ops.silu(gate).mul(up), w.downProj, w.downProjBias, lora.downProj, ctx); // [B, T, D]
-        return h.add(Ops.toFloat32(down));
+        NDArray out = h.add(Ops.toFloat32(down));
+        span.end(out);
+        return out;
     }
 
     /**
@@ -93,11 +107,14 @@ public final class DecoderLayer {
         try {
             x.setRequiresGradient(true);
             NDArray out = forward(x, ctx, lora);
+            PhaseTimer.Span span = PhaseTimer.begin(Phase.OTHER); // the backward kernels
             JniUtils.backward((PtNDArray) out, (PtNDArray) dOutput, false, false);
+            NDArray dInput = x.getGradient();
+            span.end(dInput);
+            return dInput;
         } finally {
             JniUtils.setGradMode(before);
         }
-        return x.getGradient();
     }
 
     /** x Wᵀ + b + LoRA(x), in the compute dtype. */
