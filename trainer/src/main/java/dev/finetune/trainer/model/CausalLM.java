@@ -300,6 +300,16 @@ public final class CausalLM implements AutoCloseable {
      * (sum · scale) is backpropagated into h at once, so only one chunk's logits exist at a time.
      */
     private LossAndCount crossEntropy(NDManager step, NDArray h, TrainingBatch batch, float scale, boolean backward) {
+        PhaseTimer.Span span = PhaseTimer.begin(PhaseTimer.Phase.LOSS);
+        try {
+            return crossEntropyChunks(step, h, batch, scale, backward);
+        } finally {
+            span.end(backward && PhaseTimer.isEnabled() ? h.getGradient() : null);
+        }
+    }
+
+    private LossAndCount crossEntropyChunks(NDManager step, NDArray h, TrainingBatch batch, float scale,
+            boolean backward) {
         int n = batch.targetCount();
         long[] rows = new long[n];
         long[] labels = new long[n];
