@@ -32,10 +32,7 @@ final class PyMethods {
                 return (a, kw, line) -> {
                     List<Object> r = new ArrayList<>();
                     for (Map.Entry<?, ?> e : m.entrySet()) {
-                        List<Object> pair = new ArrayList<>();
-                        pair.add(e.getKey());
-                        pair.add(e.getValue());
-                        r.add(pair);
+                        r.add(new Tuple(java.util.Arrays.asList(e.getKey(), e.getValue())));
                     }
                     return r;
                 };

@@ -93,13 +93,17 @@ final class PyOps {
             return sb.append('}').toString();
         }
         if (v instanceof Collection) {
-            StringBuilder sb = new StringBuilder("[");
+            boolean tuple = v instanceof Tuple;
+            StringBuilder sb = new StringBuilder(tuple ? "(" : "[");
             String sep = "";
             for (Object o : (Collection<?>) v) {
                 sb.append(sep).append(repr(o));
                 sep = ", ";
             }
-            return sb.append(']').toString();
+            if (tuple && ((Collection<?>) v).size() == 1) {
+                sb.append(',');
+            }
+            return sb.append(tuple ? ')' : ']').toString();
         }
         return String.valueOf(v);
     }
@@ -291,7 +295,7 @@ final class PyOps {
             return false;
         }
         if (container instanceof Undefined) {
-            throw ((Undefined) container).error("line " + line + ": testing membership");
+            return false; // Jinja's Undefined iterates as empty
         }
         throw new TemplateException("line " + line + ": " + typeName(container) + " does not support 'in'");
     }

@@ -35,7 +35,7 @@ public final class CausalLM implements AutoCloseable {
     private final Rope rope;
     private LoraAdapter adapter;
     private int lossChunkRows = 1024;
-    private final Random dropoutSeeds = new Random(0);
+    private Random dropoutSeeds = new Random(0);
 
     private CausalLM(ModelConfig config, DataType computeType, NDManager manager, NDArray embedTokens, NDArray norm,
             NDArray lmHead, DecoderLayer[] layers) {
@@ -88,12 +88,25 @@ public final class CausalLM implements AutoCloseable {
         return adapter;
     }
 
+    /**
+     * Restarts the dropout seeds of the following micro-batches from {@code seed}; the trainer calls it before
+     * every optimizer step, so a resumed run draws the masks an uninterrupted one would.
+     */
+    public void reseedDropout(long seed) {
+        dropoutSeeds.setSeed(seed);
+    }
+
     /** Rows of final hidden states per cross-entropy chunk (default 1024); lower it for huge vocabularies. */
     public void setLossChunkRows(int rows) {
         if (rows < 1) {
             throw new IllegalArgumentException("loss chunk rows = " + rows + "; must be ≥ 1");
         }
         this.lossChunkRows = rows;
+    }
+
+    /** Seeds the LoRA dropout masks of the following steps (each step draws its own seed from this). */
+    public void setDropoutSeed(long seed) {
+        this.dropoutSeeds = new Random(seed);
     }
 
     private LoraLayer lora(int i) {
@@ -239,12 +252,14 @@ public final class CausalLM implements AutoCloseable {
      */
     public LossAndCount forwardBackwardWithoutRecompute(TrainingBatch batch, float lossScale, float divisor) {
         requireTrainableAdapter();
+        long seed = dropoutSeeds.nextLong();
         try (NDManager step = manager.newSubManager()) {
             return withGrad(true, () -> {
                 NDArray[] ids = new NDArray[1];
                 LayerContext ctx = trainingContext(step, batch, ids, true);
                 NDArray h = embed(step, ids[0]);
                 for (int i = 0; i < layers.length; i++) {
+                    seedDropout(seed, i);
                     h = layers[i].forward(h, ctx, lora(i));
                 }
                 int saved = lossChunkRows;
@@ -294,11 +309,11 @@ public final class CausalLM implements AutoCloseable {
         for (int start = 0; start < n; start += lossChunkRows) {
             int end = (int) Math.min(n, (long) start + lossChunkRows);
             try (NDManager chunk = step.newSubManager()) {
-                NDArray flat = h.reshape(-1, d); // [B·T, D]
-                flat.attach(chunk);
                 NDArray idx = chunk.create(java.util.Arrays.copyOfRange(rows, start, end));
                 NDArray lab = chunk.create(java.util.Arrays.copyOfRange(labels, start, end)).reshape(end - start, 1);
                 NDArray nll = withGrad(backward, () -> {
+                    NDArray flat = h.reshape(-1, d); // [B·T, D], recorded by autograd: grad mode is on here
+                    flat.attach(chunk);
                     NDArray logits = head(flat.get(idx));                          // [n, V] fp32
                     return logits.logSoftmax(-1).gather(lab, 1).neg().sum();       // scalar
                 });

@@ -1,0 +1,7 @@
+/**
+ * Text generation with a KV cache: sampling (greedy, temperature, top-k, top-p), several prompts at once with
+ * left padding, EOS and stop-string stopping, token streaming, chat prompts through the model's chat
+ * template, the {@code generate} entry point and a throughput benchmark. Builds on
+ * {@link dev.finetune.trainer.model.CausalLM#decode}; owns no model math.
+ */
+package dev.finetune.trainer.generate;
