@@ -295,7 +295,7 @@ final class PyOps {
             return false;
         }
         if (container instanceof Undefined) {
-            throw ((Undefined) container).error("line " + line + ": testing membership");
+            return false; // Jinja's Undefined iterates as empty
         }
         throw new TemplateException("line " + line + ": " + typeName(container) + " does not support 'in'");
     }

@@ -35,7 +35,7 @@ public final class CausalLM implements AutoCloseable {
     private final Rope rope;
     private LoraAdapter adapter;
     private int lossChunkRows = 1024;
-    private final Random dropoutSeeds = new Random(0);
+    private Random dropoutSeeds = new Random(0);
 
     private CausalLM(ModelConfig config, DataType computeType, NDManager manager, NDArray embedTokens, NDArray norm,
             NDArray lmHead, DecoderLayer[] layers) {
@@ -102,6 +102,11 @@ public final class CausalLM implements AutoCloseable {
             throw new IllegalArgumentException("loss chunk rows = " + rows + "; must be ≥ 1");
         }
         this.lossChunkRows = rows;
+    }
+
+    /** Seeds the LoRA dropout masks of the following steps (each step draws its own seed from this). */
+    public void setDropoutSeed(long seed) {
+        this.dropoutSeeds = new Random(seed);
     }
 
     private LoraLayer lora(int i) {
@@ -247,12 +252,14 @@ public final class CausalLM implements AutoCloseable {
      */
     public LossAndCount forwardBackwardWithoutRecompute(TrainingBatch batch, float lossScale, float divisor) {
         requireTrainableAdapter();
+        long seed = dropoutSeeds.nextLong();
         try (NDManager step = manager.newSubManager()) {
             return withGrad(true, () -> {
                 NDArray[] ids = new NDArray[1];
                 LayerContext ctx = trainingContext(step, batch, ids, true);
                 NDArray h = embed(step, ids[0]);
                 for (int i = 0; i < layers.length; i++) {
+                    seedDropout(seed, i);
                     h = layers[i].forward(h, ctx, lora(i));
                 }
                 int saved = lossChunkRows;
