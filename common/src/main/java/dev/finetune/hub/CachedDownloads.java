@@ -6,7 +6,12 @@ import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpResponse;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -18,6 +23,7 @@ import org.slf4j.LoggerFactory;
  */
 final class CachedDownloads {
   private static final Logger LOG = LoggerFactory.getLogger(CachedDownloads.class);
+  private static final ConcurrentHashMap<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
   private final HubHttp http;
   private final HubCache cache;
   private final FileTransfer transfer;
@@ -54,14 +60,37 @@ final class CachedDownloads {
     cache.writeRef(repo, revision, meta.commit);
     Path blob = cache.blob(repo, meta.etag);
     if (!Files.exists(blob)) {
-      String sha = meta.etag.length() == 64 ? meta.etag : null; // LFS etags are the content's sha256
-      Files.createDirectories(blob.getParent());
       // Download at the commit so every file of a snapshot comes from the same revision.
       URI pinnedUrl = HubUrls.resolve(http.settings().endpoint(), repo, meta.commit, path);
-      transfer.toFile(pinnedUrl, subject, meta.size, sha, blob, cache.incomplete(repo, meta.etag));
-      LOG.info("downloaded {} ({} bytes)", subject.describe(), Files.size(blob));
+      fetchBlobLocked(repo, meta, pinnedUrl, subject);
     }
     return cache.link(repo, meta.commit, path, meta.etag);
+  }
+
+  /**
+   * Several ranks or executors on one host may want the same blob at once: the lock file (huggingface_hub's
+   * {@code .locks/<repo folder>/<etag>.lock}) serialises processes, the map threads of this JVM (a JVM may not
+   * hold two overlapping FileLocks). Whoever comes second finds the blob and downloads nothing.
+   */
+  private void fetchBlobLocked(HubRepo repo, Metadata meta, URI url, HubErrors.Subject subject)
+      throws IOException {
+    Path lockFile = cache.lockFile(repo, meta.etag);
+    Files.createDirectories(lockFile.getParent());
+    ReentrantLock jvmLock = JVM_LOCKS.computeIfAbsent(lockFile.toAbsolutePath(), k -> new ReentrantLock());
+    jvmLock.lock();
+    try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock held = ch.lock()) {
+      Path blob = cache.blob(repo, meta.etag);
+      if (Files.exists(blob)) {
+        return;
+      }
+      String sha = meta.etag.length() == 64 ? meta.etag : null; // LFS etags are the content's sha256
+      Files.createDirectories(blob.getParent());
+      transfer.toFile(url, subject, meta.size, sha, blob, cache.incomplete(repo, meta.etag));
+      LOG.info("downloaded {} ({} bytes)", subject.describe(), Files.size(blob));
+    } finally {
+      jvmLock.unlock();
+    }
   }
 
   static final class Metadata {

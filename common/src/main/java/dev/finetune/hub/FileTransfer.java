@@ -25,6 +25,7 @@ import org.slf4j.LoggerFactory;
  */
 final class FileTransfer {
   private static final Logger LOG = LoggerFactory.getLogger(FileTransfer.class);
+  private static final long REPORT_EVERY = 512L << 20;
   private final HubHttp http;
 
   FileTransfer(HubHttp http) {
@@ -111,18 +112,18 @@ final class FileTransfer {
     int failures = 0;
     int maxFailures = http.settings().retry().maxAttempts();
     byte[] buf = new byte[1 << 16];
+    long nextReport = have + REPORT_EVERY;
     while (expectedSize < 0 || have < expectedSize) {
-      HubHttp.Call call = HubHttp.Call.get(url).about(subject).header("Accept-Encoding", "identity");
-      if (have > 0) {
-        call.header("Range", "bytes=" + have + "-");
-      }
-      call.timeout = http.settings().requestTimeout();
+      // Always ranged, with identity encoding: the CDN ignores Range when gzip is offered, and has refused
+      // range-less GETs of very large files (HF-FORMATS.md §1.5).
+      HubHttp.Call call = HubHttp.Call.get(url).about(subject).header("Accept-Encoding", "identity")
+          .header("Range", "bytes=" + have + "-");
       HttpResponse<InputStream> resp;
       try {
         resp = http.send(call);
       } catch (HubAccessException e) {
-        if (e.status() == 416 && expectedSize < 0 && have > 0) {
-          break; // asked past the end of a file of unknown size: it is complete
+        if (e.status() == 416 && expectedSize < 0) {
+          break; // asked at or past the end of a file of unknown size: it is complete
         }
         throw e;
       }
@@ -158,6 +159,10 @@ final class FileTransfer {
             }
             have += n - off;
             progressed = true;
+            if (have >= nextReport) {
+              LOG.info("{}: {} of {} MB", subject.describe(), have >> 20, expectedSize < 0 ? "?" : expectedSize >> 20);
+              nextReport = have + REPORT_EVERY;
+            }
           }
         }
         if (expectedSize < 0) {
@@ -171,12 +176,12 @@ final class FileTransfer {
           throw e;
         }
         failures = progressed ? 1 : failures + 1;
+        String why = http.scrub(String.valueOf(e.getMessage()));
         if (failures >= maxFailures) {
           throw new HubAccessException(Kind.UNAVAILABLE, 0, "download of " + subject.describe()
-              + " kept failing at byte " + have + ": " + http.scrub(e.toString()), e);
+              + " kept failing at byte " + have + ": " + why, e);
         }
-        LOG.warn("download of {} interrupted at byte {} ({}); resuming", subject.describe(), have,
-            http.scrub(e.getMessage()));
+        LOG.warn("download of {} interrupted at byte {} ({}); resuming", subject.describe(), have, why);
         pause(failures);
       }
     }

@@ -38,6 +38,11 @@ final class HubCache {
     return repoDir(repo).resolve("blobs").resolve(etag + ".incomplete");
   }
 
+  /** huggingface_hub's per-blob lock file, outside the repo folder. */
+  Path lockFile(HubRepo repo, String etag) {
+    return root.resolve(".locks").resolve(repo.cacheFolderName()).resolve(etag + ".lock");
+  }
+
   Path snapshotDir(HubRepo repo, String commit) {
     return repoDir(repo).resolve("snapshots").resolve(commit);
   }

@@ -13,6 +13,8 @@ import java.util.List;
  * is plenty. Build one from {@link HubSettings}, which is serializable and can travel to Spark executors.
  */
 public final class HubClient {
+  private static final java.util.concurrent.ConcurrentHashMap<HubSettings, HubClient> SHARED =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private final HubSettings settings;
   private final HubHttp http;
   private final HubCache cache;
@@ -31,6 +33,14 @@ public final class HubClient {
 
   public static HubClient create(HubSettings settings) {
     return new HubClient(settings);
+  }
+
+  /**
+   * One client per distinct settings in this JVM. Spark tasks should use this: each task deserializes its own
+   * copy of the settings, and a new HttpClient per file would leave its threads behind until garbage collection.
+   */
+  public static HubClient shared(HubSettings settings) {
+    return SHARED.computeIfAbsent(settings, HubClient::new);
   }
 
   /** A client configured from HF_* environment variables, as huggingface_hub would be. */
@@ -63,11 +73,13 @@ public final class HubClient {
    * @return bytes written
    */
   public long download(RemoteFile file, OutputStream out) throws IOException {
+    refuseOffline(file);
     return transfer.toStream(resolveUrl(file), subject(file), file.size(), file.sha256(), out);
   }
 
   /** Downloads one remote file to a local path through {@code <target>.incomplete}; resumes a partial one. */
   public void download(RemoteFile file, Path target) throws IOException {
+    refuseOffline(file);
     Path incomplete = target.resolveSibling(target.getFileName() + ".incomplete");
     transfer.toFile(resolveUrl(file), subject(file), file.size(), file.sha256(), target, incomplete);
   }
@@ -132,6 +144,13 @@ public final class HubClient {
     HubUploader up = new HubUploader(http);
     up.createRepo(repo, privateRepo);
     return up.uploadFolder(repo, folder, revision == null ? "main" : revision, commitMessage);
+  }
+
+  private void refuseOffline(RemoteFile f) throws HubAccessException {
+    if (settings.offline()) {
+      throw new HubAccessException(HubAccessException.Kind.OFFLINE_NOT_CACHED, 0, "HF_HUB_OFFLINE is set, so "
+          + subject(f).describe() + " cannot be fetched; unset HF_HUB_OFFLINE or use local files");
+    }
   }
 
   private static HubErrors.Subject subject(RemoteFile f) {

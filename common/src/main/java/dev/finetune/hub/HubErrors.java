@@ -40,8 +40,16 @@ final class HubErrors {
   }
 
   static HubAccessException toException(HttpResponse<InputStream> resp, HubHttp.Call call, HubSettings settings,
-      int attempts) {
+      int attempts, boolean hubOrigin) {
     int status = resp.statusCode();
+    if (!hubOrigin && status / 100 == 4) {
+      // a pre-signed storage URL (CDN, S3) refused us: our token was never involved
+      String host = call.uri.getHost();
+      return new HubAccessException(status == 403 ? Kind.FORBIDDEN : Kind.BAD_REQUEST, status, "the storage host "
+          + host + " refused " + call.method + " " + HubHttp.forLog(call.uri) + " (HTTP " + status + ") for "
+          + (call.subject == null ? "a transfer" : call.subject.describe())
+          + "; the pre-signed URL may have expired: retry the operation");
+    }
     String code = resp.headers().firstValue("X-Error-Code").orElse("");
     String serverMessage = serverMessage(resp);
     HubErrors.Subject s = call.subject != null ? call.subject : new Subject(null, null, null);

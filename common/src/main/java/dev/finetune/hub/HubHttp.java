@@ -9,7 +9,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -50,7 +49,6 @@ final class HubHttp {
     HubErrors.Subject subject;
     boolean hubAuth = true;
     boolean followCrossHostRedirects = true;
-    boolean retry = true;
     boolean retryOnlyRateLimit;
     Duration timeout;
 
@@ -98,7 +96,7 @@ final class HubHttp {
    */
   HttpResponse<InputStream> send(Call call) throws IOException {
     RetryPolicy retry = settings.retry();
-    int attempts = call.retry ? retry.maxAttempts() : 1;
+    int attempts = retry.maxAttempts();
     IOException lastIo = null;
     for (int attempt = 1; ; attempt++) {
       HttpResponse<InputStream> resp;
@@ -126,7 +124,7 @@ final class HubHttp {
         sleep(retry.backoff(attempt, resp.headers().firstValue("Retry-After")), call, attempt, "HTTP " + status);
         continue;
       }
-      throw HubErrors.toException(resp, call, settings, attempt);
+      throw HubErrors.toException(resp, call, settings, attempt, isHubOrigin(call.uri));
     }
   }
 
@@ -154,7 +152,7 @@ final class HubHttp {
       rb.method(method, bp);
       HttpResponse<InputStream> resp;
       try {
-        resp = client.send(rb.build(), HttpResponse.BodyHandlers.ofInputStream());
+        resp = client.send(rb.build(), IdleTimeoutBody.handler(settings.requestTimeout()));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new InterruptedIOException("interrupted during " + method + " " + forLog(uri));
@@ -211,9 +209,5 @@ final class HubHttp {
       return "<message withheld: it contained the token>";
     }
     return text;
-  }
-
-  static String lower(String s) {
-    return s.toLowerCase(Locale.ROOT);
   }
 }

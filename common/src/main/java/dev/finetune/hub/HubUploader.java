@@ -11,7 +11,6 @@ import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,7 +36,7 @@ final class HubUploader {
   private static final String LFS_JSON = "application/vnd.git-lfs+json";
   private static final int CHUNK = 256;
   private static final Set<String> RESTRICTED = Set.of("content-length", "host", "connection", "expect",
-      "upgrade", "authorization");
+      "upgrade");
 
   private final HubHttp http;
 
@@ -246,15 +245,21 @@ final class HubUploader {
     }), len);
   }
 
-  private static void copyHeaders(JsonNode headers, HubHttp.Call call) {
+  /**
+   * The action's own headers (git-lfs spec), except ones HttpClient manages, multipart plan keys, and any
+   * header carrying our token (a server echoing it must not make us send it to another host).
+   */
+  private void copyHeaders(JsonNode headers, HubHttp.Call call) {
     if (headers == null) {
       return;
     }
     for (Iterator<Map.Entry<String, JsonNode>> it = headers.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> h = it.next();
       String name = h.getKey().toLowerCase(Locale.ROOT);
-      if (!RESTRICTED.contains(name) && !name.equals("chunk_size") && !name.matches("\\d+")) {
-        call.header(h.getKey(), h.getValue().asText());
+      String value = h.getValue().asText();
+      boolean ours = http.settings().token() != null && http.settings().token().occursIn(value);
+      if (!RESTRICTED.contains(name) && !ours && !name.equals("chunk_size") && !name.matches("\\d+")) {
+        call.header(h.getKey(), value);
       }
     }
   }

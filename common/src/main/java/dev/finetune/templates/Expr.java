@@ -61,6 +61,20 @@ abstract class Expr {
         }
     }
 
+    static final class TupleLit extends Expr {
+        final List<Expr> items;
+
+        TupleLit(int line, List<Expr> items) {
+            super(line);
+            this.items = items;
+        }
+
+        @Override
+        Object eval(Scope scope) {
+            return new Tuple(evalAll(items, scope));
+        }
+    }
+
     static final class DictLit extends Expr {
         final List<Expr> keys;
         final List<Expr> values;

@@ -40,7 +40,7 @@ final class Parser {
             switch (t.kind) {
                 case EOF:
                     if (enders.length > 0) {
-                        throw error(t, "missing {% " + enders[0] + " %}");
+                        throw error(t, "missing {% " + enders[enders.length - 1] + " %}");
                     }
                     return body;
                 case TEXT:
@@ -267,22 +267,31 @@ final class Parser {
         return parseCompare();
     }
 
+    /** Comparisons chain as in Python: {@code a < b < c} is {@code a < b and b < c}. */
     private Expr parseCompare() {
-        Expr e = parseMath1();
+        Expr left = parseMath1();
+        Expr result = null;
         while (true) {
             Token t = peek();
+            Expr cmp;
+            Expr right;
             if (t.kind == Token.Kind.OP && COMPARE.contains(t.value)) {
                 pos++;
-                e = new Expr.Binary(t.line, t.value, e, parseMath1());
+                right = parseMath1();
+                cmp = new Expr.Binary(t.line, t.value, left, right);
             } else if (t.isName("in")) {
                 pos++;
-                e = new Expr.Binary(t.line, "in", e, parseMath1());
+                right = parseMath1();
+                cmp = new Expr.Binary(t.line, "in", left, right);
             } else if (t.isName("not") && tokens.get(pos + 1).isName("in")) {
                 pos += 2;
-                e = new Expr.Unary(t.line, "not", new Expr.Binary(t.line, "in", e, parseMath1()));
+                right = parseMath1();
+                cmp = new Expr.Unary(t.line, "not", new Expr.Binary(t.line, "in", left, right));
             } else {
-                return e;
+                return result == null ? left : result;
             }
+            result = result == null ? cmp : new Expr.Binary(t.line, "and", result, cmp);
+            left = right;
         }
     }
 
@@ -486,7 +495,7 @@ final class Parser {
                 if (t.value.equals("(")) {
                     if (peek().isOp(")")) {
                         pos++;
-                        return new Expr.ListLit(t.line, new ArrayList<>());
+                        return new Expr.TupleLit(t.line, new ArrayList<>());
                     }
                     Expr e = parseExpression();
                     if (peek().isOp(",")) { // a tuple: treated as a list
@@ -499,7 +508,7 @@ final class Parser {
                             }
                             items.add(parseExpression());
                         }
-                        e = new Expr.ListLit(t.line, items);
+                        e = new Expr.TupleLit(t.line, items);
                     }
                     expectOp(")");
                     return e;

@@ -11,6 +11,7 @@ final class PyMethods {
 
     /** The bound method {@code obj.name}, or null when obj has no such method. */
     static PyCallable bind(Object obj, String name) {
+        obj = PyOps.plain(obj);
         if (obj instanceof String) {
             return stringMethod((String) obj, name);
         }
@@ -32,10 +33,7 @@ final class PyMethods {
                 return (a, kw, line) -> {
                     List<Object> r = new ArrayList<>();
                     for (Map.Entry<?, ?> e : m.entrySet()) {
-                        List<Object> pair = new ArrayList<>();
-                        pair.add(e.getKey());
-                        pair.add(e.getValue());
-                        r.add(pair);
+                        r.add(new Tuple(java.util.Arrays.asList(e.getKey(), e.getValue())));
                     }
                     return r;
                 };
@@ -254,6 +252,7 @@ final class PyMethods {
     }
 
     private static String requireString(String name, Object v, int line) {
+        v = PyOps.plain(v);
         if (!(v instanceof String)) {
             throw new TemplateException("line " + line + ": " + name + "() needs a string, got " + PyOps.typeName(v));
         }

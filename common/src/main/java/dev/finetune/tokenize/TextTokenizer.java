@@ -3,6 +3,9 @@ package dev.finetune.tokenize;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.CharSpan;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -14,7 +17,6 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -51,13 +53,7 @@ public final class TextTokenizer implements AutoCloseable {
         byte[] bytes = Files.readAllBytes(json);
         this.fingerprint = sha256(bytes);
         this.files = TokenizerFiles.read(dir);
-        JsonNode root = new ObjectMapper().readTree(bytes);
-        this.vocab = readVocab(root, json);
-        for (JsonNode t : root.path("added_tokens")) {
-            if (t.path("special").asBoolean(false)) {
-                specialTokens.add(t.path("content").asText());
-            }
-        }
+        this.vocab = readVocab(bytes, json, specialTokens);
         int size = 0;
         for (int id : vocab.values()) {
             size = Math.max(size, id + 1);
@@ -190,26 +186,70 @@ public final class TextTokenizer implements AutoCloseable {
         tokenizer.close();
     }
 
-    private static Map<String, Integer> readVocab(JsonNode root, Path file) throws IOException {
+    /**
+     * Token → id from tokenizer.json's model.vocab (an object for BPE/WordPiece/WordLevel, a list of
+     * [piece, score] for Unigram) and added_tokens, read with a streaming parser that skips the merges
+     * (a tree of the whole 11 MB file took seconds).
+     */
+    private static Map<String, Integer> readVocab(byte[] json, Path file, List<String> special) throws IOException {
         Map<String, Integer> vocab = new HashMap<>();
-        JsonNode v = root.path("model").path("vocab");
-        if (v.isObject()) { // BPE, WordPiece, WordLevel: token → id
-            Iterator<Map.Entry<String, JsonNode>> it = v.fields();
-            while (it.hasNext()) {
-                Map.Entry<String, JsonNode> e = it.next();
-                vocab.put(e.getKey(), e.getValue().asInt());
+        // 150k distinct field names: interning and canonicalizing them costs more than the parse
+        JsonFactory factory = new JsonFactory().disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
+                .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES);
+        try (JsonParser p = factory.createParser(json)) {
+            expect(p.nextToken() == JsonToken.START_OBJECT, file, "a JSON object");
+            boolean sawVocab = false;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.getCurrentName();
+                JsonToken t = p.nextToken();
+                if (field.equals("model") && t == JsonToken.START_OBJECT) {
+                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                        String f = p.getCurrentName();
+                        JsonToken v = p.nextToken();
+                        if (f.equals("vocab") && v == JsonToken.START_OBJECT) {
+                            sawVocab = true;
+                            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                                String token = p.getCurrentName();
+                                p.nextToken();
+                                vocab.putIfAbsent(token, p.getIntValue());
+                            }
+                        } else if (f.equals("vocab") && v == JsonToken.START_ARRAY) {
+                            sawVocab = true;
+                            int id = 0;
+                            while (p.nextToken() == JsonToken.START_ARRAY) {
+                                p.nextToken();
+                                vocab.putIfAbsent(p.getText(), id++);
+                                p.skipChildren(); // the rest of [piece, score]
+                                while (p.currentToken() != JsonToken.END_ARRAY) {
+                                    p.nextToken();
+                                }
+                            }
+                        } else {
+                            p.skipChildren();
+                        }
+                    }
+                } else if (field.equals("added_tokens") && t == JsonToken.START_ARRAY) {
+                    ObjectMapper om = new ObjectMapper();
+                    while (p.nextToken() == JsonToken.START_OBJECT) {
+                        JsonNode added = om.readTree(p);
+                        vocab.put(added.path("content").asText(), added.path("id").asInt());
+                        if (added.path("special").asBoolean(false)) {
+                            special.add(added.path("content").asText());
+                        }
+                    }
+                } else {
+                    p.skipChildren();
+                }
             }
-        } else if (v.isArray()) { // Unigram: [[piece, score], ...], id = position
-            for (int i = 0; i < v.size(); i++) {
-                vocab.put(v.get(i).get(0).asText(), i);
-            }
-        } else {
-            throw new IOException(file + ": model.vocab is neither an object nor a list");
-        }
-        for (JsonNode t : root.path("added_tokens")) {
-            vocab.put(t.path("content").asText(), t.path("id").asInt());
+            expect(sawVocab, file, "model.vocab as an object or a list");
         }
         return vocab;
+    }
+
+    private static void expect(boolean ok, Path file, String what) throws IOException {
+        if (!ok) {
+            throw new IOException(file + ": expected " + what + " (is it a Hugging Face tokenizer.json?)");
+        }
     }
 
     private static int[] codePointToCharIndex(String text) {

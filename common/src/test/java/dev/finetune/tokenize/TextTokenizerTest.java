@@ -69,6 +69,17 @@ class TextTokenizerTest {
     }
 
     @Test
+    void longTextsAreNeitherTruncatedNorPadded() throws IOException {
+        TextTokenizer tok = TextTokenizer.shared(QWEN3);
+        String book = new String(Files.readAllBytes(FIXTURES.resolve("text/en_botchan.txt")),
+                java.nio.charset.StandardCharsets.UTF_8).substring(0, 20_000);
+        int[] ids = tok.encode(book, false);
+        assertTrue(ids.length > 2048, "tokens: " + ids.length); // DJL's default would cut at 512
+        assertEquals(book, tok.decode(ids));
+        assertEquals(book.length(), tok.encodeWithOffsets(book).ends[ids.length - 1]);
+    }
+
+    @Test
     void sharedInstanceIsOnePerDirectory() {
         assertSame(TextTokenizer.shared(QWEN3), TextTokenizer.shared(QWEN3.resolve("../qwen3")));
     }

@@ -21,8 +21,11 @@ import java.util.Map;
  *
  * <p>Checks: the number of headers found must equal the number of assistant messages (a user message that
  * quotes the header, or a template that drops turns, fails loudly rather than training on the wrong tokens).
- * Where a template has no usable header (e.g. Mistral's {@code [/INST]} followed directly by the answer), each
- * assistant content is searched for in order instead, and its body starts at the content.
+ * Where a template has no usable header (Mistral's {@code [/INST]} followed directly by the answer; Phi-3,
+ * whose rendering moves the final EOS when a turn is added), each assistant content (trimmed) is searched for
+ * in order instead, and its body starts at the content. Without an end-of-turn token a body ends at the text
+ * the template writes after an assistant content (its separator, e.g. a blank line), else where the next
+ * header starts, trailing whitespace excluded.
  */
 final class AssistantTurns {
     private static final String U1 = "Uuser1Q";
@@ -34,10 +37,13 @@ final class AssistantTurns {
     final String header;
     /** The end-of-turn marker, or null when the template writes no special token after a turn. */
     final String endOfTurn;
+    /** Without an end-of-turn token: what the template writes after an assistant content (e.g. "\n\n"). */
+    final String separator;
 
-    private AssistantTurns(String header, String endOfTurn) {
+    private AssistantTurns(String header, String endOfTurn, String separator) {
         this.header = header;
         this.endOfTurn = endOfTurn;
+        this.separator = separator;
     }
 
     static AssistantTurns probe(ChatTemplate template, Map<String, Object> vars, List<String> specialTokens) {
@@ -72,7 +78,8 @@ final class AssistantTurns {
                 }
             }
         }
-        return new AssistantTurns(header, endOfTurn);
+        String separator = endOfTurn == null && after != null && !after.isEmpty() ? after : null;
+        return new AssistantTurns(header, endOfTurn, separator);
     }
 
     /** Character spans [start, end) of the assistant bodies of {@code rendered}, in order. */
@@ -94,9 +101,10 @@ final class AssistantTurns {
                 }
                 start = h + header.length();
             } else {
+                // templates often trim the content (Llama 3, Gemma): search for the trimmed text
                 Object content = m.get("content");
-                start = content instanceof String && !((String) content).isEmpty()
-                        ? rendered.indexOf((String) content, cursor) : -1;
+                String needle = content instanceof String ? ((String) content).trim() : "";
+                start = needle.isEmpty() ? -1 : rendered.indexOf(needle, cursor);
                 if (start < 0) {
                     throw new IllegalArgumentException("assistant message " + spans.size() + " not found in the "
                             + "rendered conversation: the template rewrites it and has no assistant header to "
@@ -131,8 +139,15 @@ final class AssistantTurns {
                 return e + endOfTurn.length();
             }
         }
-        // no end-of-turn token (or a truncated turn): the body runs to the next turn, trailing whitespace out
+        // no end-of-turn token: the body runs to the template's separator (a content containing it is cut
+        // there: such templates are ambiguous) or the next turn, trailing whitespace out
         int end = limit;
+        if (separator != null) {
+            int sep = rendered.indexOf(separator, start);
+            if (sep >= 0 && sep < limit) {
+                end = sep;
+            }
+        }
         while (end > start && Character.isWhitespace(rendered.charAt(end - 1))) {
             end--;
         }

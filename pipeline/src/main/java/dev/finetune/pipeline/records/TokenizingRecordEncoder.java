@@ -1,6 +1,7 @@
 package dev.finetune.pipeline.records;
 
 import dev.finetune.templates.ChatTemplate;
+import dev.finetune.templates.TemplateException;
 import dev.finetune.tokenize.Encoded;
 import dev.finetune.tokenize.TextTokenizer;
 import java.util.LinkedHashMap;
@@ -18,7 +19,9 @@ import java.util.Map;
  *       overlapping an assistant body ({@link AssistantTurns}); with train_on=all every token after the
  *       first. No EOS is appended: the end-of-turn token ends the conversation.</li>
  * </ul>
- * The first token is never a target. Thread-safe: the tokenizer and template are immutable.
+ * The first token is never a target. Every bad record (missing or mistyped column, a conversation the template
+ * refuses, assistant turns that cannot be located) is an IllegalArgumentException saying why. Thread-safe: the
+ * tokenizer and template are immutable.
  */
 public final class TokenizingRecordEncoder implements RecordEncoder {
     private final TextTokenizer tokenizer;
@@ -89,7 +92,12 @@ public final class TokenizingRecordEncoder implements RecordEncoder {
 
     /** The text a conversation renders to (what {@link #encode} tokenizes). */
     public String render(List<Map<String, Object>> messages) {
-        return template.render(messages, false, templateVars);
+        try {
+            return template.render(messages, false, templateVars);
+        } catch (TemplateException e) { // incl. the template's own raise_exception: the record is bad input
+            throw new IllegalArgumentException("the chat template cannot render this conversation: "
+                    + e.getMessage(), e);
+        }
     }
 
     TokenizedDocument encodeConversation(List<Map<String, Object>> messages) {
@@ -110,8 +118,8 @@ public final class TokenizingRecordEncoder implements RecordEncoder {
             List<int[]> spans = turns.find(rendered, messages);
             int s = 0;
             for (int t = 0; t < enc.length() && s < spans.size(); t++) {
-                while (s < spans.size() && enc.ends[t] >= spans.get(s)[1] && enc.starts[t] >= spans.get(s)[1]) {
-                    s++; // token lies past this span
+                while (s < spans.size() && enc.starts[t] >= spans.get(s)[1]) {
+                    s++; // the token starts past this span: later tokens do too
                 }
                 if (s < spans.size() && overlaps(enc.starts[t], enc.ends[t], spans.get(s))) {
                     targets[t + shift] = 1;

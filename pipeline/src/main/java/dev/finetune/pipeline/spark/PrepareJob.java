@@ -1,5 +1,9 @@
 package dev.finetune.pipeline.spark;
 
+import dev.finetune.hub.DatasetFiles;
+import dev.finetune.hub.HubClient;
+import dev.finetune.hub.HubRepo;
+import dev.finetune.hub.HubSettings;
 import dev.finetune.pipeline.ingest.FileFormat;
 import dev.finetune.pipeline.ingest.Holdout;
 import dev.finetune.pipeline.ingest.InputFiles;
@@ -10,6 +14,7 @@ import dev.finetune.pipeline.packing.PackStats;
 import dev.finetune.pipeline.packing.PackingOptions;
 import dev.finetune.shards.Manifest;
 import dev.finetune.shards.ShardFormat;
+import dev.finetune.storage.AtomicOutput;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -42,12 +47,20 @@ public final class PrepareJob {
     private final PrepareOptions options;
     private final RecordEncoderFactory factory;
     private final String command;
+    private HubSettings hub;
+    private final Map<String, DatasetFiles> hubFiles = new LinkedHashMap<>();
 
     public PrepareJob(SparkSession spark, PrepareOptions options, RecordEncoderFactory factory, String command) {
         this.spark = spark;
         this.options = options.validate();
         this.factory = factory;
         this.command = command;
+    }
+
+    /** Hub settings for {@code hf://} sources; default: from the environment (HF_ENDPOINT, HF_TOKEN, ...). */
+    public PrepareJob withHub(HubSettings settings) {
+        this.hub = settings;
+        return this;
     }
 
     /** One source read as a unit, and how its documents map to splits. */
@@ -74,12 +87,12 @@ public final class PrepareJob {
             System.err.println("prepare: " + out.path() + " is complete; nothing to do (give --overwrite to redo it)");
             return Manifest.read(new Path(out.path(), ShardFormat.MANIFEST), conf);
         }
-        out.checkReplaceable();
-        List<SourcePlan> plans = plan(conf);
         Manifest.Tokenizer tokenizer = factory.tokenizerInfo();
+        List<SourcePlan> plans = plan(conf);
         PackingOptions packing = new PackingOptions(options.maxSeqLength, options.packing,
-                Overflow.parse(options.overflow), tokenizer.padTokenId);
-        Path tmp = out.createTemp();
+                Overflow.parse(options.longDocuments), tokenizer.padTokenId);
+        AtomicOutput publish = out.begin(options.overwrite);
+        Path tmp = publish.dir();
         try {
             Map<Integer, Manifest.Split> splits = new LinkedHashMap<>();
             for (SourcePlan plan : plans) {
@@ -91,7 +104,11 @@ public final class PrepareJob {
             }
             Manifest m = manifest(tokenizer, plans, splits);
             m.write(new Path(tmp, ShardFormat.MANIFEST), conf);
-            out.publish(tmp);
+            publish.commit();
+            if (!hubFiles.isEmpty()) {
+                Path staging = new Path(stagingDir());
+                staging.getFileSystem(conf).delete(staging, true);
+            }
             for (Map.Entry<String, Manifest.Split> e : m.splits.entrySet()) {
                 Manifest.Split s = e.getValue();
                 System.err.printf("prepare: %s: %,d documents → %,d rows of %d, %,d tokens (%,d trained), "
@@ -102,19 +119,16 @@ public final class PrepareJob {
             System.err.println("prepare: published " + out.path());
             return m;
         } catch (IOException | RuntimeException e) {
-            out.discard(tmp);
+            publish.abort();
             throw e;
         }
     }
 
     private List<SourcePlan> plan(Configuration conf) throws IOException {
         SourceSpec source = SourceSpec.parse(options.source);
-        if (source.isHub()) {
-            throw new UnsupportedOperationException("source: Hub datasets (" + source
-                    + ") need the hub client, not merged into this build yet");
-        }
         FileFormat forced = options.fileFormat();
-        InputFiles train = InputFiles.expand(source.paths, forced, conf);
+        InputFiles train = source.isHub() ? stage(source, options.split, conf)
+                : InputFiles.expand(source.paths, forced, conf);
         List<SourcePlan> plans = new ArrayList<>();
         if (options.holdoutFraction > 0) {
             plans.add(new SourcePlan("source", train,
@@ -122,11 +136,40 @@ public final class PrepareJob {
         } else {
             plans.add(new SourcePlan("train", train, SplitAssigner.fixed(SplitAssigner.TRAIN)));
         }
+        if (options.validationSplit != null) {
+            if (!source.isHub()) {
+                throw new IllegalArgumentException("validation_split: only for Hub sources; for files give "
+                        + "validation_source");
+            }
+            plans.add(new SourcePlan("validation", stage(source, options.validationSplit, conf),
+                    SplitAssigner.fixed(SplitAssigner.VALIDATION)));
+        }
         if (options.validationSource != null) {
             InputFiles v = InputFiles.expand(SourceSpec.parse(options.validationSource).paths, forced, conf);
             plans.add(new SourcePlan("validation", v, SplitAssigner.fixed(SplitAssigner.VALIDATION)));
         }
         return plans;
+    }
+
+    /** Lists one split of a Hub dataset on the driver and fetches its files on the executors. */
+    private InputFiles stage(SourceSpec source, String split, Configuration conf) throws IOException {
+        HubSettings settings = hub != null ? hub : HubSettings.fromEnvironment();
+        DatasetFiles listing = HubClient.create(settings).listDatasetFiles(HubRepo.dataset(source.hubRepo),
+                options.revision, options.config, split);
+        if (listing.files().isEmpty()) {
+            throw new IllegalArgumentException("source: " + source + " split " + split + " has no files");
+        }
+        if (listing.partial()) {
+            System.err.println("prepare: WARNING " + source + " split " + split + ": the Hub converted only part of "
+                    + "this dataset to parquet (partial-" + split + "); only that part is prepared");
+        }
+        hubFiles.put(split, listing);
+        return HubStaging.stage(JavaSparkContext.fromSparkContext(spark.sparkContext()), settings, listing,
+                stagingDir(), new HadoopConf(conf));
+    }
+
+    private String stagingDir() {
+        return options.stagingDir != null ? options.stagingDir : options.output.replaceAll("/+$", "") + "._staging";
     }
 
     private List<WindowResult> runSource(SourcePlan plan, Path tmp, Configuration conf, PackingOptions packing) {
@@ -171,7 +214,7 @@ public final class PrepareJob {
         LongAccumulator docs = spark.sparkContext().longAccumulator("prepare documents");
         LongAccumulator tokens = spark.sparkContext().longAccumulator("prepare tokens");
         int partitions = (int) Math.max(1, Math.min(windows, 2L * jsc.defaultParallelism()));
-        try (Progress progress = new Progress(plan.label, order.documents(), docs, tokens, 10)) {
+        try (Progress progress = new Progress(spark.sparkContext(), plan.label, order.documents(), docs, tokens, 10)) {
             List<WindowResult> results = keyed.javaRDD()
                     .mapPartitionsToPair(new EncodePartition(factory, orderB, plan.assigner, docs, tokens))
                     .repartitionAndSortWithinPartitions(
@@ -230,6 +273,18 @@ public final class PrepareJob {
         m.source.put("revision", options.revision);
         for (SourcePlan p : plans) {
             m.source.put(p.label + "_files", p.files.files);
+        }
+        for (Map.Entry<String, DatasetFiles> e : hubFiles.entrySet()) {
+            Map<String, Object> h = new LinkedHashMap<>();
+            h.put("dataset", e.getValue().repo().id());
+            h.put("config", e.getValue().config());
+            h.put("commit", e.getValue().commit());
+            h.put("from", e.getValue().source().name().toLowerCase(java.util.Locale.ROOT));
+            h.put("partial", e.getValue().partial());
+            List<String> paths = new ArrayList<>();
+            e.getValue().files().forEach(f -> paths.add(f.path()));
+            h.put("files", paths);
+            m.source.put("hub_" + e.getKey(), h);
         }
         m.command = command;
         m.config = options.toMap();

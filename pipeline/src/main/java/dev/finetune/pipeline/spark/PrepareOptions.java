@@ -3,6 +3,7 @@ package dev.finetune.pipeline.spark;
 import dev.finetune.pipeline.ingest.FileFormat;
 import dev.finetune.pipeline.ingest.SourceSpec;
 import dev.finetune.pipeline.packing.Overflow;
+import dev.finetune.pipeline.records.RecordOptions;
 import java.io.Serializable;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -36,13 +37,17 @@ public final class PrepareOptions implements Serializable {
     public String tokenizer;
     /** File format: auto (by extension), parquet, jsonl or json. */
     public String format = "auto";
-    /** Column of plain-text records. */
+    /** Column of plain-text records; ignored when a conversation column is set. */
     public String textColumn = "text";
-    /** Column of conversations (a list of {role, content}); when set, records are chats. */
+    /** Column of conversations (a list of {role, content}). */
     public String messagesColumn;
-    /** Columns mapped to a user/assistant pair; both or neither. */
+    /** Prompt/completion columns (a user and an assistant turn); both or neither. */
     public String promptColumn;
     public String completionColumn;
+    /** Alpaca-style instruction/input/output columns; instruction and output, input optional. */
+    public String instructionColumn;
+    public String inputColumn;
+    public String outputColumn;
     /** Conversations: train on the "assistant" turns (default) or on "all" tokens. */
     public String trainOn = "assistant";
     /** EOS token override (plain text); null = tokenizer_config.json's eos_token. */
@@ -52,7 +57,7 @@ public final class PrepareOptions implements Serializable {
     /** Several documents per row (true) or one document per padded row (false). */
     public boolean packing = true;
     /** Documents longer than max_seq_length: split or truncate. */
-    public String overflow = "split";
+    public String longDocuments = "split";
     /** Documents per packing window; one window becomes one shard. Bounds executor memory. */
     public int windowDocuments = 20_000;
     /** Replace a complete output instead of leaving it alone. */
@@ -71,7 +76,7 @@ public final class PrepareOptions implements Serializable {
         if (!"auto".equalsIgnoreCase(format)) {
             FileFormat.parse(format);
         }
-        Overflow.parse(overflow);
+        Overflow.parse(longDocuments);
         if (maxSeqLength < 2 || maxSeqLength > 1 << 20) {
             throw new IllegalArgumentException("max_seq_length: " + maxSeqLength + ", must be in [2, 1048576]");
         }
@@ -87,12 +92,10 @@ public final class PrepareOptions implements Serializable {
             throw new IllegalArgumentException("validation: give at most one of validation_split, "
                     + "validation_source and holdout_fraction");
         }
-        if ((promptColumn == null) != (completionColumn == null)) {
-            throw new IllegalArgumentException("prompt_column/completion_column: give both or neither");
-        }
         if (!"assistant".equals(trainOn) && !"all".equals(trainOn)) {
             throw new IllegalArgumentException("train_on: \"" + trainOn + "\" is not one of assistant, all");
         }
+        records();
         return this;
     }
 
@@ -100,6 +103,23 @@ public final class PrepareOptions implements Serializable {
         if (value == null || value.trim().isEmpty()) {
             throw new IllegalArgumentException(name + ": missing; give " + what);
         }
+    }
+
+    /** The record layout: conversation columns when any is set, else the text column. */
+    public RecordOptions records() {
+        RecordOptions r = new RecordOptions();
+        boolean chat = messagesColumn != null || promptColumn != null || completionColumn != null
+                || instructionColumn != null || inputColumn != null || outputColumn != null;
+        r.textColumn = chat ? null : textColumn;
+        r.messagesColumn = messagesColumn;
+        r.promptColumn = promptColumn;
+        r.completionColumn = completionColumn;
+        r.instructionColumn = instructionColumn;
+        r.inputColumn = inputColumn;
+        r.outputColumn = outputColumn;
+        r.trainOn = "all".equals(trainOn) ? RecordOptions.TrainOn.ALL : RecordOptions.TrainOn.ASSISTANT;
+        r.eosToken = eosToken;
+        return r.validate();
     }
 
     public FileFormat fileFormat() {
@@ -124,11 +144,14 @@ public final class PrepareOptions implements Serializable {
         m.put("messages_column", messagesColumn);
         m.put("prompt_column", promptColumn);
         m.put("completion_column", completionColumn);
+        m.put("instruction_column", instructionColumn);
+        m.put("input_column", inputColumn);
+        m.put("output_column", outputColumn);
         m.put("train_on", trainOn);
         m.put("eos_token", eosToken);
         m.put("max_seq_length", maxSeqLength);
         m.put("packing", packing);
-        m.put("overflow", overflow);
+        m.put("long_documents", longDocuments);
         m.put("window_documents", windowDocuments);
         return m;
     }

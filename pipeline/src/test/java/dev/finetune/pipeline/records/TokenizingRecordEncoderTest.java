@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.finetune.tokenize.TextTokenizer;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
@@ -18,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The targets contract of SHARD-FORMAT.md on the Qwen3 fixture tokenizer and transformers' renderings. */
 class TokenizingRecordEncoderTest {
@@ -205,6 +207,38 @@ class TokenizingRecordEncoderTest {
         RecordOptions half = new RecordOptions();
         half.promptColumn = "p";
         assertThrows(IllegalArgumentException.class, half::validate);
+    }
+
+    /** A Qwen3 vocabulary dressed as a BOS-adding tokenizer: <|endoftext|> plays BOS. */
+    static TextTokenizer bosTokenizer(Path dir, String template) throws IOException {
+        Files.createSymbolicLink(dir.resolve("tokenizer.json"),
+                FIXTURES.resolve("tokenizers/qwen3/tokenizer.json").toAbsolutePath());
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("bos_token", "<|endoftext|>");
+        config.put("eos_token", "<|im_end|>");
+        config.put("add_bos_token", true);
+        config.put("chat_template", template);
+        new ObjectMapper().writeValue(dir.resolve("tokenizer_config.json").toFile(), config);
+        return TextTokenizer.load(dir);
+    }
+
+    @Test
+    void conversationsGetExactlyOneBosWhetherOrNotTheTemplateWritesIt(@TempDir Path a, @TempDir Path b)
+            throws IOException {
+        String chatml = "{% for m in messages %}{{ '<|im_start|>' + m.role + '\\n' + m.content + '<|im_end|>\\n' }}"
+                + "{% endfor %}";
+        List<Map<String, Object>> chat = List.of(msg("user", "Hi"), msg("assistant", "Hello"));
+        try (TextTokenizer withBos = bosTokenizer(a, "{{ bos_token }}" + chatml);
+                TextTokenizer withoutBos = bosTokenizer(b, chatml)) {
+            for (TextTokenizer tok : List.of(withBos, withoutBos)) {
+                TokenizedDocument d = new TokenizingRecordEncoder(tok, RecordOptions.messages("m"))
+                        .encode(record("m", chat));
+                assertEquals(tok.bosId(), d.ids[0]);
+                assertTrue(d.ids[1] != tok.bosId(), "a second BOS");
+                assertEquals(0, d.targets[0]);
+                assertEquals(List.of("Hello<|im_end|>"), targetRuns(d));
+            }
+        }
     }
 
     @Test

@@ -34,6 +34,6 @@ final class BenchSubcommand extends Subcommand {
 
     @Override
     int run(CommandLine line, PrintStream out) {
-        return Commands.unavailable(name, "the benchmark has not landed yet");
+        throw new UnavailableException("the benchmark has not landed yet");
     }
 }

@@ -21,13 +21,4 @@ final class Commands {
                 new RunSubcommand(),
                 new ConfigSubcommand());
     }
-
-    /**
-     * What a subcommand whose implementation is not in this build answers: it says so and exits 3, never
-     * pretending to have done the work.
-     */
-    static int unavailable(String command, String what) {
-        System.err.println("error: `" + command + "` is not available in this build: " + what);
-        return Main.UNAVAILABLE;
-    }
 }

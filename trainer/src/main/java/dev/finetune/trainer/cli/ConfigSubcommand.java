@@ -1,10 +1,12 @@
 package dev.finetune.trainer.cli;
 
 import dev.finetune.config.ConfigLoader;
+import dev.finetune.config.ConfigReference;
 import dev.finetune.config.RunConfig;
 import dev.finetune.config.Section;
 import java.io.PrintStream;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 
 /** Prints the resolved configuration (file + flags, validated): what a run would use. */
@@ -21,12 +23,22 @@ final class ConfigSubcommand extends Subcommand {
     }
 
     @Override
+    List<Flag> flags() {
+        return flags(Flag.toggle("reference", "Print the reference of every key as Markdown (README.md's table) "
+                + "instead."));
+    }
+
+    @Override
     Set<Section> sections() {
         return EnumSet.allOf(Section.class);
     }
 
     @Override
     int run(CommandLine line, PrintStream out) {
+        if (line.isOn("reference")) {
+            out.print(ConfigReference.START + "\n" + ConfigReference.markdown() + "\n" + ConfigReference.END + "\n");
+            return Main.OK;
+        }
         RunConfig c = line.config();
         out.print(ConfigLoader.toYaml(c));
         out.println("# output:      " + c.outputDir());

@@ -1,13 +1,32 @@
 package dev.finetune.trainer.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.finetune.config.ConfigLoader;
+import dev.finetune.config.RunConfig;
 import dev.finetune.config.Section;
+import dev.finetune.shards.Manifest;
+import dev.finetune.trainer.demo.DemoData;
+import dev.finetune.trainer.demo.TinyQwen3;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /** The offline end-to-end demo on a tiny random Qwen3-shaped model. */
 final class DemoSubcommand extends Subcommand {
+    private static final int STEPS = 5;
+
     DemoSubcommand() {
         super("demo", "Offline end-to-end demo: prepare -> train -> save -> generate with a tiny model on CPU");
     }
@@ -17,8 +36,9 @@ final class DemoSubcommand extends Subcommand {
         return "Writes a deterministic random-initialised tiny Qwen3-shaped model (the real Qwen3 tokenizer, "
                 + "hidden size 64) and a dataset from the bundled excerpt of 吾輩は猫である, then runs the same "
                 + "prepare, train and generate code as real runs, on CPU without network, in a few minutes. It "
-                + "ends with where the adapter is, the loss before and after training and a sample generation. "
-                + "Settings come from conf/demo.yaml; any key can be overridden.\n\n"
+                + "ends with where the adapter is, the loss before and after training and a sample generation, "
+                + "also written to <base_save_dir>/<project_name>/demo-summary.json. Settings come from "
+                + "conf/demo.yaml (or --config); any key can be overridden.\n\n"
                 + "  jobs/finetune demo\n"
                 + "  jobs/finetune demo --max-steps 20 --base-save-dir /tmp/demo";
     }
@@ -31,11 +51,92 @@ final class DemoSubcommand extends Subcommand {
 
     @Override
     Set<Section> sections() {
-        return EnumSet.of(Section.PROJECT, Section.LORA, Section.TRAINING, Section.GENERATION);
+        return EnumSet.of(Section.PROJECT, Section.DATA, Section.LORA, Section.TRAINING, Section.GENERATION);
+    }
+
+    static Path home() {
+        String h = System.getProperty("finetune.home", System.getProperty("project.root", "."));
+        return Paths.get(h).toAbsolutePath().normalize();
     }
 
     @Override
     int run(CommandLine line, PrintStream out) throws Exception {
-        return Commands.unavailable(name, "prepare, train and generate have not all landed yet");
+        long start = System.nanoTime();
+        Path configFile = line.configFile() != null ? line.configFile() : home().resolve("conf/demo.yaml");
+        RunConfig c = ConfigLoader.load(configFile, line.overrides());
+        Path assets = Paths.get(line.get("assets", home().resolve("trainer/src/demo").toString()));
+        Path output = Paths.get(c.outputDir()).toAbsolutePath().normalize();
+        c.baseSaveDir = output.getParent().toString();
+        out.println("demo: outputs in " + output + " (settings: " + configFile + ")");
+
+        step(out, 1, "writing a random-initialised tiny Qwen3-shaped model");
+        Path model = output.resolve("base-model");
+        TinyQwen3.write(model, c.seed);
+        for (String f : new String[] {"tokenizer.json", "tokenizer_config.json"}) {
+            Files.copy(assets.resolve("tokenizer").resolve(f), model.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+        }
+        out.printf("  %s: %,d parameters (vocabulary %,d, hidden %d, %d layers)%n", model, TinyQwen3.parameters(),
+                TinyQwen3.VOCAB, TinyQwen3.HIDDEN, TinyQwen3.LAYERS);
+
+        step(out, 2, "making the dataset from the bundled text");
+        Path jsonl = output.resolve("dataset/wagahai.jsonl");
+        int documents = DemoData.writeJsonl(assets.resolve("text/ja_wagahai_ch1.txt"), jsonl);
+        out.printf("  %s: %d documents%n", jsonl, documents);
+        c.baseModelId = model.toString();
+        c.datasetId = jsonl.toString();
+        c.validate();
+
+        step(out, 3, "prepare: tokenize and pack with Spark (local mode)");
+        Manifest manifest = PrepareSubcommand.prepare(c, true, "demo");
+
+        step(out, 4, "train: LoRA on CPU");
+        TrainSubcommand.Outcome trained = TrainSubcommand.train(c, out);
+
+        step(out, 5, "generate: reload base model + adapter, continue the prompt");
+        List<String> prompts = c.prompts.isEmpty() ? java.util.Collections.singletonList("吾輩は") : c.prompts;
+        GenerateSubcommand.Generated gen = GenerateSubcommand.generate(c, model.toString(), trained.adapterDir,
+                prompts, true, out);
+
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("adapter_dir", trained.adapterDir);
+        summary.put("adapter_files", list(Paths.get(trained.adapterDir)));
+        summary.put("train_rows", manifest.splits.get("train").rows);
+        summary.put("steps", trained.losses.size());
+        summary.put("loss_first_step", trained.losses.isEmpty() ? null : trained.losses.get(0));
+        summary.put("loss_last_step", trained.losses.isEmpty() ? null : trained.losses.get(trained.losses.size() - 1));
+        summary.put("eval_loss", trained.evalLoss);
+        summary.put("adapter_reloaded", true);
+        summary.put("prompt", prompts.get(0));
+        summary.put("generated_text", gen.texts.get(0));
+        summary.put("generated_tokens", gen.tokenCounts.get(0));
+        summary.put("seconds", (System.nanoTime() - start) / 1e9);
+        Path summaryFile = output.resolve("demo-summary.json");
+        Files.write(summaryFile, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                .writeValueAsBytes(summary));
+
+        out.println();
+        out.println("demo: done in " + String.format("%.0f s", (System.nanoTime() - start) / 1e9));
+        out.println("  adapter:      " + trained.adapterDir + "  " + summary.get("adapter_files"));
+        out.printf("  loss:         %.4f at step 1 -> %.4f at step %d%s%n", summary.get("loss_first_step"),
+                summary.get("loss_last_step"), trained.losses.size(),
+                trained.evalLoss == null ? "" : String.format(" (validation %.4f)", trained.evalLoss));
+        out.println("  prompt:       " + prompts.get(0));
+        out.println("  generated:    " + gen.texts.get(0));
+        out.println("  summary:      " + summaryFile);
+        return Main.OK;
+    }
+
+    private static void step(PrintStream out, int i, String what) {
+        out.println();
+        out.println("[" + i + "/" + STEPS + "] " + what);
+    }
+
+    private static List<String> list(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return new ArrayList<>();
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().collect(Collectors.toList());
+        }
     }
 }

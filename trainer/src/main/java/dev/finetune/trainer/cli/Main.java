@@ -2,6 +2,7 @@ package dev.finetune.trainer.cli;
 
 import dev.finetune.config.ConfigException;
 import dev.finetune.config.ConfigSchema;
+import dev.finetune.hub.HubAccessException;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -64,15 +65,37 @@ public final class Main {
                 return OK;
             }
             return command.run(line, out);
+        } catch (UnavailableException e) {
+            err.println("error: `" + command.name + "` cannot run in this build: " + e.getMessage());
+            return UNAVAILABLE;
         } catch (UsageException | ConfigException e) {
             err.println("error: " + e.getMessage());
             err.println("Run `jobs/finetune " + command.name + " --help` for the options.");
             return USAGE;
         } catch (Exception e) {
+            Throwable user = userCause(e);
+            if (user != null) {
+                err.println("error: " + command.name + ": " + user.getMessage());
+                return USAGE;
+            }
             err.println("error: " + command.name + " failed: " + e);
             e.printStackTrace(err);
             return FAILED;
         }
+    }
+
+    /**
+     * The first cause that is a mistake in the input (bad data, a refused Hub request, a bad option deep in a
+     * step) rather than a bug: its message is for the user, no stack trace needed. Null otherwise.
+     */
+    static Throwable userCause(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof ConfigException || t instanceof IllegalArgumentException
+                    || t instanceof HubAccessException) {
+                return t;
+            }
+        }
+        return null;
     }
 
     static String overview(Map<String, Subcommand> commands) {

@@ -1,10 +1,18 @@
 package dev.finetune.trainer.cli;
 
+import dev.finetune.config.RunConfig;
 import dev.finetune.config.Section;
+import dev.finetune.pipeline.ingest.TokenizerEncoderFactory;
+import dev.finetune.pipeline.spark.PrepareJob;
+import dev.finetune.pipeline.spark.PrepareOptions;
+import dev.finetune.shards.Manifest;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
 
 /** Hub dataset or files → chat-templated, tokenized, packed token shards (Spark). */
 final class PrepareSubcommand extends Subcommand {
@@ -36,7 +44,23 @@ final class PrepareSubcommand extends Subcommand {
 
     @Override
     int run(CommandLine line, PrintStream out) throws Exception {
-        line.config().require(name, "base_model_id", "dataset_id");
-        return Commands.unavailable(name, "the Spark prepare job has not landed yet");
+        prepare(line.config(), line.isOn("overwrite"), "prepare " + String.join(" ", line.arguments()));
+        return Main.OK;
+    }
+
+    /** Runs the Spark job (local mode unless under spark-submit); returns the published (or existing) manifest. */
+    static Manifest prepare(RunConfig c, boolean overwrite, String command) throws IOException {
+        c.require("prepare", "base_model_id", "dataset_id");
+        PrepareOptions o = OptionsMapping.prepare(c, ModelFiles.tokenizerDir(c).toString(), overwrite);
+        SparkSession.Builder builder = SparkSession.builder().appName("finetune prepare " + c.projectName);
+        if (!new SparkConf().contains("spark.master")) {
+            builder.master(o.master); // not under spark-submit: run on this machine
+        }
+        SparkSession spark = builder.getOrCreate();
+        try {
+            return new PrepareJob(spark, o, new TokenizerEncoderFactory(o.tokenizer, o.records()), command).run();
+        } finally {
+            spark.stop();
+        }
     }
 }

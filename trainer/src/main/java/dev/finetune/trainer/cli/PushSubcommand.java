@@ -1,7 +1,16 @@
 package dev.finetune.trainer.cli;
 
+import dev.finetune.config.ConfigException;
+import dev.finetune.config.RunConfig;
 import dev.finetune.config.Section;
+import dev.finetune.hub.CommitResult;
+import dev.finetune.hub.HubClient;
+import dev.finetune.hub.HubRepo;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -32,8 +41,24 @@ final class PushSubcommand extends Subcommand {
     }
 
     @Override
-    int run(CommandLine line, PrintStream out) {
-        line.config().require(name, "hub_repo_id");
-        return Commands.unavailable(name, "the Hub upload has not landed yet");
+    int run(CommandLine line, PrintStream out) throws IOException {
+        RunConfig c = line.config();
+        c.require(name, "hub_repo_id");
+        Path folder = Paths.get(line.get("adapter", c.adapterDir()));
+        if (!Files.isRegularFile(folder.resolve("adapter_config.json"))) {
+            throw new ConfigException("nothing to push: " + folder + " has no adapter_config.json (train first, or "
+                    + "give --adapter DIR)");
+        }
+        HubClient hub = HubClient.fromEnvironment();
+        if (!hub.settings().hasToken()) {
+            throw new ConfigException("push needs a Hugging Face token with write permission: set HF_TOKEN or run "
+                    + "`huggingface-cli login`");
+        }
+        out.println("push: uploading " + folder + " to " + c.hubRepoId + (c.hubPrivate ? " (private)" : " (public)"));
+        CommitResult r = hub.push(HubRepo.model(c.hubRepoId), folder, "main",
+                "Upload LoRA adapter " + c.projectName + " (finetune)", c.hubPrivate);
+        out.println("push: " + r.uploaded().size() + " files uploaded, " + r.unchanged().size() + " unchanged: "
+                + r.commitUrl());
+        return Main.OK;
     }
 }

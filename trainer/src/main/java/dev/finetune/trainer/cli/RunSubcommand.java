@@ -1,5 +1,6 @@
 package dev.finetune.trainer.cli;
 
+import dev.finetune.config.RunConfig;
 import dev.finetune.config.Section;
 import java.io.PrintStream;
 import java.util.EnumSet;
@@ -26,7 +27,20 @@ final class RunSubcommand extends Subcommand {
 
     @Override
     int run(CommandLine line, PrintStream out) throws Exception {
-        line.config().require(name, "base_model_id", "dataset_id");
-        return Commands.unavailable(name, "prepare, train and generate have not all landed yet");
+        RunConfig c = line.config();
+        c.require(name, "base_model_id", "dataset_id");
+        out.println("run: [1/3] prepare");
+        PrepareSubcommand.prepare(c, false, "run " + String.join(" ", line.arguments()));
+        out.println("run: [2/3] train");
+        TrainSubcommand.Outcome trained = TrainSubcommand.train(c, out);
+        if (c.prompts.isEmpty()) {
+            out.println("run: [3/3] generate skipped: no prompts configured");
+        } else {
+            out.println("run: [3/3] generate");
+            GenerateSubcommand.generate(c, ModelFiles.modelDir(c).toString(), trained.adapterDir, c.prompts, false,
+                    out);
+        }
+        out.println("run: adapter in " + trained.adapterDir);
+        return Main.OK;
     }
 }

@@ -1,8 +1,10 @@
 package dev.finetune.trainer.cli;
 
+import dev.finetune.config.RunConfig;
 import dev.finetune.config.Section;
 import java.io.PrintStream;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 
 /** QLoRA training from token shards, resumable, saving a peft adapter. */
@@ -29,7 +31,27 @@ final class TrainSubcommand extends Subcommand {
 
     @Override
     int run(CommandLine line, PrintStream out) throws Exception {
-        line.config().require(name, "base_model_id");
-        return Commands.unavailable(name, "the trainer has not landed yet");
+        train(line.config(), out);
+        return Main.OK;
+    }
+
+    /** What a training run reports back to run/demo. */
+    static final class Outcome {
+        /** Loss of every optimizer step of this run, in order. */
+        final List<Double> losses;
+        /** The last validation loss, or null without validation. */
+        final Double evalLoss;
+        final String adapterDir;
+
+        Outcome(List<Double> losses, Double evalLoss, String adapterDir) {
+            this.losses = losses;
+            this.evalLoss = evalLoss;
+            this.adapterDir = adapterDir;
+        }
+    }
+
+    static Outcome train(RunConfig c, PrintStream out) throws Exception {
+        c.require("train", "base_model_id");
+        throw new UnavailableException("the trainer has not landed yet");
     }
 }

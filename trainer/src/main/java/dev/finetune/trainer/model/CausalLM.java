@@ -94,6 +94,14 @@ public final class CausalLM implements AutoCloseable {
         return adapter;
     }
 
+    /**
+     * Restarts the dropout seeds of the following micro-batches from {@code seed}; the trainer calls it before
+     * every optimizer step, so a resumed run draws the masks an uninterrupted one would.
+     */
+    public void reseedDropout(long seed) {
+        dropoutSeeds.setSeed(seed);
+    }
+
     /** Rows of final hidden states per cross-entropy chunk (default 1024); lower it for huge vocabularies. */
     public void setLossChunkRows(int rows) {
         if (rows < 1) {
@@ -292,6 +300,16 @@ public final class CausalLM implements AutoCloseable {
      * (sum · scale) is backpropagated into h at once, so only one chunk's logits exist at a time.
      */
     private LossAndCount crossEntropy(NDManager step, NDArray h, TrainingBatch batch, float scale, boolean backward) {
+        PhaseTimer.Span span = PhaseTimer.begin(PhaseTimer.Phase.LOSS);
+        try {
+            return crossEntropyChunks(step, h, batch, scale, backward);
+        } finally {
+            span.end(backward && PhaseTimer.isEnabled() ? h.getGradient() : null);
+        }
+    }
+
+    private LossAndCount crossEntropyChunks(NDManager step, NDArray h, TrainingBatch batch, float scale,
+            boolean backward) {
         int n = batch.targetCount();
         long[] rows = new long[n];
         long[] labels = new long[n];

@@ -7,7 +7,6 @@ import ai.djl.nn.core.Linear;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.finetune.trainer.bench.PhaseTimer;
-import dev.finetune.trainer.bench.PhaseTimer.Phase;
 import dev.finetune.trainer.lora.LoraLayer;
 import dev.finetune.trainer.lora.LoraLinear;
 
@@ -50,12 +49,9 @@ public final class DecoderLayer {
 
         // attention
         NDArray x = Ops.cast(Ops.rmsNorm(h, w.inputLayernorm, c.rmsNormEps), ctx.computeType); // [B, T, D]
-        PhaseTimer.Span span = PhaseTimer.begin(Phase.PROJECTIONS);
         NDArray q = project(x, w.qProj, w.qProjBias, lora.qProj, ctx).reshape(b, t, c.numHeads, c.headDim);
         NDArray k = project(x, w.kProj, w.kProjBias, lora.kProj, ctx).reshape(b, t, c.numKvHeads, c.headDim);
         NDArray v = project(x, w.vProj, w.vProjBias, lora.vProj, ctx).reshape(b, t, c.numKvHeads, c.headDim);
-        span.end(v);
-        span = PhaseTimer.begin(Phase.ATTENTION);
         if (c.qkNorm) {
             q = Ops.cast(Ops.rmsNorm(q, w.qNorm, c.rmsNormEps), ctx.computeType);
             k = Ops.cast(Ops.rmsNorm(k, w.kNorm, c.rmsNormEps), ctx.computeType);
@@ -69,6 +65,7 @@ public final class DecoderLayer {
             v = kv[1];
         }
         long s = k.getShape().get(2);
+        PhaseTimer.Span attention = PhaseTimer.begin(PhaseTimer.Phase.ATTENTION);
         NDArray q5 = q.reshape(b, c.numKvHeads, g, t, c.headDim);              // [B, Hkv, G, T, Dh]
         NDArray kT = k.reshape(b, c.numKvHeads, 1, s, c.headDim).transpose(0, 1, 2, 4, 3); // [B, Hkv, 1, Dh, S]
         NDArray scores = q5.matMul(kT).mul((float) (1.0 / Math.sqrt(c.headDim))); // [B, Hkv, G, T, S]
@@ -79,8 +76,7 @@ public final class DecoderLayer {
                 .reshape(b, c.numHeads, t, c.headDim)
                 .transpose(0, 2, 1, 3)
                 .reshape(b, t, (long) c.numHeads * c.headDim);                 // [B, T, H·Dh]
-        span.end(attn);
-        span = PhaseTimer.begin(Phase.PROJECTIONS);
+        attention.end(attn);
         NDArray o = project(attn, w.oProj, w.oProjBias, lora.oProj, ctx);      // [B, T, D]
         h = h.add(Ops.toFloat32(o));
 
@@ -89,9 +85,7 @@ public final class DecoderLayer {
         NDArray gate = project(x, w.gateProj, w.gateProjBias, lora.gateProj, ctx); // [B, T, F]
         NDArray up = project(x, w.upProj, w.upProjBias, lora.upProj, ctx);         // [B, T, F]
         NDArray down = project(Ops.silu(gate).mul(up), w.downProj, w.downProjBias, lora.downProj, ctx); // [B, T, D]
-        NDArray out = h.add(Ops.toFloat32(down));
-        span.end(out);
-        return out;
+        return h.add(Ops.toFloat32(down));
     }
 
     /**
@@ -107,20 +101,32 @@ public final class DecoderLayer {
         try {
             x.setRequiresGradient(true);
             NDArray out = forward(x, ctx, lora);
-            PhaseTimer.Span span = PhaseTimer.begin(Phase.OTHER); // the backward kernels
+            PhaseTimer.Span backward = PhaseTimer.begin(PhaseTimer.Phase.BACKWARD);
             JniUtils.backward((PtNDArray) out, (PtNDArray) dOutput, false, false);
-            NDArray dInput = x.getGradient();
-            span.end(dInput);
-            return dInput;
+            backward.end(PhaseTimer.isEnabled() ? x.getGradient() : null);
         } finally {
             JniUtils.setGradMode(before);
         }
+        return x.getGradient();
     }
 
     /** x Wᵀ + b + LoRA(x), in the compute dtype. */
     private static NDArray project(NDArray x, LinearWeight weight, NDArray bias, LoraLinear lora, LayerContext ctx) {
         NDManager scope = x.getManager();
-        NDArray y = Linear.linear(x, weight.materialize(scope), bias).singletonOrThrow();
+        PhaseTimer.Span dequantize = PhaseTimer.begin(PhaseTimer.Phase.DEQUANTIZE);
+        NDArray dense = weight.materialize(scope);
+        dequantize.end(dense);
+        PhaseTimer.Span projections = PhaseTimer.begin(PhaseTimer.Phase.PROJECTIONS);
+        try {
+            return projectDense(x, dense, bias, lora, ctx, scope);
+        } finally {
+            projections.end();
+        }
+    }
+
+    private static NDArray projectDense(NDArray x, NDArray dense, NDArray bias, LoraLinear lora, LayerContext ctx,
+            NDManager scope) {
+        NDArray y = Linear.linear(x, dense, bias).singletonOrThrow();
         if (lora == null) {
             return y;
         }

@@ -49,6 +49,10 @@ public final class Nf4Options {
         return new Nf4Options(blockSize, doubleQuant, value, storage, computeType).validate();
     }
 
+    public Nf4Options withComputeType(DataType value) {
+        return new Nf4Options(blockSize, doubleQuant, nestedBlockSize, storage, value).validate();
+    }
+
     public Nf4Options withStorage(Storage value) {
         return new Nf4Options(blockSize, doubleQuant, nestedBlockSize, value, computeType).validate();
     }

@@ -161,12 +161,27 @@ public final class SafetensorsFile implements AutoCloseable {
     /** The tensor as floats (F32, F16, BF16, F64), for tests and small tensors. */
     public float[] readFloats(String name) throws IOException {
         TensorInfo t = info(name);
-        ByteBuffer b = map(name);
         float[] out = new float[Math.toIntExact(t.size())];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = readFloat(b, t.dtype(), i, name);
-        }
+        readFloats(name, 0, out, out.length);
         return out;
+    }
+
+    /**
+     * Elements {@code [from, from + count)} of the flattened tensor as floats into {@code dst[0, count)}: reads a
+     * large tensor in chunks without a whole FP32 copy on the heap.
+     */
+    public void readFloats(String name, long from, float[] dst, int count) throws IOException {
+        TensorInfo t = info(name);
+        if (from < 0 || count < 0 || from + count > t.size() || count > dst.length) {
+            throw new IllegalArgumentException(path + " tensor '" + name + "': elements [" + from + ", " + (from + count)
+                    + ") into a buffer of " + dst.length + " are outside its " + t.size() + " elements");
+        }
+        int bytes = t.dtype().bytes();
+        ByteBuffer b = channel.map(FileChannel.MapMode.READ_ONLY, dataStart + t.begin() + from * bytes,
+                (long) count * bytes).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < count; i++) {
+            dst[i] = readFloat(b, t.dtype(), i, name);
+        }
     }
 
     /** The tensor as longs (I64, I32, I16, I8, U8, BOOL). */

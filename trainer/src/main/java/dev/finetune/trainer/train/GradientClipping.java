@@ -44,6 +44,12 @@ public final class GradientClipping {
      */
     public static double clip(List<NDArray> grads, double maxNorm) {
         double norm = globalNorm(grads);
+        scale(grads, maxNorm, norm);
+        return norm;
+    }
+
+    /** Clips in place given the already computed global {@code norm}. */
+    public static void scale(List<NDArray> grads, double maxNorm, double norm) {
         if (maxNorm > 0 && Double.isFinite(norm)) {
             // torch: clip_coef = max_norm / (total_norm + 1e-6), clamped to 1, computed as FP32 tensors
             float coef = Math.min(1.0f, (float) maxNorm / ((float) norm + 1e-6f));
@@ -51,6 +57,5 @@ public final class GradientClipping {
                 g.muli(coef);
             }
         }
-        return norm;
     }
 }

@@ -1,0 +1,138 @@
+package dev.finetune.trainer.distributed;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * How the Spark job lays out and supervises the ranks. Command line:
+ * {@code --ranks N [--max-attempts 3] [--train-main CLASS] [--child-jvm-option OPT]... [--local-gpus 0,1]
+ * [--connect-timeout-s 300] [--read-timeout-s 1800] [--fp16-wire] -- <trainer flags>}.
+ * Everything after {@code --} goes to every rank's trainer first, followed by the flags the job sets per rank:
+ * the collective's ({@code --rank --world-size --peers --job-token --connect-timeout-s --read-timeout-s
+ * [--fp16-wire]}), {@code --attempt N} (1-based) and {@code --device cpu|gpu0}.
+ */
+public final class DistributedTrainOptions implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+    /**
+     * The trainer's entry point: the CLI, whose first trainer flag is then the subcommand ({@code -- train ...});
+     * override with --train-main.
+     */
+    public static final String DEFAULT_TRAIN_MAIN = "dev.finetune.trainer.cli.Main";
+
+    /** Number of ranks = barrier tasks = GPUs (or CPU processes in local mode). */
+    public final int ranks;
+    /**
+     * Attempts of the whole job, default 3. A failed barrier result stage is not retried by Spark
+     * (PLATFORMS.md §3), so the driver resubmits and every rank resumes from the last checkpoint.
+     */
+    public final int maxAttempts;
+    /** Main class each child JVM runs. */
+    public final String trainMain;
+    /** JVM options of the child, default -XX:+ExitOnOutOfMemoryError (a dead rank beats a stuck one). */
+    public final List<String> childJvmOptions;
+    /** GPU indices for ranks when Spark assigns none (local mode on a multi-GPU machine): rank r gets entry r mod size. */
+    public final List<String> localGpus;
+    /** Passed to the collective: how long ranks wait for each other to start, default 300 s. */
+    public final int connectTimeoutS;
+    /** Passed to the collective: longest silence of a live rank, default 1800 s. */
+    public final int readTimeoutS;
+    /** Passed to the collective: FP16 gradients on the wire. */
+    public final boolean fp16Wire;
+    /** The trainer's own flags. */
+    public final List<String> childArgs;
+
+    public DistributedTrainOptions(int ranks, int maxAttempts, String trainMain, List<String> childJvmOptions,
+            List<String> localGpus, int connectTimeoutS, int readTimeoutS, boolean fp16Wire, List<String> childArgs) {
+        this.ranks = ranks;
+        this.maxAttempts = maxAttempts;
+        this.trainMain = trainMain;
+        this.childJvmOptions = Collections.unmodifiableList(new ArrayList<>(childJvmOptions));
+        this.localGpus = Collections.unmodifiableList(new ArrayList<>(localGpus));
+        this.connectTimeoutS = connectTimeoutS;
+        this.readTimeoutS = readTimeoutS;
+        this.fp16Wire = fp16Wire;
+        this.childArgs = Collections.unmodifiableList(new ArrayList<>(childArgs));
+        validate();
+    }
+
+    public static DistributedTrainOptions fromArgs(String[] args) {
+        Integer ranks = null;
+        int attempts = 3;
+        String main = DEFAULT_TRAIN_MAIN;
+        List<String> jvm = new ArrayList<>(Collections.singletonList("-XX:+ExitOnOutOfMemoryError"));
+        List<String> gpus = new ArrayList<>();
+        int connect = 300;
+        int read = 1800;
+        boolean fp16 = false;
+        List<String> child = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--")) {
+                child.addAll(Arrays.asList(args).subList(i + 1, args.length));
+                break;
+            }
+            switch (a) {
+                case "--ranks": ranks = intValue(args, ++i); break;
+                case "--max-attempts": attempts = intValue(args, ++i); break;
+                case "--train-main": main = value(args, ++i); break;
+                case "--child-jvm-option": jvm.add(value(args, ++i)); break;
+                case "--local-gpus": gpus.addAll(Arrays.asList(value(args, ++i).split(","))); break;
+                case "--connect-timeout-s": connect = intValue(args, ++i); break;
+                case "--read-timeout-s": read = intValue(args, ++i); break;
+                case "--fp16-wire": fp16 = true; break;
+                default:
+                    throw new IllegalArgumentException("unknown flag " + a + "; trainer flags go after --\n" + USAGE);
+            }
+        }
+        if (ranks == null) {
+            throw new IllegalArgumentException("--ranks is required (one per GPU)\n" + USAGE);
+        }
+        return new DistributedTrainOptions(ranks, attempts, main, jvm, gpus, connect, read, fp16, child);
+    }
+
+    static final String USAGE = "usage: DistributedTrain --ranks N [--max-attempts 1..100 (3)] [--train-main CLASS]"
+        + " [--child-jvm-option OPT]... [--local-gpus 0,1,...] [--connect-timeout-s S (300)] [--read-timeout-s S (1800)]"
+        + " [--fp16-wire] -- <trainer flags>";
+
+    /** Checks every field; the message names the option, the value and the allowed range. */
+    public DistributedTrainOptions validate() {
+        if (ranks < 1 || ranks > 4096) {
+            throw new IllegalArgumentException("--ranks=" + ranks + ": must be in 1..4096");
+        }
+        if (maxAttempts < 1 || maxAttempts > 100) {
+            throw new IllegalArgumentException("--max-attempts=" + maxAttempts + ": must be in 1..100");
+        }
+        if (trainMain == null || trainMain.isEmpty()) {
+            throw new IllegalArgumentException("--train-main is empty: give the trainer's main class");
+        }
+        if (connectTimeoutS < 1 || readTimeoutS < 1) {
+            throw new IllegalArgumentException("--connect-timeout-s=" + connectTimeoutS + " / --read-timeout-s=" + readTimeoutS + ": must be >= 1");
+        }
+        for (String a : childArgs) {
+            if (a.equals("--rank") || a.equals("--world-size") || a.equals("--peers")) {
+                throw new IllegalArgumentException("trainer flag " + a + " is set by the job for each rank; remove it");
+            }
+        }
+        return this;
+    }
+
+    private static String value(String[] args, int i) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException("flag " + args[i - 1] + " needs a value\n" + USAGE);
+        }
+        return args[i];
+    }
+
+    private static int intValue(String[] args, int i) {
+        String v = value(args, i);
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("flag " + args[i - 1] + "=" + v + ": expected an integer", e);
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package dev.finetune.trainer.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Where logged metrics go: one JSON object per line in {@code logs/metrics-<firstStep>.jsonl} and TensorBoard
+ * scalars ({@code train/loss}, {@code train/learning_rate}, ..., {@code eval/loss}) in {@code logs/}.
+ * A resumed run starts new files (object stores cannot append); TensorBoard merges the event files of a folder.
+ */
+public final class MetricsSink implements Closeable {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final OutputStream jsonl;
+    private final TensorBoardWriter tensorboard;
+
+    public MetricsSink(FileSystem fs, Path logs, long firstStep) throws IOException {
+        fs.mkdirs(logs);
+        this.jsonl = fs.create(new Path(logs, "metrics-" + firstStep + ".jsonl"), true);
+        long now = System.currentTimeMillis();
+        String host = hostName();
+        this.tensorboard = new TensorBoardWriter(
+            fs.create(new Path(logs, TensorBoardWriter.fileName(now / 1000, host) + ".step" + firstStep), true),
+            now / 1000.0);
+    }
+
+    /** Logs {@code values} (numbers become TensorBoard scalars named {@code prefix/key}) at {@code step}. */
+    public void log(String prefix, long step, Map<String, ?> values) throws IOException {
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("step", step);
+        line.put("kind", prefix);
+        line.put("time", System.currentTimeMillis() / 1000.0);
+        line.putAll(values);
+        jsonl.write(JSON.writeValueAsBytes(line));
+        jsonl.write('\n');
+        jsonl.flush();
+        double wall = System.currentTimeMillis() / 1000.0;
+        for (Map.Entry<String, ?> e : values.entrySet()) {
+            if (e.getValue() instanceof Number) {
+                tensorboard.scalar(prefix + "/" + e.getKey(), step, ((Number) e.getValue()).floatValue(), wall);
+            }
+        }
+        tensorboard.flush();
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            jsonl.close();
+        } finally {
+            tensorboard.close();
+        }
+    }
+
+    /** From the environment: a name lookup may leave the machine, which training never does. */
+    private static String hostName() {
+        String h = System.getenv("HOSTNAME");
+        return h == null || h.isEmpty() ? "localhost" : h.replaceAll("[^A-Za-z0-9.-]", "_");
+    }
+}

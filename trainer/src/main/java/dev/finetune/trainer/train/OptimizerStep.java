@@ -1,0 +1,112 @@
+package dev.finetune.trainer.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
+import dev.finetune.trainer.bench.PhaseTimer;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.LongToDoubleFunction;
+
+/**
+ * One optimizer step over a step's micro-batches, in DESIGN.md's order: agree on the loss divisor (targets of
+ * every micro-batch on every rank), forward/backward each micro-batch with the loss scale, all-reduce the
+ * gradients and loss, unscale, check for Inf/NaN (then skip: the scaler backs off, the weights stay as they
+ * were), clip to the global norm, AdamW, zero the gradients.
+ */
+public final class OptimizerStep {
+
+    private final TrainableModel model;
+    private final GradientSync sync;
+    private final LossScaler scaler;
+    private final AdamW adamw;
+    private final double maxGradNorm;
+    private final List<NDArray> params;
+
+    public OptimizerStep(TrainableModel model, GradientSync sync, LossScaler scaler, AdamW adamw, double maxGradNorm) {
+        this.model = model;
+        this.sync = sync;
+        this.scaler = scaler;
+        this.adamw = adamw;
+        this.maxGradNorm = maxGradNorm;
+        this.params = new ArrayList<>(model.parameters().values());
+    }
+
+    /** What a step did. */
+    public static final class Outcome {
+        /** Σ token losses / targets of the step over all ranks (NaN/Inf when that is why it was skipped). */
+        public double loss;
+        /** Global gradient norm before clipping (after unscaling). */
+        public double gradNorm;
+        public double lr;
+        public boolean stepped;
+        /** Targets and real tokens of the step over all ranks. */
+        public long targets;
+        public long tokens;
+
+        public String skipReason() {
+            return targets == 0 ? "no target tokens in the step"
+                : "loss " + loss + ", gradient norm " + gradNorm + " (Inf/NaN)";
+        }
+    }
+
+    /** AdamW updates made so far. */
+    public long updates() {
+        return adamw.stepCount();
+    }
+
+    /** Runs the step; {@code lrOf} maps AdamW's completed update count to this update's learning rate. */
+    public Outcome run(List<MicroBatch> batches, LongToDoubleFunction lrOf) {
+        long localTargets = 0;
+        long localTokens = 0;
+        for (MicroBatch b : batches) {
+            localTargets += b.targetCount();
+            localTokens += b.realTokens();
+        }
+        double[] counts = sync.allReduceSum(new double[] {localTargets, localTokens});
+        Outcome o = new Outcome();
+        o.targets = (long) counts[0];
+        o.tokens = (long) counts[1];
+        double divisor = counts[0];
+        double lossSum = 0;
+        if (divisor > 0) {
+            for (MicroBatch b : batches) {
+                if (b.targetCount() > 0) {
+                    lossSum += model.forwardBackward(b, scaler.scale(), divisor);
+                }
+            }
+        }
+        List<NDArray> grads = new ArrayList<>(params.size());
+        for (NDArray p : params) {
+            grads.add(p.getGradient());
+        }
+        try {
+            PhaseTimer.Span reduce = PhaseTimer.begin(PhaseTimer.Phase.ALL_REDUCE);
+            sync.allReduceSum(grads);
+            o.loss = sync.allReduceSum(new double[] {lossSum})[0] / divisor;
+            reduce.end(grads.isEmpty() ? null : grads.get(grads.size() - 1));
+
+            PhaseTimer.Span opt = PhaseTimer.begin(PhaseTimer.Phase.OPTIMIZER);
+            if (scaler.scale() != 1.0) {
+                for (NDArray g : grads) {
+                    g.muli((float) (1.0 / scaler.scale()));
+                }
+            }
+            o.gradNorm = GradientClipping.globalNorm(grads);
+            boolean finite = divisor > 0 && Double.isFinite(o.loss) && Double.isFinite(o.gradNorm);
+            o.stepped = scaler.update(finite);
+            o.lr = lrOf.applyAsDouble(adamw.stepCount());
+            if (o.stepped) {
+                GradientClipping.scale(grads, maxGradNorm, o.gradNorm);
+                adamw.step(params, grads, o.lr);
+            }
+            opt.end(params.isEmpty() ? null : params.get(params.size() - 1));
+        } finally {
+            for (NDArray g : grads) {
+                g.set(new NDIndex("..."), 0f); // assignment: a NaN gradient times 0 would stay NaN
+                g.close();
+            }
+        }
+        return o;
+    }
+}
