@@ -36,7 +36,7 @@ public final class CausalLM implements AutoCloseable {
     private final Rope rope;
     private LoraAdapter adapter;
     private int lossChunkRows = 1024;
-    private Random dropoutSeeds = new Random(0);
+    private final Random dropoutSeeds = new Random(0);
 
     private CausalLM(ModelConfig config, DataType computeType, NDManager manager, NDArray embedTokens, NDArray norm,
             NDArray lmHead, DecoderLayer[] layers) {
@@ -108,11 +108,6 @@ public final class CausalLM implements AutoCloseable {
             throw new IllegalArgumentException("loss chunk rows = " + rows + "; must be ≥ 1");
         }
         this.lossChunkRows = rows;
-    }
-
-    /** Seeds the LoRA dropout masks of the following steps (each step draws its own seed from this). */
-    public void setDropoutSeed(long seed) {
-        this.dropoutSeeds = new Random(seed);
     }
 
     private LoraLayer lora(int i) {
@@ -325,7 +320,6 @@ public final class CausalLM implements AutoCloseable {
         for (int start = 0; start < n; start += lossChunkRows) {
             int end = (int) Math.min(n, (long) start + lossChunkRows);
             try (NDManager chunk = step.newSubManager()) {
-                PhaseTimer.Span span = PhaseTimer.begin(PhaseTimer.Phase.LOSS);
                 NDArray idx = chunk.create(java.util.Arrays.copyOfRange(rows, start, end));
                 NDArray lab = chunk.create(java.util.Arrays.copyOfRange(labels, start, end)).reshape(end - start, 1);
                 NDArray nll = withGrad(backward, () -> {
@@ -339,7 +333,6 @@ public final class CausalLM implements AutoCloseable {
                     NDArray grad = chunk.full(nll.getShape(), scale, DataType.FLOAT32);
                     JniUtils.backward((PtNDArray) nll, (PtNDArray) grad, false, false);
                 }
-                span.end();
             }
         }
         return new LossAndCount(total, n);
