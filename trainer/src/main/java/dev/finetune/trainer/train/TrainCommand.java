@@ -65,7 +65,7 @@ public final class TrainCommand {
                         + lm.config.vocabSize + " (" + modelDir + "/config.json); the shards were made for another model");
                 }
                 LoraSettings lora = new LoraSettings(options.loraR, options.loraAlpha, options.loraDropout,
-                    options.useRslora, options.loraTargetModules);
+                    options.useRslora, options.resolvedTargetModules());
                 lm.setAdapter(LoraAdapter.initialize(lora, lm.config, manager, options.seed));
                 CausalLmTrainable model = new CausalLmTrainable(lm, options.baseModelId);
                 RowSource train = new ShardRowSource(shards, "train");

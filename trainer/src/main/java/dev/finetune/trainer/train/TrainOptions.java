@@ -177,6 +177,18 @@ public final class TrainOptions {
         }
     }
 
+    /**
+     * The target modules with "all-linear" spelled out as the seven projections: peft resolves it the same way
+     * while injecting and saves the resolved list in adapter_config.json.
+     */
+    public List<String> resolvedTargetModules() {
+        List<String> modules = splitCommas(loraTargetModules);
+        if (modules.contains("all-linear")) {
+            return new ArrayList<>(dev.finetune.trainer.lora.PeftKeys.PROJECTIONS);
+        }
+        return modules;
+    }
+
     /** "q_proj,v_proj" from a flag becomes two entries. */
     private static List<String> splitCommas(List<String> modules) {
         if (modules == null) {
