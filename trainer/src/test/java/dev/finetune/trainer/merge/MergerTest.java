@@ -303,6 +303,22 @@ class MergerTest {
     }
 
     @Test
+    void aQuantizedBaseIsRefusedBecauseTheUpdateWouldBeLostToRounding() throws Exception {
+        Path fam = family("llama");
+        Path base = tmp.resolve("nf4-base");
+        Files.createDirectories(base);
+        String config = new String(Files.readAllBytes(fam.resolve("base/config.json")), StandardCharsets.UTF_8);
+        Files.write(base.resolve("config.json"), config.replaceFirst("\\{", "{\"quantization_config\": "
+                + "{\"quant_method\": \"bitsandbytes\", \"load_in_4bit\": true},").getBytes(StandardCharsets.UTF_8));
+        Files.copy(fam.resolve("base/model.safetensors"), base.resolve("model.safetensors"));
+        MergeCommand m = command(fam, tmp.resolve("out"), OutputDtype.BF16);
+        m.model = base;
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> merge(m));
+        assertTrue(e.getMessage().contains("quantization_config (bitsandbytes)") && e.getMessage().contains("original"),
+                e.getMessage());
+    }
+
+    @Test
     void aCompleteOutputIsReplacedOnlyWithOverwrite() throws Exception {
         Path fam = family("qwen2");
         Path out = tmp.resolve("twice");
