@@ -214,7 +214,7 @@ public final class PrepareJob {
         LongAccumulator docs = spark.sparkContext().longAccumulator("prepare documents");
         LongAccumulator tokens = spark.sparkContext().longAccumulator("prepare tokens");
         int partitions = (int) Math.max(1, Math.min(windows, 2L * jsc.defaultParallelism()));
-        try (Progress progress = new Progress(plan.label, order.documents(), docs, tokens, 10)) {
+        try (Progress progress = new Progress(spark.sparkContext(), plan.label, order.documents(), docs, tokens, 10)) {
             List<WindowResult> results = keyed.javaRDD()
                     .mapPartitionsToPair(new EncodePartition(factory, orderB, plan.assigner, docs, tokens))
                     .repartitionAndSortWithinPartitions(

@@ -18,6 +18,7 @@ import java.util.Map;
 final class CommandLine {
     private final Subcommand command;
     private final Map<String, String> own = new LinkedHashMap<>();
+    private final Map<String, List<String>> repeated = new LinkedHashMap<>();
     private final Map<String, String> overrides = new LinkedHashMap<>();
     private Path configFile;
     private boolean help;
@@ -74,6 +75,7 @@ final class CommandLine {
             }
             if (flag != null) {
                 line.own.put(name, value);
+                line.repeated.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
             } else if (name.equals("config") && command.takesConfig()) {
                 line.configFile = Paths.get(value);
             } else if (command.takesConfig() && schema.byFlag(name) != null) {
@@ -118,6 +120,12 @@ final class CommandLine {
     /** The value of an own flag, or null when not given. */
     String get(String flag) {
         return own.get(flag);
+    }
+
+    /** Every value of a flag given several times, in order (empty when not given). */
+    List<String> getAll(String flag) {
+        List<String> v = repeated.get(flag);
+        return v == null ? new ArrayList<>() : new ArrayList<>(v);
     }
 
     String get(String flag, String fallback) {

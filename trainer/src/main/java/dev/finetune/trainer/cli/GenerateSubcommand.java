@@ -2,7 +2,19 @@ package dev.finetune.trainer.cli;
 
 import dev.finetune.config.RunConfig;
 import dev.finetune.config.Section;
+import dev.finetune.trainer.generate.GenerateCommand;
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -56,7 +68,45 @@ final class GenerateSubcommand extends Subcommand {
 
     @Override
     int run(CommandLine line, PrintStream out) throws Exception {
-        throw new UnavailableException("generation has not landed yet");
+        RunConfig c = line.config();
+        if (line.has("model")) {
+            c.baseModelId = line.get("model");
+        }
+        if (line.isOn("greedy")) {
+            c.temperature = 0;
+        }
+        c.require(name, "base_model_id");
+        Path model = ModelFiles.modelDir(c);
+        Path adapter = adapter(line, c);
+        if (chat) {
+            ChatSession.run(c, model, adapter, new BufferedReader(new InputStreamReader(System.in,
+                    StandardCharsets.UTF_8)), out);
+            return Main.OK;
+        }
+        List<String> prompts = line.getAll("prompt");
+        List<String> ids = line.getAll("prompt-ids");
+        if (prompts.isEmpty() && ids.isEmpty()) {
+            prompts = c.prompts;
+        }
+        if (prompts.isEmpty() && ids.isEmpty()) {
+            throw new UsageException("give --prompt TEXT (or --prompt-ids, or prompts in the config)");
+        }
+        List<String> args = OptionsMapping.generateArgs(c, model.toString(), adapter == null ? null : adapter.toString(),
+                prompts, ids, line.isOn("raw"), line.isOn("print-ids"), false);
+        return GenerateCommand.run(args.toArray(new String[0]), out) == 0 ? Main.OK : Main.USAGE;
+    }
+
+    /** --adapter DIR, --adapter none, or the run's final/ when it holds an adapter. */
+    private static Path adapter(CommandLine line, RunConfig c) {
+        String a = line.get("adapter");
+        if ("none".equals(a)) {
+            return null;
+        }
+        if (a != null) {
+            return Paths.get(a);
+        }
+        Path fin = Paths.get(c.adapterDir());
+        return Files.isRegularFile(fin.resolve("adapter_config.json")) ? fin : null;
     }
 
     /** Texts generated for each prompt, and how many tokens each has. */
@@ -76,6 +126,52 @@ final class GenerateSubcommand extends Subcommand {
      */
     static Generated generate(RunConfig c, String modelDir, String adapterDir, List<String> prompts, boolean raw,
             PrintStream out) throws Exception {
-        throw new UnavailableException("generation has not landed yet");
+        List<String> texts = new ArrayList<>();
+        List<Integer> counts = new ArrayList<>();
+        for (String prompt : prompts) {
+            out.println("prompt: " + prompt);
+            ByteArrayOutputStream captured = new ByteArrayOutputStream();
+            PrintStream tee = new PrintStream(new TeeStream(out, captured), true, "UTF-8");
+            List<String> args = OptionsMapping.generateArgs(c, modelDir, adapterDir,
+                    Collections.singletonList(prompt), Collections.<String>emptyList(), raw, true, false);
+            if (GenerateCommand.run(args.toArray(new String[0]), tee) != 0) {
+                throw new IllegalStateException("generate failed: " + captured.toString("UTF-8"));
+            }
+            // GenerateCommand streams the text, ends it with a newline, then prints "ids: i,j,..." (--print-ids)
+            String text = captured.toString("UTF-8");
+            int at = text.lastIndexOf("ids: ");
+            String idsLine = text.substring(at + 5).trim();
+            texts.add(text.substring(0, at).replaceAll("\\R$", ""));
+            counts.add(idsLine.isEmpty() ? 0 : idsLine.split(",").length);
+        }
+        return new Generated(texts, counts);
+    }
+
+    /** Writes to the console and to a buffer. */
+    private static final class TeeStream extends OutputStream {
+        private final OutputStream a;
+        private final OutputStream b;
+
+        TeeStream(OutputStream a, OutputStream b) {
+            this.a = a;
+            this.b = b;
+        }
+
+        @Override
+        public void write(int x) throws IOException {
+            a.write(x);
+            b.write(x);
+        }
+
+        @Override
+        public void write(byte[] buf, int off, int len) throws IOException {
+            a.write(buf, off, len);
+            b.write(buf, off, len);
+        }
+
+        @Override
+        public void flush() throws IOException {
+            a.flush();
+        }
     }
 }

@@ -1,6 +1,8 @@
 package dev.finetune.trainer.cli;
 
+import dev.finetune.config.RunConfig;
 import dev.finetune.config.Section;
+import dev.finetune.pipeline.inspect.InspectMain;
 import java.io.PrintStream;
 import java.util.EnumSet;
 import java.util.List;
@@ -35,6 +37,12 @@ final class InspectSubcommand extends Subcommand {
 
     @Override
     int run(CommandLine line, PrintStream out) throws Exception {
-        throw new UnavailableException("the shard inspector has not landed yet");
+        RunConfig c = line.config();
+        c.require(name, "base_model_id");
+        String[] args = {"--shards", line.get("shards", c.resolvedShardsDir()),
+            "--tokenizer", ModelFiles.tokenizerDir(c).toString(),
+            "--rows", String.valueOf(line.getInt("rows", 2)),
+            "--split", line.get("split", "train")};
+        return InspectMain.run(args, out) == 0 ? Main.OK : Main.USAGE;
     }
 }

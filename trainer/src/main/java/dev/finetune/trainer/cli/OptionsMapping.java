@@ -3,6 +3,7 @@ package dev.finetune.trainer.cli;
 import dev.finetune.config.ConfigException;
 import dev.finetune.config.RunConfig;
 import dev.finetune.pipeline.spark.PrepareOptions;
+import dev.finetune.trainer.generate.GenerationOptions;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -94,6 +95,22 @@ final class OptionsMapping {
             a.add("--greedy");
         }
         return a;
+    }
+
+    /** The configured sampling settings (temperature 0 = greedy). */
+    static GenerationOptions generation(RunConfig c) {
+        GenerationOptions o = new GenerationOptions();
+        o.maxNewTokens = c.maxNewTokens;
+        o.temperature = c.temperature;
+        o.greedy = c.temperature == 0;
+        o.topP = c.topP;
+        o.topK = c.topK;
+        o.seed = c.seed;
+        try {
+            return o.validate();
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("generation: " + e.getMessage(), e);
+        }
     }
 
     /** auto → the first GPU when DJL sees one, else cpu; gpu → gpu0. */

@@ -88,6 +88,18 @@ class SafetensorsRoundTripTest {
     }
 
     @Test
+    void loadedTensorsOwnTheirMemoryAndCanBeUpdatedInPlace() throws Exception {
+        Path f = tmp.resolve("w.safetensors");
+        write(f, "w", new float[] {1, 2, 3});
+        try (SafetensorsFile r = SafetensorsFile.open(f); NDManager m = NDManager.newBaseManager()) {
+            NDArray w = r.load("w", m, DataType.FLOAT32);
+            w.addi(10f); // an optimizer step on resumed LoRA weights: must not write into the read-only mapping
+            assertArrayEquals(new float[] {11, 12, 13}, w.toFloatArray());
+            assertArrayEquals(new float[] {1, 2, 3}, r.readFloats("w"));
+        }
+    }
+
+    @Test
     void shardedCheckpointFollowsTheIndex() throws Exception {
         write(tmp.resolve("model-00001-of-00002.safetensors"), "a", new float[] {1, 2});
         write(tmp.resolve("model-00002-of-00002.safetensors"), "b", new float[] {3});

@@ -1,0 +1,129 @@
+package dev.finetune.trainer.cli;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import dev.finetune.config.ConfigException;
+import dev.finetune.config.RunConfig;
+import dev.finetune.templates.ChatTemplate;
+import dev.finetune.tokenize.TextTokenizer;
+import dev.finetune.trainer.generate.GenerationOptions;
+import dev.finetune.trainer.generate.Generator;
+import dev.finetune.trainer.generate.TokenDecoder;
+import dev.finetune.trainer.generate.TokenListener;
+import dev.finetune.trainer.lora.LoraAdapter;
+import dev.finetune.trainer.model.CausalLM;
+import dev.finetune.trainer.model.LoadOptions;
+import dev.finetune.trainer.model.ModelLoader;
+import java.io.BufferedReader;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The notebook's interactive cell: the model (and adapter) loaded once, then a conversation read line by line
+ * from the console, each turn rendered with the whole history through the model's chat template and the reply
+ * streamed as it is generated. /reset forgets the history; an empty line or /exit ends.
+ */
+final class ChatSession {
+    private ChatSession() {}
+
+    static void run(RunConfig c, Path modelDir, Path adapterDir, BufferedReader in, PrintStream out) throws Exception {
+        Device device = Device.fromName(OptionsMapping.device(c.device));
+        try (CausalLM model = ModelLoader.load(modelDir, LoadOptions.on(device));
+                NDManager adapterScope = model.manager().newSubManager();
+                TextTokenizer tokenizer = TextTokenizer.load(modelDir)) {
+            if (adapterDir != null) {
+                model.setAdapter(LoraAdapter.load(adapterDir, model.config, adapterScope, false));
+            }
+            String source = tokenizer.files().chatTemplate;
+            if (source == null) {
+                throw new ConfigException(modelDir + " has no chat template (tokenizer_config.json or "
+                        + "chat_template.jinja); use `jobs/finetune generate --raw` for plain continuation");
+            }
+            ChatTemplate template = ChatTemplate.compile(source);
+            Map<String, Object> extra = new HashMap<>();
+            extra.put("bos_token", tokenizer.files().bosToken);
+            extra.put("eos_token", tokenizer.files().eosToken);
+            GenerationOptions options = OptionsMapping.generation(c);
+            if (tokenizer.eosId() >= 0) {
+                options.eosTokenIds.add((long) tokenizer.eosId());
+            }
+            options.eosTokenIds.addAll(model.config.eosTokenIds);
+            TokenDecoder decoder = ids -> tokenizer.decode(toInts(ids));
+            Generator generator = new Generator(model);
+            List<Map<String, Object>> messages = new ArrayList<>();
+            out.println("chat: " + modelDir + (adapterDir != null ? " + " + adapterDir : "")
+                    + " (empty line or /exit ends, /reset forgets the conversation)");
+            while (true) {
+                out.print("you> ");
+                out.flush();
+                String line = in.readLine();
+                if (line == null || line.trim().isEmpty() || line.trim().equals("/exit")) {
+                    return;
+                }
+                if (line.trim().equals("/reset")) {
+                    messages.clear();
+                    continue;
+                }
+                messages.add(message("user", line));
+                int[] ids = tokenizer.encode(template.render(messages, true, extra), false);
+                out.print("model> ");
+                long[] prompt = new long[ids.length];
+                for (int i = 0; i < ids.length; i++) {
+                    prompt[i] = ids[i];
+                }
+                List<long[]> reply = generator.generate(Collections.singletonList(prompt), options,
+                        streaming(decoder, out), decoder);
+                messages.add(message("assistant", decoder.decode(reply.get(0))));
+            }
+        }
+    }
+
+    private static Map<String, Object> message(String role, String content) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("role", role);
+        m.put("content", content);
+        return m;
+    }
+
+    /** Prints the reply as it grows; decoding the whole reply each time keeps multi-byte characters whole. */
+    private static TokenListener streaming(TokenDecoder decoder, PrintStream out) {
+        return new TokenListener() {
+            final List<Long> ids = new ArrayList<>();
+            String printed = "";
+
+            @Override
+            public void onToken(int prompt, long tokenId) {
+                ids.add(tokenId);
+                long[] all = new long[ids.size()];
+                for (int i = 0; i < all.length; i++) {
+                    all[i] = ids.get(i);
+                }
+                String text = decoder.decode(all);
+                if (text.startsWith(printed) && !text.endsWith("\uFFFD")) {
+                    out.print(text.substring(printed.length()));
+                    out.flush();
+                    printed = text;
+                }
+            }
+
+            @Override
+            public void onFinished(int prompt) {
+                out.println();
+            }
+        };
+    }
+
+    private static int[] toInts(long[] ids) {
+        int[] out = new int[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            out[i] = Math.toIntExact(ids[i]);
+        }
+        return out;
+    }
+}
