@@ -303,6 +303,64 @@ class MergerTest {
     }
 
     @Test
+    void aQuantizedBaseIsRefusedBecauseTheUpdateWouldBeLostToRounding() throws Exception {
+        Path fam = family("llama");
+        Path base = tmp.resolve("nf4-base");
+        Files.createDirectories(base);
+        String config = new String(Files.readAllBytes(fam.resolve("base/config.json")), StandardCharsets.UTF_8);
+        Files.write(base.resolve("config.json"), config.replaceFirst("\\{", "{\"quantization_config\": "
+                + "{\"quant_method\": \"bitsandbytes\", \"load_in_4bit\": true},").getBytes(StandardCharsets.UTF_8));
+        Files.copy(fam.resolve("base/model.safetensors"), base.resolve("model.safetensors"));
+        MergeCommand m = command(fam, tmp.resolve("out"), OutputDtype.BF16);
+        m.model = base;
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> merge(m));
+        assertTrue(e.getMessage().contains("quantization_config (bitsandbytes)") && e.getMessage().contains("original"),
+                e.getMessage());
+    }
+
+    @Test
+    void rsLoraScalesTheUpdateByAlphaOverSqrtRInsteadOfAlphaOverR() throws Exception {
+        Path fam = family("llama"); // r = 8, alpha = 16
+        Path rs = tmp.resolve("rslora-adapter");
+        Files.createDirectories(rs);
+        String config = new String(Files.readAllBytes(fam.resolve("adapter/adapter_config.json")), StandardCharsets.UTF_8);
+        assertTrue(config.contains("\"use_rslora\": false"));
+        Files.write(rs.resolve("adapter_config.json"), config.replace("\"use_rslora\": false", "\"use_rslora\": true")
+                .getBytes(StandardCharsets.UTF_8));
+        Files.copy(fam.resolve("adapter/adapter_model.safetensors"), rs.resolve("adapter_model.safetensors"));
+        merge(command(fam, tmp.resolve("plain"), OutputDtype.FP32));
+        MergeCommand m = command(fam, tmp.resolve("rs"), OutputDtype.FP32);
+        m.adapter = rs.toString();
+        merge(m);
+        String k = "model.layers.1.self_attn.v_proj.weight";
+        try (SafetensorsFile base = SafetensorsFile.open(fam.resolve("base/model.safetensors"));
+                SafetensorsFile plain = SafetensorsFile.open(tmp.resolve("plain/model.safetensors"));
+                SafetensorsFile scaled = SafetensorsFile.open(tmp.resolve("rs/model.safetensors"))) {
+            float[] w = base.readFloats(k);
+            float[] p = plain.readFloats(k);
+            float[] q = scaled.readFloats(k);
+            double num = 0;
+            double den = 0;
+            for (int i = 0; i < w.length; i++) {
+                num += ((double) q[i] - w[i]) * ((double) p[i] - w[i]);
+                den += ((double) p[i] - w[i]) * ((double) p[i] - w[i]);
+            }
+            assertEquals(Math.sqrt(8), num / den, 1e-4, "(16/√8) / (16/8)");
+        }
+    }
+
+    @Test
+    void aValueFp16CannotHoldIsRefusedWithTheDtypesThatCan() {
+        float[] v = {1f, -70000f};
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Merger.checkWritable("model.embed_tokens.weight", v, 2, 10, OutputDtype.FP16, false));
+        assertTrue(e.getMessage().contains("model.embed_tokens.weight: value -70000.0 at element 11 overflows fp16; "
+                + "write with --dtype bf16 or fp32"), e.getMessage());
+        Merger.checkWritable("x", new float[] {65504f, 65519f}, 2, 0, OutputDtype.FP16, false); // round to 65504
+        Merger.checkWritable("x", v, 2, 0, OutputDtype.BF16, false);
+    }
+
+    @Test
     void aCompleteOutputIsReplacedOnlyWithOverwrite() throws Exception {
         Path fam = family("qwen2");
         Path out = tmp.resolve("twice");
