@@ -240,6 +240,11 @@ public final class RunConfig {
         return join(outputDir(), "final");
     }
 
+    /** Where merge writes the adapter merged into the base (a full model). */
+    public String mergedDir() {
+        return join(outputDir(), "merged");
+    }
+
     public String checkpointsDir() {
         return join(outputDir(), "checkpoints");
     }

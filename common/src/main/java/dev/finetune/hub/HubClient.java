@@ -13,6 +13,8 @@ import java.util.List;
  * is plenty. Build one from {@link HubSettings}, which is serializable and can travel to Spark executors.
  */
 public final class HubClient {
+  private static final java.util.concurrent.ConcurrentHashMap<HubSettings, HubClient> SHARED =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private final HubSettings settings;
   private final HubHttp http;
   private final HubCache cache;
@@ -31,6 +33,14 @@ public final class HubClient {
 
   public static HubClient create(HubSettings settings) {
     return new HubClient(settings);
+  }
+
+  /**
+   * One client per distinct settings in this JVM. Spark tasks should use this: each task deserializes its own
+   * copy of the settings, and a new HttpClient per file would leave its threads behind until garbage collection.
+   */
+  public static HubClient shared(HubSettings settings) {
+    return SHARED.computeIfAbsent(settings, HubClient::new);
   }
 
   /** A client configured from HF_* environment variables, as huggingface_hub would be. */

@@ -49,7 +49,6 @@ final class HubHttp {
     HubErrors.Subject subject;
     boolean hubAuth = true;
     boolean followCrossHostRedirects = true;
-    boolean retry = true;
     boolean retryOnlyRateLimit;
     Duration timeout;
 
@@ -97,7 +96,7 @@ final class HubHttp {
    */
   HttpResponse<InputStream> send(Call call) throws IOException {
     RetryPolicy retry = settings.retry();
-    int attempts = call.retry ? retry.maxAttempts() : 1;
+    int attempts = retry.maxAttempts();
     IOException lastIo = null;
     for (int attempt = 1; ; attempt++) {
       HttpResponse<InputStream> resp;

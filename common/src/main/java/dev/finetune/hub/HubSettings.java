@@ -133,6 +133,23 @@ public final class HubSettings implements Serializable {
   }
 
   @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof HubSettings)) {
+      return false;
+    }
+    HubSettings h = (HubSettings) o;
+    return endpoint.equals(h.endpoint) && java.util.Objects.equals(token, h.token) && cacheDir.equals(h.cacheDir)
+        && offline == h.offline && disableSymlinks == h.disableSymlinks && retry.equals(h.retry)
+        && connectTimeout.equals(h.connectTimeout) && requestTimeout.equals(h.requestTimeout);
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Objects.hash(endpoint, token, cacheDir, offline, disableSymlinks, retry, connectTimeout,
+        requestTimeout);
+  }
+
+  @Override
   public String toString() {
     return "HubSettings{endpoint=" + endpoint + ", token=" + (token == null ? "none" : "set") + ", cacheDir="
         + cacheDir + ", offline=" + offline + ", retry=" + retry + "}";

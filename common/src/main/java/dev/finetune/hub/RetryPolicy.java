@@ -90,6 +90,21 @@ public final class RetryPolicy implements Serializable {
   }
 
   @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof RetryPolicy)) {
+      return false;
+    }
+    RetryPolicy r = (RetryPolicy) o;
+    return maxAttempts == r.maxAttempts && initialDelay.equals(r.initialDelay) && maxDelay.equals(r.maxDelay)
+        && maxRetryAfter.equals(r.maxRetryAfter);
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Objects.hash(maxAttempts, initialDelay, maxDelay, maxRetryAfter);
+  }
+
+  @Override
   public String toString() {
     return "RetryPolicy{maxAttempts=" + maxAttempts + ", initialDelay=" + initialDelay + ", maxDelay=" + maxDelay
         + "}";

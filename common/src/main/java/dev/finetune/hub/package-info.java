@@ -6,7 +6,7 @@
  *   <li>{@link dev.finetune.hub.HubSettings}: endpoint, token, cache dir, offline, {@link dev.finetune.hub.RetryPolicy},
  *       timeouts; {@code fromEnvironment()} reads HF_ENDPOINT, HF_TOKEN / HUGGING_FACE_HUB_TOKEN / $HF_HOME/token,
  *       HF_HOME, HF_HUB_CACHE, HF_HUB_OFFLINE, HF_HUB_DISABLE_SYMLINKS like huggingface_hub. Serializable: build it on
- *       the driver, ship it to executors, {@code HubClient.create(settings)} there.</li>
+ *       the driver, ship it to executors, {@code HubClient.shared(settings)} there (one client per JVM).</li>
  *   <li>{@link dev.finetune.hub.HubClient}: {@code listDatasetFiles(repo, revision, config, split)} →
  *       {@link dev.finetune.hub.DatasetFiles} (parquet export on refs/convert/parquet, else the repo's own
  *       parquet/jsonl/json files; {@code partial()} flags a partial export); {@code download(RemoteFile,

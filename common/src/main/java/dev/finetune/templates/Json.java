@@ -18,7 +18,11 @@ final class Json {
     }
 
     private static void write(StringBuilder sb, Object v, Integer indent, boolean sortKeys, int depth) {
-        if (v == null || v instanceof Undefined) {
+        v = PyOps.plain(v);
+        if (v instanceof Undefined) {
+            throw ((Undefined) v).error("tojson cannot serialise an undefined value");
+        }
+        if (v == null) {
             sb.append("null");
         } else if (v instanceof Boolean) {
             sb.append((Boolean) v ? "true" : "false");

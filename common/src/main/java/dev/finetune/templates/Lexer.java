@@ -7,7 +7,8 @@ import java.util.List;
  * Splits a template into tokens, applying Jinja's whitespace rules as transformers configures them:
  * trim_blocks (drop the first newline after a block or comment tag), lstrip_blocks (drop spaces and tabs
  * between a line's start and a block or comment tag; {@code {%+} opts out), and {@code -} on a delimiter,
- * which strips all whitespace on that side.
+ * which strips all whitespace on that side. Like Jinja's defaults, newlines become \n and one trailing newline
+ * of the template is dropped.
  */
 final class Lexer {
     private static final String[] OPS = {"**", "//", "==", "!=", "<=", ">=", "+", "-", "*", "/", "%", "~", "<",
@@ -21,7 +22,9 @@ final class Lexer {
     private int line = 1;
 
     Lexer(String src, boolean trimBlocks, boolean lstripBlocks) {
-        this.src = src;
+        // Jinja's defaults: newlines normalised to \n, and one trailing newline dropped (keep_trailing_newline)
+        String s = src.replace("\r\n", "\n").replace('\r', '\n');
+        this.src = s.endsWith("\n") ? s.substring(0, s.length() - 1) : s;
         this.trimBlocks = trimBlocks;
         this.lstripBlocks = lstripBlocks;
     }
@@ -144,13 +147,13 @@ final class Lexer {
         if (close.equals("%}")) {
             afterTag(strip, keep);
         } else if (strip) {
-            skipWhitespace();
+            skipSpaces();
         }
     }
 
     private void afterTag(boolean strip, boolean keep) {
         if (strip) {
-            skipWhitespace();
+            skipSpaces();
         } else if (trimBlocks && !keep) {
             if (src.startsWith("\n", pos)) {
                 pos++;
@@ -266,10 +269,6 @@ final class Lexer {
             }
             pos++;
         }
-    }
-
-    private void skipWhitespace() {
-        skipSpaces();
     }
 
     private static String rstrip(String s) {

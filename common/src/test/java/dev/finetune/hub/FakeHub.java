@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -15,7 +14,6 @@ import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +29,8 @@ import java.util.concurrent.Executors;
  * X-Error-Code, and the push protocol (create, preupload, LFS batch + PUT + verify, NDJSON commit). The Hub is
  * {@code http://localhost:<port>}; the CDN is {@code http://127.0.0.1:<port>}: the same socket, but a
  * different host for the client, which is what the token rules are about. Every request is recorded with its
- * Authorization header. Faults: {@link #failNext}, {@link #dropAfter}.
+ * Authorization header. Faults: {@link #failNext}, {@link #dropAfter}, {@link #stallAfter}. The push side lives in
+ * {@link FakeHubWrites}.
  */
 public final class FakeHub implements AutoCloseable {
   /** The only token the fake accepts. */
@@ -101,15 +100,15 @@ public final class FakeHub implements AutoCloseable {
   private final ExecutorService pool;
   private final int port;
   private final Map<HubRepo, FakeRepo> repos = new ConcurrentHashMap<>();
-  private final Map<String, byte[]> lfsStore = new ConcurrentHashMap<>();
-  private final Map<String, byte[]> partStore = new ConcurrentHashMap<>();
+  final Map<String, byte[]> lfsStore = new ConcurrentHashMap<>();
+  final List<List<JsonNode>> commitPayloads = new CopyOnWriteArrayList<>();
+  private final FakeHubWrites writes = new FakeHubWrites(this);
   private final List<Recorded> requests = new CopyOnWriteArrayList<>();
   private final List<Fault> faults = new CopyOnWriteArrayList<>();
   private final Map<String, Integer> drops = new ConcurrentHashMap<>();
   private final Map<String, Integer> stalls = new ConcurrentHashMap<>();
-  private final List<List<JsonNode>> commitPayloads = new CopyOnWriteArrayList<>();
   private volatile int treePageSize = 1000;
-  private volatile long multipartChunk = 0;
+  volatile long multipartChunk = 0;
 
   private FakeHub() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -248,7 +247,7 @@ public final class FakeHub implements AutoCloseable {
     String m = ex.getRequestMethod();
     String[] p = segments(rawPath);
     if (p.length >= 2 && p[0].equals("api") && p[1].equals("repos") && m.equals("POST")) {
-      createRepo(ex, body);
+      writes.createRepo(ex, body);
       return;
     }
     if (p.length >= 2 && p[0].equals("lfs-verify")) {
@@ -278,9 +277,9 @@ public final class FakeHub implements AutoCloseable {
       } else if (op.equals("tree")) {
         tree(ex, repo, rev, join(p, 6), query);
       } else if (op.equals("preupload")) {
-        preupload(ex, repo, rev, body);
+        writes.preupload(ex, repo, rev, body);
       } else if (op.equals("commit")) {
-        commit(ex, repo, rev, body);
+        writes.commit(ex, repo, rev, body);
       } else {
         send(ex, 404, "{\"error\":\"no such api\"}", null);
       }
@@ -292,7 +291,7 @@ public final class FakeHub implements AutoCloseable {
       HubRepo id = HubRepo.of(dataset ? RepoType.DATASET : RepoType.MODEL,
           p[o] + "/" + p[o + 1].substring(0, p[o + 1].length() - 4));
       if (readable(ex, id, false) != null) {
-        lfsBatch(ex, body);
+        writes.lfsBatch(ex, body);
       }
       return;
     }
@@ -308,7 +307,7 @@ public final class FakeHub implements AutoCloseable {
 
   // ------------------------------------------------------------------ read side
 
-  private boolean authorized(HttpExchange ex) {
+  boolean authorized(HttpExchange ex) {
     return ("Bearer " + TOKEN).equals(ex.getRequestHeaders().getFirst("Authorization"));
   }
 
@@ -458,38 +457,7 @@ public final class FakeHub implements AutoCloseable {
       } else {
         sendBytes(ex, content, rawPath);
       }
-    } else if (p.length == 2 && p[0].equals("lfs-upload") && m.equals("PUT")) {
-      if (!UPLOAD_SIG.equals(ex.getRequestHeaders().getFirst(UPLOAD_SIG_HEADER))) {
-        send(ex, 403, "SignatureDoesNotMatch", null);
-        return;
-      }
-      if (!FakeRepo.sha256(body).equals(p[1])) {
-        send(ex, 400, "BadDigest", null);
-        return;
-      }
-      lfsStore.put(p[1], body);
-      send(ex, 200, "", null);
-    } else if (p.length == 3 && p[0].equals("lfs-part") && m.equals("PUT")) {
-      partStore.put(p[1] + "/" + p[2], body);
-      send(ex, 200, "", Map.of("ETag", "\"etag-" + p[2] + "\""));
-    } else if (p.length == 2 && p[0].equals("lfs-complete") && m.equals("POST")) {
-      JsonNode n = JSON.readTree(body);
-      ByteArrayOutputStream all = new ByteArrayOutputStream();
-      for (JsonNode part : n.path("parts")) {
-        String key = p[1] + "/" + part.path("partNumber").asInt();
-        if (!("\"etag-" + part.path("partNumber").asInt() + "\"").equals(part.path("etag").asText())) {
-          send(ex, 400, "bad etag", null);
-          return;
-        }
-        all.write(partStore.get(key));
-      }
-      if (!FakeRepo.sha256(all.toByteArray()).equals(p[1])) {
-        send(ex, 400, "BadDigest", null);
-        return;
-      }
-      lfsStore.put(p[1], all.toByteArray());
-      send(ex, 200, "{}", null);
-    } else {
+    } else if (!writes.storage(ex, p, body)) {
       send(ex, 404, "NoSuchKey", null);
     }
   }
@@ -555,136 +523,6 @@ public final class FakeHub implements AutoCloseable {
     private static final long serialVersionUID = 1L;
   }
 
-  // ------------------------------------------------------------------ write side
-
-  private void createRepo(HttpExchange ex, byte[] body) throws IOException {
-    if (!authorized(ex)) {
-      send(ex, 401, "{\"error\":\"Invalid username or password.\"}", null);
-      return;
-    }
-    JsonNode n = JSON.readTree(body);
-    String org = n.path("organization").asText("");
-    String name = n.path("name").asText();
-    HubRepo id = HubRepo.of("dataset".equals(n.path("type").asText()) ? RepoType.DATASET : RepoType.MODEL,
-        org.isEmpty() ? name : org + "/" + name);
-    if (repos.containsKey(id)) {
-      send(ex, 409, "{\"error\":\"You already created this model repo\"}", null);
-      return;
-    }
-    FakeRepo r = repo(id);
-    r.privateRepo = n.path("private").asBoolean(false);
-    r.commit("main", new TreeMap<>());
-    send(ex, 200, "{\"url\":\"" + endpoint() + "/" + id.id() + "\"}", null);
-  }
-
-  private void preupload(HttpExchange ex, FakeRepo repo, String rev, byte[] body) throws IOException {
-    if (!authorized(ex)) {
-      send(ex, 401, "{\"error\":\"Unauthorized\"}", null);
-      return;
-    }
-    String commit = repo.commitOf(rev);
-    Map<String, byte[]> existing = commit == null ? Map.of() : repo.files(commit);
-    ObjectNode out = JSON.createObjectNode();
-    ArrayNode files = out.putArray("files");
-    for (JsonNode f : JSON.readTree(body).path("files")) {
-      String path = f.path("path").asText();
-      byte[] sample = Base64.getDecoder().decode(f.path("sample").asText());
-      long size = f.path("size").asLong();
-      boolean lfs = size > 0 && (FakeRepo.isLfs(path, new byte[(int) Math.min(size, 9000)]) || hasZero(sample));
-      ObjectNode e = files.addObject().put("path", path).put("uploadMode", lfs ? "lfs" : "regular")
-          .put("shouldIgnore", false);
-      byte[] old = existing.get(path);
-      if (old != null) {
-        e.put("oid", lfs ? FakeRepo.sha256(old) : FakeRepo.gitSha1(old));
-      }
-    }
-    send(ex, 200, out.toString(), null);
-  }
-
-  private static boolean hasZero(byte[] b) {
-    for (byte x : b) {
-      if (x == 0) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private void lfsBatch(HttpExchange ex, byte[] body) throws IOException {
-    if (!authorized(ex)) {
-      send(ex, 401, "{\"message\":\"Unauthorized\"}", null);
-      return;
-    }
-    JsonNode req = JSON.readTree(body);
-    ObjectNode out = JSON.createObjectNode();
-    out.put("transfer", multipartChunk > 0 ? "multipart" : "basic");
-    ArrayNode objects = out.putArray("objects");
-    for (JsonNode o : req.path("objects")) {
-      String oid = o.path("oid").asText();
-      long size = o.path("size").asLong();
-      ObjectNode r = objects.addObject().put("oid", oid).put("size", size);
-      if (lfsStore.containsKey(oid)) {
-        continue; // already stored: no actions
-      }
-      ObjectNode actions = r.putObject("actions");
-      if (multipartChunk > 0) {
-        ObjectNode up = actions.putObject("upload");
-        up.put("href", cdn() + "/lfs-complete/" + oid);
-        ObjectNode h = up.putObject("header");
-        h.put("chunk_size", Long.toString(multipartChunk));
-        long parts = (size + multipartChunk - 1) / multipartChunk;
-        for (int i = 1; i <= parts; i++) {
-          h.put(Integer.toString(i), cdn() + "/lfs-part/" + oid + "/" + i + "?X-Amz-Signature=p" + i);
-        }
-      } else {
-        actions.putObject("upload").put("href", cdn() + "/lfs-upload/" + oid + "?X-Amz-Signature=s")
-            .putObject("header").put(UPLOAD_SIG_HEADER, UPLOAD_SIG);
-      }
-      actions.putObject("verify").put("href", endpoint() + "/lfs-verify/" + oid).putObject("header");
-    }
-    send(ex, 200, out.toString(), Map.of("Content-Type", "application/vnd.git-lfs+json"));
-  }
-
-  private void commit(HttpExchange ex, FakeRepo repo, String rev, byte[] body) throws IOException {
-    if (!authorized(ex)) {
-      send(ex, 401, "{\"error\":\"Unauthorized\"}", null);
-      return;
-    }
-    List<JsonNode> lines = new ArrayList<>();
-    for (String line : new String(body, StandardCharsets.UTF_8).split("\n")) {
-      if (!line.isEmpty()) {
-        lines.add(JSON.readTree(line));
-      }
-    }
-    commitPayloads.add(lines);
-    String parent = repo.commitOf(rev);
-    TreeMap<String, byte[]> files = new TreeMap<>(parent == null ? Map.of() : repo.files(parent));
-    for (JsonNode l : lines) {
-      JsonNode v = l.path("value");
-      switch (l.path("key").asText()) {
-        case "header":
-          break;
-        case "file":
-          files.put(v.path("path").asText(), Base64.getDecoder().decode(v.path("content").asText()));
-          break;
-        case "lfsFile":
-          byte[] blob = lfsStore.get(v.path("oid").asText());
-          if (blob == null || blob.length != v.path("size").asLong()) {
-            send(ex, 422, "{\"error\":\"LFS object " + v.path("oid").asText() + " was never uploaded\"}", null);
-            return;
-          }
-          files.put(v.path("path").asText(), blob);
-          break;
-        default:
-          send(ex, 400, "{\"error\":\"unknown key\"}", null);
-          return;
-      }
-    }
-    String sha = repo.commit(rev, files);
-    send(ex, 200, "{\"commitUrl\":\"" + endpoint() + "/" + repo.id.id() + "/commit/" + sha + "\",\"commitOid\":\""
-        + sha + "\"}", null);
-  }
-
   // ------------------------------------------------------------------ helpers
 
   private static String[] segments(String rawPath) {
@@ -701,7 +539,7 @@ public final class FakeHub implements AutoCloseable {
     return from >= p.length ? "" : String.join("/", java.util.Arrays.copyOfRange(p, from, p.length));
   }
 
-  private static void send(HttpExchange ex, int status, String body, Map<String, String> headers)
+  static void send(HttpExchange ex, int status, String body, Map<String, String> headers)
       throws IOException {
     if (headers != null) {
       headers.forEach((k, v) -> ex.getResponseHeaders().add(k, v));

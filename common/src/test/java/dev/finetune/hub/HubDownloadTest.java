@@ -228,4 +228,19 @@ class HubDownloadTest {
     assertEquals("bytes=5000-", hub.requests().stream().filter(FakeHub.Recorded::toCdn)
         .reduce((a, b) -> b).orElseThrow().range);
   }
+
+  @Test
+  void withSymlinksDisabledTheSnapshotHoldsCopies() throws Exception {
+    HubClient c = HubClient.create(hub.settings(cache, true).disableSymlinks(true).build());
+    Path f = c.downloadToCache(MODEL, "main", "model-00001-of-00002.safetensors");
+    assertTrue(Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS));
+    assertArrayEquals(shard1, Files.readAllBytes(f));
+  }
+
+  @Test
+  void unreachableHubFallsBackToTheCachedCopyOfABranch() throws Exception {
+    Path first = client(true).downloadToCache(MODEL, "main", "config.json");
+    hub.failNext("/resolve/", 503, Map.of(), 100);
+    assertEquals(first, client(true).downloadToCache(MODEL, "main", "config.json"));
+  }
 }

@@ -87,6 +87,10 @@ class HubPushTest {
     }
     assertTrue(hub.requests().stream().filter(r -> !r.toCdn())
         .allMatch(r -> ("Bearer " + FakeHub.TOKEN).equals(r.authorization)));
+    List<FakeHub.Recorded> verify = hub.requests().stream().filter(r -> r.path.startsWith("/lfs-verify/"))
+        .collect(Collectors.toList());
+    assertEquals(1, verify.size(), "the batch answer asked for a verify call");
+    assertTrue(!verify.get(0).toCdn() && ("Bearer " + FakeHub.TOKEN).equals(verify.get(0).authorization));
     assertEquals(hub.existingRepo(TARGET).commitOf("main"), result.commitOid());
     TestLogs.assertNoToken();
   }

@@ -92,4 +92,21 @@ class HubSettingsTest {
     }
     assertEquals(Duration.ofSeconds(3), p.backoff(1, Optional.of("3600")));
   }
+
+  @Test
+  void executorsShareOneClientPerSettingsAfterDeserialization() throws Exception {
+    HubSettings s = HubSettings.fromEnvironment(Map.of("HF_TOKEN", "hf_x", "HF_HOME", home.toString()));
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+      out.writeObject(s);
+    }
+    HubSettings copy;
+    try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(
+        new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+      copy = (HubSettings) in.readObject();
+    }
+    assertEquals(s, copy);
+    assertTrue(HubClient.shared(s) == HubClient.shared(copy));
+    assertFalse(HubClient.shared(s) == HubClient.shared(s.toBuilder().offline(true).build()));
+  }
 }

@@ -16,6 +16,14 @@ public interface RecordEncoderFactory extends Serializable {
 
     RecordEncoder create();
 
+    /**
+     * True when every column is read as a string (plain text, instruction/output): JSON sources are then read
+     * with an explicit string schema, which spares Spark's schema-inference pass and parsing unused fields.
+     */
+    default boolean onlyStringColumns() {
+        return false;
+    }
+
     /** A string that is equal for factories that build equal encoders (the per-JVM cache key). */
     String cacheKey();
 

@@ -47,6 +47,11 @@ public final class TokenizerEncoderFactory implements RecordEncoderFactory {
     }
 
     @Override
+    public boolean onlyStringColumns() {
+        return records.layout() == RecordOptions.Layout.TEXT || records.layout() == RecordOptions.Layout.INSTRUCTION;
+    }
+
+    @Override
     public String cacheKey() {
         return tokenizerDir + "|" + records.layout() + "|" + columns() + "|" + records.trainOn + "|"
                 + records.eosToken + "|" + records.chatTemplateKwargs;

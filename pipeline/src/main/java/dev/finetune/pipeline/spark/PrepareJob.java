@@ -33,6 +33,8 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
 import org.apache.spark.util.LongAccumulator;
 
 /**
@@ -214,7 +216,7 @@ public final class PrepareJob {
         LongAccumulator docs = spark.sparkContext().longAccumulator("prepare documents");
         LongAccumulator tokens = spark.sparkContext().longAccumulator("prepare tokens");
         int partitions = (int) Math.max(1, Math.min(windows, 2L * jsc.defaultParallelism()));
-        try (Progress progress = new Progress(plan.label, order.documents(), docs, tokens, 10)) {
+        try (Progress progress = new Progress(spark.sparkContext(), plan.label, order.documents(), docs, tokens, 10)) {
             List<WindowResult> results = keyed.javaRDD()
                     .mapPartitionsToPair(new EncodePartition(factory, orderB, plan.assigner, docs, tokens))
                     .repartitionAndSortWithinPartitions(
@@ -232,11 +234,25 @@ public final class PrepareJob {
     }
 
     private Dataset<Row> read(InputFiles files) {
-        DataFrameReader reader = spark.read().format(files.format.sparkFormat);
-        if (files.format == FileFormat.JSON) {
-            reader = reader.option("multiLine", "true");
+        String[] paths = files.files.toArray(new String[0]);
+        if (files.format != FileFormat.PARQUET && factory.onlyStringColumns()) {
+            // Check the columns on a 1% sample, then read only them as strings: no full inference pass.
+            List<String> sampled = Arrays.asList(jsonReader(files).option("samplingRatio", "0.01").load(paths)
+                    .columns());
+            if (sampled.containsAll(factory.columns())) {
+                List<StructField> fields = new ArrayList<>();
+                for (String c : factory.columns()) {
+                    fields.add(DataTypes.createStructField(c, DataTypes.StringType, true));
+                }
+                return jsonReader(files).schema(DataTypes.createStructType(fields)).load(paths);
+            }
         }
-        return reader.load(files.files.toArray(new String[0]));
+        return files.format == FileFormat.PARQUET ? spark.read().parquet(paths) : jsonReader(files).load(paths);
+    }
+
+    private DataFrameReader jsonReader(InputFiles files) {
+        DataFrameReader reader = spark.read().format("json");
+        return files.format == FileFormat.JSON ? reader.option("multiLine", "true") : reader;
     }
 
     private static void add(Manifest.Split s, PackStats p) {

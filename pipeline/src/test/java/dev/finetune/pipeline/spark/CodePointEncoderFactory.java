@@ -61,6 +61,11 @@ final class CodePointEncoderFactory implements RecordEncoderFactory {
     }
 
     @Override
+    public boolean onlyStringColumns() {
+        return true;
+    }
+
+    @Override
     public String cacheKey() {
         return "codepoints:" + column + ":" + delayMicros;
     }

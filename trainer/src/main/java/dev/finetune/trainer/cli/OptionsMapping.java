@@ -106,7 +106,7 @@ final class OptionsMapping {
         o.projectName = c.projectName;
         o.baseSaveDir = c.baseSaveDir;
         o.baseModelId = c.baseModelId;
-        o.dataDir = c.resolvedShardsDir();
+        o.shardsDir = c.resolvedShardsDir();
         o.loraR = c.loraR;
         o.loraAlpha = c.loraAlpha;
         o.loraDropout = c.loraDropout;

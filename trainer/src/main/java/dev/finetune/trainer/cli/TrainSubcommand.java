@@ -96,12 +96,12 @@ final class TrainSubcommand extends Subcommand {
         DataType compute = OptionsMapping.computeType(c, device);
         LoadOptions load = new LoadOptions(device, compute, c.use4bit ? Nf4WeightFactory.defaults() : null);
         Configuration conf = new Configuration();
-        try (ShardSet shards = ShardSet.open(new org.apache.hadoop.fs.Path(o.dataDir), conf);
+        try (ShardSet shards = ShardSet.open(new org.apache.hadoop.fs.Path(o.shardsDir), conf);
                 CausalLM lm = ModelLoader.load(modelDir, load);
                 NDManager manager = lm.manager().newSubManager()) {
             Manifest m = shards.manifest();
             if (m.tokenizer.vocabSize > lm.config.vocabSize) {
-                throw new ConfigException("the shards in " + o.dataDir + " were made with a tokenizer of "
+                throw new ConfigException("the shards in " + o.shardsDir + " were made with a tokenizer of "
                         + m.tokenizer.vocabSize + " tokens but " + c.baseModelId + " has a vocabulary of "
                         + lm.config.vocabSize + ": run prepare with this model's tokenizer");
             }
@@ -110,7 +110,7 @@ final class TrainSubcommand extends Subcommand {
             RowSource train = new ShardRows(shards, "train");
             RowSource validation = shards.hasSplit("validation") ? new ShardRows(shards, "validation") : null;
             Map<String, Object> summary = new LinkedHashMap<>();
-            summary.put("data_dir", o.dataDir);
+            summary.put("data_dir", o.shardsDir);
             summary.put("max_seq_length", m.maxSeqLength);
             summary.put("train_rows", shards.rows("train"));
             summary.put("tokenizer_fingerprint", m.tokenizer.fingerprint);

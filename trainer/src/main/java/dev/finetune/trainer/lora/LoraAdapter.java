@@ -11,8 +11,10 @@ import dev.finetune.trainer.safetensors.SafetensorsDType;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
@@ -55,28 +57,38 @@ public final class LoraAdapter {
         NDArray[] make(int layer, String projection, long in, long out) throws IOException;
     }
 
+    /** Every projection these settings put a pair on for this model, layers in order, projections in forward order. */
+    public static List<LoraTarget> targets(LoraSettings s, ModelConfig config) {
+        List<LoraTarget> out = new ArrayList<>();
+        for (int i = 0; i < config.numLayers; i++) {
+            for (String proj : PeftKeys.PROJECTIONS) {
+                if (s.targets(i, proj)) {
+                    long[] io = inOut(config, proj);
+                    out.add(new LoraTarget(i, proj, io[0], io[1]));
+                }
+            }
+        }
+        return out;
+    }
+
     private static LoraAdapter build(LoraSettings s, ModelConfig config, boolean trainable, PairSource src)
             throws IOException {
         LoraLayer[] layers = new LoraLayer[config.numLayers];
+        LoraLinear[][] pairs = new LoraLinear[config.numLayers][PeftKeys.PROJECTIONS.size()];
         Map<String, NDArray> params = new LinkedHashMap<>();
-        for (int i = 0; i < config.numLayers; i++) {
-            LoraLinear[] pairs = new LoraLinear[PeftKeys.PROJECTIONS.size()];
-            for (int p = 0; p < pairs.length; p++) {
-                String proj = PeftKeys.PROJECTIONS.get(p);
-                if (!s.targets(i, proj)) {
-                    continue;
-                }
-                long[] io = inOut(config, proj);
-                NDArray[] ab = src.make(i, proj, io[0], io[1]);
-                if (trainable) {
-                    ab[0].setRequiresGradient(true);
-                    ab[1].setRequiresGradient(true);
-                }
-                pairs[p] = new LoraLinear(ab[0], ab[1], s.scaling(), (float) s.dropout);
-                params.put(PeftKeys.loraA(i, proj), ab[0]);
-                params.put(PeftKeys.loraB(i, proj), ab[1]);
+        for (LoraTarget t : targets(s, config)) {
+            NDArray[] ab = src.make(t.layer, t.projection, t.in, t.out);
+            if (trainable) {
+                ab[0].setRequiresGradient(true);
+                ab[1].setRequiresGradient(true);
             }
-            layers[i] = new LoraLayer(pairs);
+            pairs[t.layer][PeftKeys.PROJECTIONS.indexOf(t.projection)] =
+                    new LoraLinear(ab[0], ab[1], s.scaling(), (float) s.dropout);
+            params.put(t.keyA(), ab[0]);
+            params.put(t.keyB(), ab[1]);
+        }
+        for (int i = 0; i < config.numLayers; i++) {
+            layers[i] = new LoraLayer(pairs[i]);
         }
         return new LoraAdapter(s, layers, params);
     }
@@ -106,33 +118,44 @@ public final class LoraAdapter {
     public static LoraAdapter load(Path dir, ModelConfig config, NDManager manager, boolean trainable)
             throws IOException {
         LoraSettings settings = LoraSettings.read(dir);
+        try (SafetensorsFile f = openWeights(dir)) {
+            checkWeights(f, settings, targets(settings, config));
+            return build(settings, config, trainable, (layer, proj, in, out) -> new NDArray[] {
+                owned(f, PeftKeys.loraA(layer, proj), manager), owned(f, PeftKeys.loraB(layer, proj), manager)});
+        }
+    }
+
+    /** Opens {@code dir/adapter_model.safetensors}; says what to do when only the pickle format is there. */
+    public static SafetensorsFile openWeights(Path dir) throws IOException {
         Path weights = dir.resolve(WEIGHTS_FILE);
         if (!Files.isRegularFile(weights)) {
             throw new IOException(dir + ": no " + WEIGHTS_FILE + " (adapter_model.bin is not read; re-save with "
                     + "safe_serialization=True)");
         }
-        try (SafetensorsFile f = SafetensorsFile.open(weights)) {
-            Set<String> unused = new TreeSet<>(f.names());
-            LoraAdapter a = build(settings, config, trainable, (layer, proj, in, out) -> {
-                String ka = PeftKeys.loraA(layer, proj);
-                String kb = PeftKeys.loraB(layer, proj);
-                NDArray[] ab = {loadChecked(f, ka, new long[] {settings.r, in}, manager),
-                        loadChecked(f, kb, new long[] {out, settings.r}, manager)};
-                unused.remove(ka);
-                unused.remove(kb);
-                return ab;
-            });
-            if (!unused.isEmpty()) {
-                throw new IOException(weights + ": " + unused.size() + " tensors this loader does not use, e.g. "
-                        + unused.iterator().next() + "; target_modules " + settings.targetModules
-                        + " and the model config do not explain them");
-            }
-            return a;
+        return SafetensorsFile.open(weights);
+    }
+
+    /**
+     * Checks an adapter file against the targets its config implies: every A [r, in] and B [out, r] is there with
+     * that shape, and no tensor is left unexplained.
+     */
+    public static void checkWeights(SafetensorsFile f, LoraSettings settings, List<LoraTarget> targets)
+            throws IOException {
+        Set<String> unused = new TreeSet<>(f.names());
+        for (LoraTarget t : targets) {
+            checkShape(f, t.keyA(), new long[] {settings.r, t.in});
+            checkShape(f, t.keyB(), new long[] {t.out, settings.r});
+            unused.remove(t.keyA());
+            unused.remove(t.keyB());
+        }
+        if (!unused.isEmpty()) {
+            throw new IOException(f.path() + ": " + unused.size() + " tensors this loader does not use, e.g. "
+                    + unused.iterator().next() + "; target_modules " + settings.targetModules
+                    + " and the model config do not explain them");
         }
     }
 
-    private static NDArray loadChecked(SafetensorsFile f, String key, long[] shape, NDManager manager)
-            throws IOException {
+    private static void checkShape(SafetensorsFile f, String key, long[] shape) throws IOException {
         if (!f.contains(key)) {
             throw new IOException(f.path() + ": missing " + key + " which adapter_config.json's target_modules implies");
         }
@@ -141,6 +164,9 @@ public final class LoraAdapter {
             throw new IOException(f.path() + ": " + key + " has shape " + java.util.Arrays.toString(got) + ", expected "
                     + java.util.Arrays.toString(shape) + " for r=" + shape[0] + " and this model's config");
         }
+    }
+
+    private static NDArray owned(SafetensorsFile f, String key, NDManager manager) throws IOException {
         NDArray mapped = f.load(key, manager, DataType.FLOAT32);
         // the loaded array may alias the file's read-only mapping: AdamW updates in place, so own the memory
         NDArray owned = mapped.duplicate();

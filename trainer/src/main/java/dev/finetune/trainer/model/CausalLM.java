@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import dev.finetune.trainer.bench.PhaseTimer;
 import dev.finetune.trainer.lora.LoraAdapter;
 import dev.finetune.trainer.lora.LoraLayer;
 import java.util.Random;
@@ -73,6 +74,11 @@ public final class CausalLM implements AutoCloseable {
                     + (name.equals("lm_head.weight") ? "; config.json says tie_word_embeddings=false" : ""));
         }
         return name;
+    }
+
+    /** Layer {@code i} (its weights are reachable for tests and for merging). */
+    public DecoderLayer layer(int i) {
+        return layers[i];
     }
 
     public NDManager manager() {
@@ -247,12 +253,14 @@ public final class CausalLM implements AutoCloseable {
      */
     public LossAndCount forwardBackwardWithoutRecompute(TrainingBatch batch, float lossScale, float divisor) {
         requireTrainableAdapter();
+        long seed = dropoutSeeds.nextLong();
         try (NDManager step = manager.newSubManager()) {
             return withGrad(true, () -> {
                 NDArray[] ids = new NDArray[1];
                 LayerContext ctx = trainingContext(step, batch, ids, true);
                 NDArray h = embed(step, ids[0]);
                 for (int i = 0; i < layers.length; i++) {
+                    seedDropout(seed, i);
                     h = layers[i].forward(h, ctx, lora(i));
                 }
                 int saved = lossChunkRows;
@@ -287,6 +295,16 @@ public final class CausalLM implements AutoCloseable {
      * (sum · scale) is backpropagated into h at once, so only one chunk's logits exist at a time.
      */
     private LossAndCount crossEntropy(NDManager step, NDArray h, TrainingBatch batch, float scale, boolean backward) {
+        PhaseTimer.Span span = PhaseTimer.begin(PhaseTimer.Phase.LOSS);
+        try {
+            return crossEntropyChunks(step, h, batch, scale, backward);
+        } finally {
+            span.end(backward && PhaseTimer.isEnabled() ? h.getGradient() : null);
+        }
+    }
+
+    private LossAndCount crossEntropyChunks(NDManager step, NDArray h, TrainingBatch batch, float scale,
+            boolean backward) {
         int n = batch.targetCount();
         long[] rows = new long[n];
         long[] labels = new long[n];

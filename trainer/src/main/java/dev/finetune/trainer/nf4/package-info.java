@@ -4,8 +4,11 @@
  * signed 8-bit dynamic code, mean offset), and the on-disk layout bitsandbytes writes (two codes per byte,
  * element 2k in the high nibble).
  *
- * <p>Owns: {@link dev.finetune.trainer.nf4.Nf4Weight} (a {@code LinearWeight} the model loader plugs in),
- * the quantizer that runs with NDArray ops on the weight's device, and the bitsandbytes state-dict codec.
+ * <p>Owns: {@link dev.finetune.trainer.nf4.Nf4Weight} (a {@code LinearWeight}),
+ * {@link dev.finetune.trainer.nf4.Nf4WeightFactory} (what the model loader plugs in:
+ * {@code new LoadOptions(device, computeType, Nf4WeightFactory.defaults())}), the quantizer that runs with
+ * NDArray ops on the weight's device, the bitsandbytes state-dict codec ({@code BnbNf4Tensors}) and a
+ * micro-benchmark ({@code Nf4Benchmark}).
  * Must not import Spark.
  */
 package dev.finetune.trainer.nf4;

@@ -104,6 +104,11 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
         return file(name).readFloats(name);
     }
 
+    /** See {@link SafetensorsFile#readFloats(String, long, float[], int)}. */
+    public void readFloats(String name, long from, float[] dst, int count) throws IOException {
+        file(name).readFloats(name, from, dst, count);
+    }
+
     private SafetensorsFile file(String name) {
         SafetensorsFile f = byTensor.get(name);
         if (f == null) {

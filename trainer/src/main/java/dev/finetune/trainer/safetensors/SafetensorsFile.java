@@ -161,12 +161,27 @@ public final class SafetensorsFile implements AutoCloseable {
     /** The tensor as floats (F32, F16, BF16, F64), for tests and small tensors. */
     public float[] readFloats(String name) throws IOException {
         TensorInfo t = info(name);
-        ByteBuffer b = map(name);
         float[] out = new float[Math.toIntExact(t.size())];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = readFloat(b, t.dtype(), i, name);
-        }
+        readFloats(name, 0, out, out.length);
         return out;
+    }
+
+    /**
+     * Elements {@code [from, from + count)} of the flattened tensor as floats into {@code dst[0, count)}: reads a
+     * large tensor in chunks without a whole FP32 copy on the heap.
+     */
+    public void readFloats(String name, long from, float[] dst, int count) throws IOException {
+        TensorInfo t = info(name);
+        if (from < 0 || count < 0 || from + count > t.size() || count > dst.length) {
+            throw new IllegalArgumentException(path + " tensor '" + name + "': elements [" + from + ", " + (from + count)
+                    + ") into a buffer of " + dst.length + " are outside its " + t.size() + " elements");
+        }
+        int bytes = t.dtype().bytes();
+        ByteBuffer b = channel.map(FileChannel.MapMode.READ_ONLY, dataStart + t.begin() + from * bytes,
+                (long) count * bytes).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < count; i++) {
+            dst[i] = readFloat(b, t.dtype(), i, name);
+        }
     }
 
     /** The tensor as longs (I64, I32, I16, I8, U8, BOOL). */
@@ -201,60 +216,92 @@ public final class SafetensorsFile implements AutoCloseable {
         }
     }
 
+    /** Elements converted per chunk while loading: bounds the host buffer to 64 MB whatever the tensor size. */
+    private static final int CHUNK = 16 << 20;
+
     /**
-     * Loads a float tensor into {@code manager} (and its device) as {@code target} (FLOAT32 or FLOAT16).
-     * BF16 is widened to FP32 in Java first, since DJL must never see BFLOAT16 (the JVM aborts, FACTS §2.1).
-     * Host memory beyond the mapping: one FP32 copy of this tensor at most.
+     * Loads a float tensor into {@code manager} (and its device) as {@code target} (FLOAT32 or FLOAT16), into
+     * memory PyTorch owns. Conversion (BF16 → FP32/FP16 in Java, since DJL must never see BFLOAT16, FACTS
+     * §2.1) runs in chunks through one reused buffer, so host memory beyond the mapping stays under 64 MB.
+     * Never hands out a tensor backed by the read-only mapping: DJL's create() on CPU wraps a direct buffer
+     * without copying (from_blob), and an in-place update of such a tensor would write into the mapping.
      */
     public NDArray load(String name, NDManager manager, DataType target) throws IOException {
         if (target != DataType.FLOAT32 && target != DataType.FLOAT16) {
             throw new IllegalArgumentException("load target must be FLOAT32 or FLOAT16, got " + target);
         }
         TensorInfo t = info(name);
-        Shape shape = new Shape(t.shape());
+        SafetensorsDType src = t.dtype();
+        if (src != SafetensorsDType.F32 && src != SafetensorsDType.F16 && src != SafetensorsDType.BF16
+                && src != SafetensorsDType.F64) {
+            throw new IllegalArgumentException(path + " tensor '" + name + "' is " + src
+                    + "; model weights must be F32, F16, BF16 or F64");
+        }
+        long size = t.size();
         ByteBuffer mapped = map(name);
-        NDArray raw;
-        switch (t.dtype()) {
-            case F32:
-                raw = manager.create(mapped, shape, DataType.FLOAT32);
-                break;
-            case F16:
-                raw = manager.create(mapped, shape, DataType.FLOAT16);
-                break;
-            case BF16:
-            case F64:
-                raw = manager.create(widenToF32(t, mapped), shape, DataType.FLOAT32);
-                break;
-            default:
-                throw new IllegalArgumentException(path + " tensor '" + name + "' is " + t.dtype()
-                        + "; model weights must be F32, F16, BF16 or F64");
+        int outBytes = target == DataType.FLOAT32 ? 4 : 2;
+        boolean rawCopy = (src == SafetensorsDType.F32 && target == DataType.FLOAT32)
+                || (src == SafetensorsDType.F16 && target == DataType.FLOAT16);
+        ByteBuffer scratch = rawCopy ? null
+                : ByteBuffer.allocateDirect((int) Math.min(size, CHUNK) * outBytes).order(ByteOrder.nativeOrder());
+        NDArray flat = manager.zeros(new Shape(size), target);
+        try {
+            for (long start = 0; start < size; start += CHUNK) {
+                int n = (int) Math.min(CHUNK, size - start);
+                ByteBuffer chunk;
+                if (rawCopy) {
+                    ByteBuffer dup = mapped.duplicate();
+                    dup.position((int) (start * outBytes)).limit((int) ((start + n) * outBytes));
+                    chunk = dup.slice().order(ByteOrder.nativeOrder());
+                } else {
+                    scratch.clear();
+                    convert(mapped, src, start, n, scratch, target);
+                    scratch.limit(n * outBytes);
+                    chunk = scratch;
+                }
+                try (NDArray part = manager.create(chunk, new Shape(n), target)) {
+                    flat.set(new ai.djl.ndarray.index.NDIndex(start + ":" + (start + n)), part);
+                }
+            }
+            NDArray shaped = flat.reshape(new Shape(t.shape()));
+            flat.close();
+            return shaped;
+        } catch (RuntimeException e) {
+            flat.close();
+            throw e;
         }
-        if (raw.getDataType() == target) {
-            return raw;
+    }
+
+    /** Converts n elements from index {@code start} of {@code src} into {@code out} as FP32 or FP16 bits. */
+    private static void convert(ByteBuffer in, SafetensorsDType src, long start, int n, ByteBuffer out,
+            DataType target) {
+        boolean toF32 = target == DataType.FLOAT32;
+        for (int i = 0; i < n; i++) {
+            long j = start + i;
+            float v;
+            switch (src) {
+                case BF16:
+                    if (toF32) {
+                        out.putInt(i * 4, (in.getShort((int) (j * 2)) & 0xFFFF) << 16);
+                        continue;
+                    }
+                    v = Half.bf16ToFloat(in.getShort((int) (j * 2)));
+                    break;
+                case F16: v = Half.f16ToFloat(in.getShort((int) (j * 2))); break;
+                case F32: v = in.getFloat((int) (j * 4)); break;
+                default: v = (float) in.getDouble((int) (j * 8)); break;
+            }
+            if (toF32) {
+                out.putFloat(i * 4, v);
+            } else {
+                out.putShort(i * 2, Half.floatToF16(v));
+            }
         }
-        NDArray converted = raw.toType(target, false);
-        raw.close();
-        return converted;
     }
 
     /** Loads an integer tensor as INT64 (inputs, labels). */
     public NDArray loadLongs(String name, NDManager manager) throws IOException {
         return manager.create(readLongs(name), new Shape(info(name).shape()));
-    }
-
-    private static ByteBuffer widenToF32(TensorInfo t, ByteBuffer src) {
-        int n = Math.toIntExact(t.size());
-        ByteBuffer out = ByteBuffer.allocateDirect(Math.multiplyExact(n, 4)).order(ByteOrder.nativeOrder());
-        if (t.dtype() == SafetensorsDType.BF16) {
-            for (int i = 0; i < n; i++) {
-                out.putInt(i * 4, (src.getShort(i * 2) & 0xFFFF) << 16);
-            }
-        } else {
-            for (int i = 0; i < n; i++) {
-                out.putFloat(i * 4, (float) src.getDouble(i * 8));
-            }
-        }
-        return out;
     }
 
     @Override

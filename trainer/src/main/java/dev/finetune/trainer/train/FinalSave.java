@@ -19,8 +19,11 @@ import java.util.UUID;
  */
 public final class FinalSave {
 
-    /** Files copied from the base model folder when present (what the notebook's save cell keeps). */
-    static final List<String> BASE_FILES = Arrays.asList("config.json", "generation_config.json", "tokenizer.json",
+    /**
+     * Files copied from the base model folder when present (what the notebook's save cell keeps); merge copies
+     * the same ones beside a merged model.
+     */
+    public static final List<String> BASE_FILES = Arrays.asList("config.json", "generation_config.json", "tokenizer.json",
         "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json", "vocab.json", "merges.txt",
         "tokenizer.model", "chat_template.jinja");
 

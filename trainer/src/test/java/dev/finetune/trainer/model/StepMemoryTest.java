@@ -1,0 +1,43 @@
+package dev.finetune.trainer.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import ai.djl.Device;
+import ai.djl.ndarray.BaseNDManager;
+import ai.djl.ndarray.NDManager;
+import dev.finetune.trainer.lora.LoraAdapter;
+import java.lang.reflect.Field;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Training steps and logits calls leave nothing behind in the model's or the adapter's manager. */
+class StepMemoryTest {
+
+    static int resources(NDManager m) throws Exception {
+        Field f = BaseNDManager.class.getDeclaredField("resources");
+        f.setAccessible(true);
+        return ((Map<?, ?>) f.get(m)).size();
+    }
+
+    @Test
+    void resourceCountsStayFlatOverTwentySteps() throws Exception {
+        Path fam = Goldens.families().get(0);
+        try (CausalLM model = ModelLoader.load(fam.resolve("base"), LoadOptions.on(Device.cpu()));
+                NDManager trainer = model.manager().newSubManager()) {
+            model.setAdapter(LoraAdapter.load(fam.resolve("adapter"), model.config, trainer, true));
+            TrainingBatch batch = TrainingStepTest.referenceBatch(fam);
+            model.setLossChunkRows(9);
+            model.forwardBackward(batch, 1f, 1f);
+            int modelBefore = resources(model.manager());
+            int trainerBefore = resources(trainer);
+            for (int i = 0; i < 20; i++) {
+                model.forwardBackward(batch, 1f, 1f);
+                model.loss(batch);
+                model.adapter().zeroGradients();
+            }
+            assertEquals(modelBefore, resources(model.manager()), "model manager grew");
+            assertEquals(trainerBefore, resources(trainer), "adapter manager grew");
+        }
+    }
+}
