@@ -101,9 +101,11 @@ final class DemoSubcommand extends Subcommand {
         summary.put("adapter_dir", trained.adapterDir);
         summary.put("adapter_files", list(Paths.get(trained.adapterDir)));
         summary.put("train_rows", manifest.splits.get("train").rows);
-        summary.put("steps", trained.losses.size());
-        summary.put("loss_first_step", trained.losses.isEmpty() ? null : trained.losses.get(0));
-        summary.put("loss_last_step", trained.losses.isEmpty() ? null : trained.losses.get(trained.losses.size() - 1));
+        int last = trained.losses.size() - 1;
+        summary.put("first_logged_step", last < 0 ? null : trained.steps.get(0));
+        summary.put("loss_first_logged", last < 0 ? null : trained.losses.get(0));
+        summary.put("last_logged_step", last < 0 ? null : trained.steps.get(last));
+        summary.put("loss_last_logged", last < 0 ? null : trained.losses.get(last));
         summary.put("eval_loss", trained.evalLoss);
         summary.put("adapter_reloaded", true);
         summary.put("prompt", prompts.get(0));
@@ -117,8 +119,8 @@ final class DemoSubcommand extends Subcommand {
         out.println();
         out.println("demo: done in " + String.format("%.0f s", (System.nanoTime() - start) / 1e9));
         out.println("  adapter:      " + trained.adapterDir + "  " + summary.get("adapter_files"));
-        out.printf("  loss:         %.4f at step 1 -> %.4f at step %d%s%n", summary.get("loss_first_step"),
-                summary.get("loss_last_step"), trained.losses.size(),
+        out.printf("  loss:         %.4f at step %s -> %.4f at step %s%s%n", summary.get("loss_first_logged"),
+                summary.get("first_logged_step"), summary.get("loss_last_logged"), summary.get("last_logged_step"),
                 trained.evalLoss == null ? "" : String.format(" (validation %.4f)", trained.evalLoss));
         out.println("  prompt:       " + prompts.get(0));
         out.println("  generated:    " + gen.texts.get(0));

@@ -46,8 +46,9 @@ final class TrainSubcommand extends Subcommand {
 
     /** What a training run reports back to run/demo. */
     static final class Outcome {
-        /** Loss of every optimizer step of this run, in order. */
+        /** Logged training losses (every logging_steps), in order, and the steps they were logged at. */
         final List<Double> losses;
+        final List<Long> steps = new ArrayList<>();
         /** The last validation loss, or null without validation. */
         final Double evalLoss;
         final String adapterDir;
@@ -73,6 +74,7 @@ final class TrainSubcommand extends Subcommand {
         TrainOptions o = OptionsMapping.train(c, ModelFiles.modelDir(c).toString());
         String finalDir = local(TrainCommand.run(o, out));
         List<Double> losses = new ArrayList<>();
+        List<Long> steps = new ArrayList<>();
         Double eval = null;
         java.nio.file.Path metrics = Paths.get(c.outputDir(), "logs", "metrics-0.jsonl");
         if (Files.isRegularFile(metrics)) {
@@ -81,12 +83,15 @@ final class TrainSubcommand extends Subcommand {
                 JsonNode n = json.readTree(line);
                 if (n.has("loss") && "train".equals(n.path("kind").asText())) {
                     losses.add(n.get("loss").asDouble());
+                    steps.add(n.path("step").asLong());
                 } else if (n.has("loss") && "eval".equals(n.path("kind").asText())) {
                     eval = n.get("loss").asDouble();
                 }
             }
         }
-        return new Outcome(losses, eval, finalDir);
+        Outcome outcome = new Outcome(losses, eval, finalDir);
+        outcome.steps.addAll(steps);
+        return outcome;
     }
 
     /** file:/x/y → /x/y; other file systems (gs://) as they are. */
