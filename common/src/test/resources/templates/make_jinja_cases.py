@@ -77,6 +77,8 @@ CASES = [
     ("qwen3_think_split", "{% set c = '<think>\\nr\\n</think>\\n\\nans' %}[{{ c.split('</think>')[-1].lstrip('\\n') }}][{{ c.split('</think>')[0].rstrip('\\n').split('<think>')[-1].lstrip('\\n') }}]", {}),
     ("dict_methods", "{{ d.get('x') }}{{ d.get('nope') }}{{ d.get('nope', 5) }}{{ d.keys()|list }}{{ d.values()|list|length }}", V),
     ("undefined_in_expressions", "{{ 'x' in nope }}|{{ nope == nope }}|{{ nope is none }}|{{ nope ~ 'a' }}|{{ nope or 'd' }}|{{ nope|string }}|{{ nope|trim }}|{% for a in nope %}x{% else %}empty{% endfor %}|{{ [] | first }}", {}),
+    ("select_and_map_over_none_are_empty", "{{ none | selectattr('a') | list }}{{ none | map(attribute='a') | list }}{{ none | reject | list }}", {}),
+    ("safe_markup_escapes_what_is_added_to_it", "{{ 'a'|safe ~ '<&>' }}|{{ '<' + 'a'|safe }}|{{ ('<'|safe + '<') + '<' }}|{{ '<'|escape }}|{{ '<'|e + '<'|safe }}|{{ ('x'|safe).startswith('x') }}|{{ ('x'|safe + '<')|length }}|{{ ['<'|safe, '<']|join('&') }}|{{ '<b>'|safe|upper }}|{{ ('<'|safe) == '<' }}|{{ '%s<'|safe % '<' }}|{{ 'q'|safe + {'k': '\"'}|tojson }}", {}),
     ("undefined_prints_empty_and_is_falsy", "[{{ nope }}][{{ messages[0].nope }}]{% if not nope %}falsy{% endif %}{% for x in nope %}never{% endfor %}[{{ nope|length }}]", V),
     ("string_escapes_and_quotes", "{{ 'it\\'s' }} {{ \"say \\\"hi\\\"\" }} {{ 'tab\\there' }} {{ 'a' 'b' }}", {}),
     ("numbers_print_like_python", "{{ 1.0 }} {{ 0.1 + 0.2 }} {{ 1e-5 }} {{ 3 / 3 }} {{ 2.5 * 2 }} {{ 1e20 }}", {}),

@@ -17,6 +17,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -60,6 +61,29 @@ public final class ConfigLoader {
     public static RunConfig load(Path file, Map<String, String> overrides) {
         ObjectNode tree = file == null ? JsonNodeFactory.instance.objectNode() : readTree(file);
         return resolve(tree, file == null ? "defaults" : file.toString(), overrides);
+    }
+
+    /**
+     * Like {@link #load(Path, Map)} for a location that may also be a Hadoop URI (gs://bucket/conf/x.yaml on
+     * Dataproc, hdfs://...): those are read through Hadoop's FileSystem.
+     */
+    public static RunConfig loadFrom(String location, Map<String, String> overrides) {
+        if (location == null || !location.matches("[A-Za-z][A-Za-z0-9+.-]*://.*") || location.startsWith("file://")) {
+            return load(location == null ? null : Paths.get(location.replaceFirst("^file://", "")), overrides);
+        }
+        org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(location);
+        try (InputStream in = p.getFileSystem(new org.apache.hadoop.conf.Configuration()).open(p)) {
+            JsonNode node = MAPPER.readTree(in);
+            if (node != null && !node.isNull() && !(node instanceof ObjectNode)) {
+                throw new ConfigException(location + " must be a mapping of key: value lines");
+            }
+            ObjectNode tree = node instanceof ObjectNode ? (ObjectNode) node : JsonNodeFactory.instance.objectNode();
+            return resolve(tree, location, overrides);
+        } catch (JsonProcessingException e) {
+            throw new ConfigException(location + " is not valid YAML: " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new ConfigException("cannot read config file " + location + ": " + e.getMessage(), e);
+        }
     }
 
     /** Reads a config shipped as a classpath resource (the demo's), with overrides; same checks as a file. */

@@ -54,7 +54,13 @@ public final class Storage {
     }
     URI uri = new Path(location).toUri();
     if (uri.getScheme() == null) {
-      return new Path(java.nio.file.Paths.get(location).toAbsolutePath().toUri());
+      // Path.toUri() ends an existing directory with '/', and Hadoop's Path(URI) keeps it: getName() would then be
+      // "" and a sibling such as <dir>._tmp-x would land inside the directory
+      String local = java.nio.file.Paths.get(location).toAbsolutePath().normalize().toUri().getPath();
+      if (local.length() > 1 && local.endsWith("/")) {
+        local = local.substring(0, local.length() - 1);
+      }
+      return new Path("file", null, local);
     }
     return new Path(uri);
   }

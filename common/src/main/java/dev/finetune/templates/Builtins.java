@@ -51,6 +51,16 @@ final class Builtins {
 
     static Object filter(String name, Object v, List<Object> a, Map<String, Object> kw, Scope scope, int line) {
         switch (name) {
+            case "safe":
+                return v instanceof Markup ? v : new Markup(PyOps.str(v));
+            case "e":
+            case "escape":
+                return v instanceof Markup ? v : new Markup(Markup.escape(PyOps.str(v)));
+            default:
+                break;
+        }
+        v = PyOps.plain(v);
+        switch (name) {
             case "length":
             case "count":
                 if (v instanceof String) {
@@ -72,10 +82,6 @@ final class Builtins {
                 return PyMethods.title(PyOps.str(v));
             case "capitalize":
                 return PyMethods.capitalize(PyOps.str(v));
-            case "safe":
-            case "e":
-            case "escape":
-                return v; // autoescape is off in transformers; escape is identity there too
             case "tojson": {
                 Object indent = kw.containsKey("indent") ? kw.get("indent") : a.isEmpty() ? null : a.get(0);
                 boolean sort = PyOps.truthy(kw.get("sort_keys"));
@@ -166,6 +172,9 @@ final class Builtins {
 
     private static Object map(Object v, List<Object> a, Map<String, Object> kw, Scope scope, int line) {
         List<Object> out = new ArrayList<>();
+        if (!PyOps.truthy(v)) { // Jinja maps and selects over a falsy value (None included) as empty
+            return out;
+        }
         for (Object o : PyOps.iterate(v, line)) {
             if (kw.containsKey("attribute")) {
                 Object r = PyOps.getItem(o, kw.get("attribute"), line);
@@ -181,6 +190,9 @@ final class Builtins {
         boolean byAttr = name.endsWith("attr");
         boolean keep = name.startsWith("select");
         List<Object> out = new ArrayList<>();
+        if (!PyOps.truthy(v)) {
+            return out;
+        }
         for (Object o : PyOps.iterate(v, line)) {
             Object subject = byAttr ? PyOps.getItem(o, a.get(0), line) : o;
             int testAt = byAttr ? 1 : 0;
@@ -195,6 +207,7 @@ final class Builtins {
     }
 
     static boolean test(String name, Object v, List<Object> a, int line) {
+        v = PyOps.plain(v);
         switch (name) {
             case "defined":
                 return !(v instanceof Undefined);

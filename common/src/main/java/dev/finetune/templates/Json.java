@@ -18,6 +18,7 @@ final class Json {
     }
 
     private static void write(StringBuilder sb, Object v, Integer indent, boolean sortKeys, int depth) {
+        v = PyOps.plain(v);
         if (v instanceof Undefined) {
             throw ((Undefined) v).error("tojson cannot serialise an undefined value");
         }

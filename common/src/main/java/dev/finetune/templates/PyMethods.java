@@ -11,6 +11,7 @@ final class PyMethods {
 
     /** The bound method {@code obj.name}, or null when obj has no such method. */
     static PyCallable bind(Object obj, String name) {
+        obj = PyOps.plain(obj);
         if (obj instanceof String) {
             return stringMethod((String) obj, name);
         }
@@ -251,6 +252,7 @@ final class PyMethods {
     }
 
     private static String requireString(String name, Object v, int line) {
+        v = PyOps.plain(v);
         if (!(v instanceof String)) {
             throw new TemplateException("line " + line + ": " + name + "() needs a string, got " + PyOps.typeName(v));
         }

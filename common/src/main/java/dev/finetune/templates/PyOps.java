@@ -17,7 +17,13 @@ final class PyOps {
     private PyOps() {
     }
 
+    /** Markup behaves as its string outside concatenation. */
+    static Object plain(Object v) {
+        return v instanceof Markup ? ((Markup) v).text : v;
+    }
+
     static boolean truthy(Object v) {
+        v = plain(v);
         if (v == null || v instanceof Undefined) {
             return false;
         }
@@ -41,6 +47,7 @@ final class PyOps {
 
     /** Python's str(): what {{ x }} prints. */
     static String str(Object v) {
+        v = plain(v);
         if (v instanceof String) {
             return (String) v;
         }
@@ -52,6 +59,7 @@ final class PyOps {
 
     /** Python's repr(), used for containers and their elements. */
     static String repr(Object v) {
+        v = plain(v);
         if (v == null) {
             return "None";
         }
@@ -127,6 +135,7 @@ final class PyOps {
 
     /** {@code obj.name}: a method of str/dict/list first (as Python's getattr), then a dict key. */
     static Object getAttr(Object obj, String name, int line) {
+        obj = plain(obj);
         if (obj instanceof Undefined) {
             throw ((Undefined) obj).error("line " + line + ": reading attribute '" + name + "'");
         }
@@ -143,6 +152,8 @@ final class PyOps {
 
     /** {@code obj[key]}: a dict key or a list/str index (negative counts from the end), then an attribute. */
     static Object getItem(Object obj, Object key, int line) {
+        obj = plain(obj);
+        key = plain(key);
         if (obj instanceof Undefined) {
             throw ((Undefined) obj).error("line " + line + ": reading item " + repr(key));
         }
@@ -180,6 +191,7 @@ final class PyOps {
 
     /** Python slicing {@code obj[start:stop:step]} of a list or str. */
     static Object slice(Object obj, Object start, Object stop, Object step, int line) {
+        obj = plain(obj);
         List<Object> items;
         boolean isString = obj instanceof String;
         if (isString) {
@@ -227,11 +239,15 @@ final class PyOps {
         return Math.max(min, Math.min(max, i));
     }
 
-    /** What a for loop walks: list items, dict keys, str characters; undefined and None are empty. */
+    /** What a for loop walks: list items, dict keys, str characters; undefined is empty, None an error. */
     @SuppressWarnings("unchecked")
     static List<Object> iterate(Object v, int line) {
-        if (v == null || v instanceof Undefined) {
+        v = plain(v);
+        if (v instanceof Undefined) {
             return new ArrayList<>();
+        }
+        if (v == null) {
+            throw new TemplateException("line " + line + ": None is not iterable");
         }
         if (v instanceof List) {
             return (List<Object>) v;
@@ -254,6 +270,8 @@ final class PyOps {
     }
 
     static boolean equal(Object a, Object b) {
+        a = plain(a);
+        b = plain(b);
         if (a instanceof Undefined || b instanceof Undefined) {
             return a instanceof Undefined && b instanceof Undefined;
         }
@@ -277,6 +295,8 @@ final class PyOps {
     }
 
     static boolean contains(Object container, Object item, int line) {
+        container = plain(container);
+        item = plain(item);
         if (container instanceof String) {
             if (!(item instanceof String)) {
                 throw new TemplateException("line " + line + ": 'in <string>' needs a string, got " + typeName(item));
@@ -302,6 +322,8 @@ final class PyOps {
 
     @SuppressWarnings("unchecked")
     static int compare(Object a, Object b, String op, int line) {
+        a = plain(a);
+        b = plain(b);
         if (isNumber(a) && isNumber(b)) {
             return isInt(a) && isInt(b) ? Long.compare(toLong(a), toLong(b)) : Double.compare(toDouble(a), toDouble(b));
         }
@@ -330,6 +352,15 @@ final class PyOps {
                 throw ((Undefined) v).error("line " + line + ": operator '" + op + "'");
             }
         }
+        if (op.equals("+") && (l instanceof Markup || r instanceof Markup)
+                && (l instanceof Markup || l instanceof String) && (r instanceof Markup || r instanceof String)) {
+            return new Markup(Markup.escaped(l) + Markup.escaped(r));
+        }
+        if (op.equals("%") && l instanceof Markup) {
+            return new Markup(pyFormat(((Markup) l).text, Markup.escaped(r), line));
+        }
+        l = plain(l);
+        r = plain(r);
         if (op.equals("+")) {
             if (l instanceof String && r instanceof String) {
                 return (String) l + r;
@@ -383,6 +414,15 @@ final class PyOps {
         }
     }
 
+    /** {@code "..." % value} with one %s: the only printf form chat templates use. */
+    private static String pyFormat(String fmt, String value, int line) {
+        int i = fmt.indexOf("%s");
+        if (i < 0 || fmt.indexOf("%s", i + 2) >= 0) {
+            throw new TemplateException("line " + line + ": only a single %s is supported in '%' formatting");
+        }
+        return fmt.substring(0, i) + value + fmt.substring(i + 2);
+    }
+
     private static void checkNonZero(double d, int line) {
         if (d == 0) {
             throw new TemplateException("line " + line + ": division by zero");
@@ -396,7 +436,7 @@ final class PyOps {
         if (v instanceof Undefined) {
             return "undefined '" + ((Undefined) v).name + "'";
         }
-        if (v instanceof String) {
+        if (v instanceof String || v instanceof Markup) {
             return "str";
         }
         if (v instanceof Boolean) {

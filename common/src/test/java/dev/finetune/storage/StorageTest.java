@@ -51,4 +51,14 @@ class StorageTest {
     assertEquals("hdfs", Storage.path("hdfs://nn:8020/p").toUri().getScheme());
     assertThrows(IllegalArgumentException.class, () -> Storage.path(" "));
   }
+
+  @Test
+  void anExistingLocalDirectoryKeepsItsNameSoSiblingsLandBesideIt(@org.junit.jupiter.api.io.TempDir
+      java.nio.file.Path tmp) throws Exception {
+    java.nio.file.Path dir = java.nio.file.Files.createDirectories(tmp.resolve("merged model"));
+    Path p = Storage.path(dir.toString());
+    assertEquals("merged model", p.getName());
+    assertEquals(dir.toUri().getPath(), p.toUri().getPath() + "/");
+    assertEquals(Storage.path(tmp.toString()), p.getParent());
+  }
 }

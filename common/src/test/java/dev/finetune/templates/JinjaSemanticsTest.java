@@ -60,6 +60,9 @@ class JinjaSemanticsTest {
         assertTrue(e.getMessage().contains("'missing' is undefined"), e.getMessage());
         e = assertThrows(TemplateException.class, () -> ChatTemplate.compile("{{ missing.role }}").render(Map.of()));
         assertTrue(e.getMessage().contains("'missing' is undefined"), e.getMessage());
+        e = assertThrows(TemplateException.class,
+                () -> ChatTemplate.compile("{% for x in none %}{% endfor %}").render(Map.of()));
+        assertTrue(e.getMessage().contains("None is not iterable"), e.getMessage());
         e = assertThrows(TemplateException.class, () -> ChatTemplate.compile("{{ missing|tojson }}").render(Map.of()));
         assertTrue(e.getMessage().contains("'missing' is undefined"), e.getMessage());
     }

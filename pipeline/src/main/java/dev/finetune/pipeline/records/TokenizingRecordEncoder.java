@@ -118,8 +118,8 @@ public final class TokenizingRecordEncoder implements RecordEncoder {
             List<int[]> spans = turns.find(rendered, messages);
             int s = 0;
             for (int t = 0; t < enc.length() && s < spans.size(); t++) {
-                while (s < spans.size() && enc.ends[t] >= spans.get(s)[1] && enc.starts[t] >= spans.get(s)[1]) {
-                    s++; // token lies past this span
+                while (s < spans.size() && enc.starts[t] >= spans.get(s)[1]) {
+                    s++; // the token starts past this span: later tokens do too
                 }
                 if (s < spans.size() && overlaps(enc.starts[t], enc.ends[t], spans.get(s))) {
                     targets[t + shift] = 1;

@@ -29,7 +29,7 @@ public final class PhaseTimer {
     /** The phases the benchmark reports; names are the JSON keys. */
     public enum Phase {
         DEQUANTIZE("dequantize"), ATTENTION("attention"), PROJECTIONS("projections"), LOSS("loss"),
-        OPTIMIZER("optimizer"), ALL_REDUCE("all_reduce"), OTHER("other");
+        OPTIMIZER("optimizer"), ALL_REDUCE("all_reduce"), BACKWARD("backward"), OTHER("other");
 
         public final String key;
 

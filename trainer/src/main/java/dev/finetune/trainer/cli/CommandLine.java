@@ -3,8 +3,6 @@ package dev.finetune.trainer.cli;
 import dev.finetune.config.ConfigLoader;
 import dev.finetune.config.ConfigSchema;
 import dev.finetune.config.RunConfig;
-import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,7 +18,7 @@ final class CommandLine {
     private final Map<String, String> own = new LinkedHashMap<>();
     private final Map<String, List<String>> repeated = new LinkedHashMap<>();
     private final Map<String, String> overrides = new LinkedHashMap<>();
-    private Path configFile;
+    private String configFile;
     private boolean help;
     private RunConfig config;
 
@@ -77,7 +75,7 @@ final class CommandLine {
                 line.own.put(name, value);
                 line.repeated.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
             } else if (name.equals("config") && command.takesConfig()) {
-                line.configFile = Paths.get(value);
+                line.configFile = value;
             } else if (command.takesConfig() && schema.byFlag(name) != null) {
                 line.overrides.put(schema.byFlag(name).name, value);
             } else {
@@ -153,7 +151,8 @@ final class CommandLine {
         }
     }
 
-    Path configFile() {
+    /** The --config location as given: a local path or a Hadoop URI (gs://...). */
+    String configFile() {
         return configFile;
     }
 
@@ -165,7 +164,7 @@ final class CommandLine {
     /** The resolved, validated configuration (file, then flags); loaded once. */
     RunConfig config() {
         if (config == null) {
-            config = ConfigLoader.load(configFile, overrides);
+            config = ConfigLoader.loadFrom(configFile, overrides);
         }
         return config;
     }

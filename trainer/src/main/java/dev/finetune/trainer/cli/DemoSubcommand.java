@@ -62,8 +62,8 @@ final class DemoSubcommand extends Subcommand {
     @Override
     int run(CommandLine line, PrintStream out) throws Exception {
         long start = System.nanoTime();
-        Path configFile = line.configFile() != null ? line.configFile() : home().resolve("conf/demo.yaml");
-        RunConfig c = ConfigLoader.load(configFile, line.overrides());
+        String configFile = line.configFile() != null ? line.configFile() : home().resolve("conf/demo.yaml").toString();
+        RunConfig c = ConfigLoader.loadFrom(configFile, line.overrides());
         Path assets = Paths.get(line.get("assets", home().resolve("trainer/src/demo").toString()));
         Path output = Paths.get(c.outputDir()).toAbsolutePath().normalize();
         c.baseSaveDir = output.getParent().toString();

@@ -3,7 +3,10 @@ package dev.finetune.trainer.cli;
 import dev.finetune.config.ConfigException;
 import dev.finetune.config.RunConfig;
 import dev.finetune.pipeline.spark.PrepareOptions;
+import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
 import dev.finetune.trainer.generate.GenerationOptions;
+import dev.finetune.trainer.train.TrainOptions;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -95,6 +98,56 @@ final class OptionsMapping {
             a.add("--greedy");
         }
         return a;
+    }
+
+    /** The trainer's options: the same names, plus where the shards are. */
+    static TrainOptions train(RunConfig c) {
+        TrainOptions o = new TrainOptions();
+        o.projectName = c.projectName;
+        o.baseSaveDir = c.baseSaveDir;
+        o.baseModelId = c.baseModelId;
+        o.shardsDir = c.resolvedShardsDir();
+        o.loraR = c.loraR;
+        o.loraAlpha = c.loraAlpha;
+        o.loraDropout = c.loraDropout;
+        o.loraTargetModules = new ArrayList<>(c.loraTargetModules);
+        o.useRslora = c.useRslora;
+        o.batchSize = c.batchSize;
+        o.gradientAccumulationSteps = c.gradientAccumulationSteps;
+        o.learningRate = c.learningRate;
+        o.numTrainEpochs = c.numTrainEpochs;
+        o.maxSteps = c.maxSteps;
+        o.warmupSteps = c.warmupSteps;
+        o.lrScheduler = c.lrScheduler;
+        o.weightDecay = c.weightDecay;
+        o.maxGradNorm = c.maxGradNorm;
+        o.seed = c.seed;
+        o.loggingSteps = c.loggingSteps;
+        o.saveSteps = c.saveSteps;
+        o.saveTotalLimit = c.saveTotalLimit;
+        o.evalSteps = c.evalSteps;
+        o.resume = c.resume;
+        o.device = c.device;
+        o.use4bit = c.use4bit;
+        o.doubleQuant = c.doubleQuant;
+        o.computeDtype = c.computeDtype;
+        try {
+            return o.validate();
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("train: " + e.getMessage(), e);
+        }
+    }
+
+    /** fp16 on GPU and fp32 on CPU unless compute_dtype says otherwise. */
+    static DataType computeType(RunConfig c, Device device) {
+        switch (c.computeDtype) {
+            case "fp16":
+                return DataType.FLOAT16;
+            case "fp32":
+                return DataType.FLOAT32;
+            default:
+                return device.isGpu() ? DataType.FLOAT16 : DataType.FLOAT32;
+        }
     }
 
     /** The configured sampling settings (temperature 0 = greedy). */

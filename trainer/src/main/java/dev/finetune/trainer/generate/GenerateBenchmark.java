@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.finetune.trainer.bench.PhaseTimer;
 import dev.finetune.trainer.model.CausalLM;
 import dev.finetune.trainer.model.KvCache;
 import dev.finetune.trainer.model.LinearWeightFactory;
@@ -38,6 +39,7 @@ public final class GenerateBenchmark {
         int promptLen = 128;
         int newTokens = 32;
         boolean fp16 = false;
+        boolean phases = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--device": device = args[++i]; break;
@@ -46,10 +48,12 @@ public final class GenerateBenchmark {
                 case "--prompt-len": promptLen = Integer.parseInt(args[++i]); break;
                 case "--new-tokens": newTokens = Integer.parseInt(args[++i]); break;
                 case "--fp16": fp16 = true; break;
+                case "--phases": phases = true; break;
                 default:
                     out.println("ERROR unknown flag " + args[i]);
                     out.println("usage: GenerateBenchmark [--device cpu|gpu0] [--config FILE] [--batch B] "
-                            + "[--prompt-len P] [--new-tokens N] [--fp16 (FP16 compute on CPU too)]");
+                            + "[--prompt-len P] [--new-tokens N] [--fp16 (FP16 compute on CPU too)] "
+                            + "[--phases (sync after each phase and print their times; slows the run a little)]");
                     return 2;
             }
         }
@@ -79,12 +83,19 @@ public final class GenerateBenchmark {
             }
             try (NDManager scope = model.manager().newSubManager();
                     KvCache cache = new KvCache(scope, config.numLayers, new long[batch])) {
+                if (phases) {
+                    PhaseTimer.enable(true);
+                }
                 long p0 = System.nanoTime();
                 float[] logits;
                 try (NDManager s = scope.newSubManager()) {
                     logits = model.decode(s, prompt, batch, cache).toFloatArray(); // copy to host = sync
                 }
                 double prefill = (System.nanoTime() - p0) / 1e9;
+                String prefillPhases = phases ? PhaseTimer.totalsMillis().toString() : "";
+                if (phases) {
+                    PhaseTimer.reset();
+                }
                 long d0 = System.nanoTime();
                 double sampleTime = 0;
                 int vocab = logits.length / batch;
@@ -106,6 +117,11 @@ public final class GenerateBenchmark {
                 out.printf("decode: %d tokens in %.3f s = %.1f generated tokens/s (%.1f ms/step, host sampling %.1f ms "
                         + "total)%n", batch * newTokens, decode, batch * newTokens / decode, 1000 * decode / newTokens,
                         1000 * sampleTime);
+                if (phases) {
+                    out.println("prefill phases (ms): " + prefillPhases);
+                    out.println("decode phases (ms): " + PhaseTimer.totalsMillis());
+                    PhaseTimer.disable();
+                }
             }
         }
         return 0;

@@ -185,27 +185,36 @@ public final class GenerateCommand {
 
     private static List<long[]> encode(Args a, TextTokenizer tokenizer) {
         List<long[]> out = new ArrayList<>();
-        String template = tokenizer.files().chatTemplate;
         for (String p : a.prompts) {
-            String text = p;
-            if (!a.raw) {
-                if (template == null) {
-                    throw new IllegalArgumentException(tokenizerDir(a) + " has no chat template; pass --raw to use "
-                            + "the prompt as plain text");
-                }
-                Map<String, Object> msg = new HashMap<>();
-                msg.put("role", "user");
-                msg.put("content", p);
-                Map<String, Object> extra = new HashMap<>();
-                extra.put("bos_token", tokenizer.files().bosToken);
-                extra.put("eos_token", tokenizer.files().eosToken);
-                text = ChatTemplate.compile(template).render(Collections.singletonList(msg), true, extra);
+            if (!a.raw && tokenizer.files().chatTemplate == null) {
+                throw new IllegalArgumentException(tokenizerDir(a) + " has no chat template; pass --raw to use "
+                        + "the prompt as plain text");
             }
-            // a rendered template carries its own special tokens; plain text gets the tokenizer's (e.g. BOS)
-            int[] ids = tokenizer.encode(text, a.raw);
-            out.add(Arrays.stream(ids).asLongStream().toArray());
+            out.add(promptIds(tokenizer, p, a.raw));
         }
         return out;
+    }
+
+    /**
+     * A user prompt as token ids: rendered as one user message through the chat template with the generation
+     * prompt (as transformers' apply_chat_template(..., add_generation_prompt=True)), or plain text with
+     * the tokenizer's own special tokens when {@code raw}.
+     */
+    static long[] promptIds(TextTokenizer tokenizer, String prompt, boolean raw) {
+        String text = prompt;
+        if (!raw) {
+            Map<String, Object> msg = new HashMap<>();
+            msg.put("role", "user");
+            msg.put("content", prompt);
+            Map<String, Object> extra = new HashMap<>();
+            extra.put("bos_token", tokenizer.files().bosToken);
+            extra.put("eos_token", tokenizer.files().eosToken);
+            text = ChatTemplate.compile(tokenizer.files().chatTemplate)
+                    .render(Collections.singletonList(msg), true, extra);
+        }
+        // a rendered template carries its own special tokens; plain text gets the tokenizer's (e.g. BOS)
+        int[] ids = tokenizer.encode(text, raw);
+        return Arrays.stream(ids).asLongStream().toArray();
     }
 
     /** Prints text as it grows (decoding the whole output each time keeps multi-byte characters whole). */

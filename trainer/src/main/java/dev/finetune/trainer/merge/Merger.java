@@ -70,8 +70,11 @@ public final class Merger {
         FileSystem fs = Storage.fileSystem(target, conf);
         java.nio.file.Path copied = null;
         try {
-            java.nio.file.Path adapterDir = localAdapter(o.adapter, conf);
-            copied = adapterDir.toString().equals(o.adapter) ? null : adapterDir;
+            Path adapterPath = Storage.path(o.adapter);
+            boolean local = "file".equals(adapterPath.toUri().getScheme());
+            java.nio.file.Path adapterDir = local ? java.nio.file.Paths.get(adapterPath.toUri())
+                    : copyToLocal(adapterPath, conf);
+            copied = local ? null : adapterDir;
             LoraSettings settings = LoraSettings.read(adapterDir);
             List<LoraTarget> targets = LoraAdapter.targets(settings, config);
             try (SafetensorsCheckpoint base = SafetensorsCheckpoint.open(o.model);
@@ -246,19 +249,15 @@ public final class Merger {
         }
     }
 
-    /** The adapter folder on local disk: as it is, or its two files copied from a Hadoop path to a temp folder. */
-    private static java.nio.file.Path localAdapter(String location, Configuration conf) throws IOException {
-        Path p = Storage.path(location);
-        if ("file".equals(p.toUri().getScheme())) {
-            return java.nio.file.Paths.get(location);
-        }
-        FileSystem fs = Storage.fileSystem(p, conf);
+    /** A remote adapter folder's two files copied to a local temporary folder (they are small). */
+    private static java.nio.file.Path copyToLocal(Path adapter, Configuration conf) throws IOException {
+        FileSystem fs = Storage.fileSystem(adapter, conf);
         java.nio.file.Path local = Files.createTempDirectory("finetune-merge-adapter-");
         for (String name : Arrays.asList(LoraSettings.CONFIG_FILE, LoraAdapter.WEIGHTS_FILE)) {
-            Path src = new Path(p, name);
+            Path src = new Path(adapter, name);
             if (!fs.exists(src)) {
                 deleteLocal(local);
-                throw new IOException(p + ": no " + name + "; --adapter must be a peft adapter folder");
+                throw new IOException(adapter + ": no " + name + "; --adapter must be a peft adapter folder");
             }
             fs.copyToLocalFile(false, src, new Path(local.resolve(name).toUri()), true);
         }

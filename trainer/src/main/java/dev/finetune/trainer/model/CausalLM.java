@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import dev.finetune.trainer.bench.PhaseTimer;
 import dev.finetune.trainer.lora.LoraAdapter;
 import dev.finetune.trainer.lora.LoraLayer;
 import java.util.Random;
@@ -35,7 +36,7 @@ public final class CausalLM implements AutoCloseable {
     private final Rope rope;
     private LoraAdapter adapter;
     private int lossChunkRows = 1024;
-    private Random dropoutSeeds = new Random(0);
+    private final Random dropoutSeeds = new Random(0);
 
     private CausalLM(ModelConfig config, DataType computeType, NDManager manager, NDArray embedTokens, NDArray norm,
             NDArray lmHead, DecoderLayer[] layers) {
@@ -75,6 +76,11 @@ public final class CausalLM implements AutoCloseable {
         return name;
     }
 
+    /** Layer {@code i} (its weights are reachable for tests and for merging). */
+    public DecoderLayer layer(int i) {
+        return layers[i];
+    }
+
     public NDManager manager() {
         return manager;
     }
@@ -102,11 +108,6 @@ public final class CausalLM implements AutoCloseable {
             throw new IllegalArgumentException("loss chunk rows = " + rows + "; must be ≥ 1");
         }
         this.lossChunkRows = rows;
-    }
-
-    /** Seeds the LoRA dropout masks of the following steps (each step draws its own seed from this). */
-    public void setDropoutSeed(long seed) {
-        this.dropoutSeeds = new Random(seed);
     }
 
     private LoraLayer lora(int i) {
@@ -294,6 +295,16 @@ public final class CausalLM implements AutoCloseable {
      * (sum · scale) is backpropagated into h at once, so only one chunk's logits exist at a time.
      */
     private LossAndCount crossEntropy(NDManager step, NDArray h, TrainingBatch batch, float scale, boolean backward) {
+        PhaseTimer.Span span = PhaseTimer.begin(PhaseTimer.Phase.LOSS);
+        try {
+            return crossEntropyChunks(step, h, batch, scale, backward);
+        } finally {
+            span.end(backward && PhaseTimer.isEnabled() ? h.getGradient() : null);
+        }
+    }
+
+    private LossAndCount crossEntropyChunks(NDManager step, NDArray h, TrainingBatch batch, float scale,
+            boolean backward) {
         int n = batch.targetCount();
         long[] rows = new long[n];
         long[] labels = new long[n];

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import dev.finetune.trainer.bench.PhaseTimer;
 import dev.finetune.trainer.lora.LoraLayer;
 import dev.finetune.trainer.lora.LoraLinear;
 
@@ -28,6 +29,11 @@ public final class DecoderLayer {
         this.c = config;
         this.index = index;
         this.w = weights;
+    }
+
+    /** The frozen weights (for merging an adapter into them, and for tests). */
+    public LayerWeights weights() {
+        return w;
     }
 
     public int index() {
@@ -59,6 +65,7 @@ public final class DecoderLayer {
             v = kv[1];
         }
         long s = k.getShape().get(2);
+        PhaseTimer.Span attention = PhaseTimer.begin(PhaseTimer.Phase.ATTENTION);
         NDArray q5 = q.reshape(b, c.numKvHeads, g, t, c.headDim);              // [B, Hkv, G, T, Dh]
         NDArray kT = k.reshape(b, c.numKvHeads, 1, s, c.headDim).transpose(0, 1, 2, 4, 3); // [B, Hkv, 1, Dh, S]
         NDArray scores = q5.matMul(kT).mul((float) (1.0 / Math.sqrt(c.headDim))); // [B, Hkv, G, T, S]
@@ -69,6 +76,7 @@ public final class DecoderLayer {
                 .reshape(b, c.numHeads, t, c.headDim)
                 .transpose(0, 2, 1, 3)
                 .reshape(b, t, (long) c.numHeads * c.headDim);                 // [B, T, H·Dh]
+        attention.end(attn);
         NDArray o = project(attn, w.oProj, w.oProjBias, lora.oProj, ctx);      // [B, T, D]
         h = h.add(Ops.toFloat32(o));
 
@@ -93,7 +101,9 @@ public final class DecoderLayer {
         try {
             x.setRequiresGradient(true);
             NDArray out = forward(x, ctx, lora);
+            PhaseTimer.Span backward = PhaseTimer.begin(PhaseTimer.Phase.BACKWARD);
             JniUtils.backward((PtNDArray) out, (PtNDArray) dOutput, false, false);
+            backward.end(PhaseTimer.isEnabled() ? x.getGradient() : null);
         } finally {
             JniUtils.setGradMode(before);
         }
@@ -103,7 +113,20 @@ public final class DecoderLayer {
     /** x Wᵀ + b + LoRA(x), in the compute dtype. */
     private static NDArray project(NDArray x, LinearWeight weight, NDArray bias, LoraLinear lora, LayerContext ctx) {
         NDManager scope = x.getManager();
-        NDArray y = Linear.linear(x, weight.materialize(scope), bias).singletonOrThrow();
+        PhaseTimer.Span dequantize = PhaseTimer.begin(PhaseTimer.Phase.DEQUANTIZE);
+        NDArray dense = weight.materialize(scope);
+        dequantize.end(dense);
+        PhaseTimer.Span projections = PhaseTimer.begin(PhaseTimer.Phase.PROJECTIONS);
+        try {
+            return projectDense(x, dense, bias, lora, ctx, scope);
+        } finally {
+            projections.end();
+        }
+    }
+
+    private static NDArray projectDense(NDArray x, NDArray dense, NDArray bias, LoraLinear lora, LayerContext ctx,
+            NDManager scope) {
+        NDArray y = Linear.linear(x, dense, bias).singletonOrThrow();
         if (lora == null) {
             return y;
         }

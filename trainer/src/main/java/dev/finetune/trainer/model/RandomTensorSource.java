@@ -54,6 +54,11 @@ public final class RandomTensorSource implements TensorSource {
         }
     }
 
+    /** Every tensor name of the checkpoint this stands for, in model order. */
+    public java.util.Set<String> names() {
+        return java.util.Collections.unmodifiableSet(shapes.keySet());
+    }
+
     @Override
     public boolean contains(String name) {
         return shapes.containsKey(name);

@@ -26,8 +26,8 @@ public final class TrainOptions {
     public String baseSaveDir = "output";
     /** The base model folder (config.json, *.safetensors, tokenizer files) or a Hub id resolved before training. */
     public String baseModelId;
-    /** The folder `prepare` wrote (manifest.json, train/, validation/). */
-    public String dataDir;
+    /** The folder `prepare` wrote (manifest.json, train/, validation/); default {@code <output>/<project>/data}. */
+    public String shardsDir;
 
     // ---- LoRA (seed notebook values)
     public int loraR = 64;
@@ -88,6 +88,38 @@ public final class TrainOptions {
             com.fasterxml.jackson.annotation.JsonAutoDetect.Visibility.PUBLIC_ONLY)
         .build();
 
+    /** The training part of the CLI's run configuration (same snake_case names). */
+    public static TrainOptions fromRunConfig(dev.finetune.config.RunConfig c) {
+        TrainOptions o = new TrainOptions();
+        o.projectName = c.projectName;
+        o.baseSaveDir = c.baseSaveDir;
+        o.baseModelId = c.baseModelId;
+        o.shardsDir = c.resolvedShardsDir();
+        o.loraR = c.loraR;
+        o.loraAlpha = c.loraAlpha;
+        o.loraDropout = c.loraDropout;
+        o.loraTargetModules = new ArrayList<>(c.loraTargetModules);
+        o.useRslora = c.useRslora;
+        o.batchSize = c.batchSize;
+        o.gradientAccumulationSteps = c.gradientAccumulationSteps;
+        o.learningRate = c.learningRate;
+        o.numTrainEpochs = c.numTrainEpochs;
+        o.maxSteps = c.maxSteps;
+        o.warmupSteps = c.warmupSteps;
+        o.lrScheduler = c.lrScheduler;
+        o.weightDecay = c.weightDecay;
+        o.maxGradNorm = c.maxGradNorm;
+        o.loggingSteps = c.loggingSteps;
+        o.saveSteps = c.saveSteps;
+        o.saveTotalLimit = c.saveTotalLimit;
+        o.evalSteps = c.evalSteps;
+        o.resume = c.resume;
+        o.seed = c.seed;
+        o.device = c.device;
+        o.use4bit = c.use4bit;
+        return o;
+    }
+
     /** Options from snake_case keys (a parsed conf/ file plus overrides); unknown keys are errors. */
     public static TrainOptions fromMap(Map<String, ?> values) {
         try {
@@ -106,7 +138,7 @@ public final class TrainOptions {
     /** Checks every option; the message names the option, the value and what is allowed. */
     public TrainOptions validate() {
         require(baseModelId != null && !baseModelId.isEmpty(), "base_model_id", baseModelId, "a model folder");
-        require(dataDir != null && !dataDir.isEmpty(), "data_dir", dataDir, "the folder `prepare` wrote");
+        require(shardsDir != null && !shardsDir.isEmpty(), "shards_dir", shardsDir, "the folder `prepare` wrote");
         require(projectName != null && projectName.matches("[A-Za-z0-9._-]+"), "project_name", projectName,
             "letters, digits, '.', '_' and '-'");
         require(loraR >= 1 && loraR <= 4096, "lora_r", loraR, "1..4096");
@@ -143,6 +175,18 @@ public final class TrainOptions {
         if (!ok) {
             throw new IllegalArgumentException(option + " = " + value + " is not allowed; expected " + allowed);
         }
+    }
+
+    /**
+     * The target modules with "all-linear" spelled out as the seven projections: peft resolves it the same way
+     * while injecting and saves the resolved list in adapter_config.json.
+     */
+    public List<String> resolvedTargetModules() {
+        List<String> modules = splitCommas(loraTargetModules);
+        if (modules.contains("all-linear")) {
+            return new ArrayList<>(dev.finetune.trainer.lora.PeftKeys.PROJECTIONS);
+        }
+        return modules;
     }
 
     /** "q_proj,v_proj" from a flag becomes two entries. */

@@ -235,7 +235,7 @@ public final class Trainer {
 
     private void warnIfChanged(TrainState s, Path from) {
         String[] same = {"batch_size", "gradient_accumulation_steps", "seed", "lr_scheduler", "learning_rate",
-            "warmup_steps", "lora_r", "lora_target_modules", "data_dir"};
+            "warmup_steps", "lora_r", "lora_target_modules", "shards_dir"};
         for (String k : same) {
             Object was = s.config.get(k);
             Object now = o.toMap().get(k);

@@ -104,7 +104,8 @@ class MainTest {
     }
 
     @Test
-    void mergeSaysItIsNotAvailableInsteadOfPretending() {
-        assertEquals(3, run("merge"));
+    void mergeWithoutABaseModelNamesTheFlagToGive() {
+        assertEquals(2, run("merge"));
+        assertTrue(err().contains("base_model_id (--base-model-id)"), err());
     }
 }

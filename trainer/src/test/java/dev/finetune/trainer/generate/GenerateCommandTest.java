@@ -10,6 +10,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import dev.finetune.tokenize.TextTokenizer;
+import java.nio.file.Paths;
 import org.junit.jupiter.api.Test;
 
 /** The generate entry point the CLI calls: flags in, greedy ids out. */
@@ -41,5 +43,21 @@ class GenerateCommandTest {
         String out = new String(bytes.toByteArray(), StandardCharsets.UTF_8);
         assertEquals(2, code);
         assertTrue(out.contains("top_p = 1.5; allowed (0, 1]") && out.contains("usage: generate"), out);
+    }
+
+    @Test
+    void aChatPromptIsRenderedWithTheGenerationPromptAsTransformersDoes() throws Exception {
+        Path fixtures = Paths.get(System.getProperty("fixtures.dir"));
+        JsonNode chat = new ObjectMapper().readTree(fixtures.resolve("reference/qwen3_tokens.json").toFile())
+                .get("chats").get(3);
+        assertTrue(chat.get("add_generation_prompt").asBoolean());
+        try (TextTokenizer tok = TextTokenizer.load(fixtures.resolve("tokenizers/qwen3"))) {
+            long[] got = GenerateCommand.promptIds(tok, chat.get("messages").get(0).get("content").asText(), false);
+            long[] want = new long[chat.get("ids").size()];
+            for (int i = 0; i < want.length; i++) {
+                want[i] = chat.get("ids").get(i).asLong();
+            }
+            org.junit.jupiter.api.Assertions.assertArrayEquals(want, got);
+        }
     }
 }

@@ -75,11 +75,11 @@ class HalfPrecisionTest {
             model.forwardBackward(batch, 1f, 1f);
             Map<String, float[]> noDropout = TrainingStepTest.gradients(a);
             model.setAdapter(dropped);
-            model.setDropoutSeed(5);
+            model.reseedDropout(5);
             LossAndCount plain = model.forwardBackwardWithoutRecompute(batch, 1f, 1f);
             Map<String, float[]> plainGrads = TrainingStepTest.gradients(dropped);
             dropped.zeroGradients();
-            model.setDropoutSeed(5);
+            model.reseedDropout(5);
             LossAndCount recomputed = model.forwardBackward(batch, 1f, 1f);
             Map<String, float[]> recomputedGrads = TrainingStepTest.gradients(dropped);
             assertTrue(Math.abs(plain.lossSum - recomputed.lossSum) < 1e-5 * plain.lossSum,

@@ -155,6 +155,47 @@ class SafetensorsRoundTripTest {
         assertTrue(e.getMessage().contains("cut.safetensors") && e.getMessage().contains("data_offsets"), e.getMessage());
     }
 
+    @Test
+    void aTensorWrittenInPartsOnAStreamReadsBackWholeAndInRanges() throws Exception {
+        float[] v = new float[1000];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) Math.sin(i) * 100;
+        }
+        Path f = tmp.resolve("parts.safetensors");
+        try (SafetensorsWriter w = SafetensorsWriter.create(Files.newOutputStream(f), f.toString(),
+                SafetensorsWriter.ptMetadata(), Arrays.asList(new SafetensorsWriter.Spec("x", SafetensorsDType.BF16, 10, 100),
+                        new SafetensorsWriter.Spec("empty", SafetensorsDType.F32, 0),
+                        new SafetensorsWriter.Spec("y", SafetensorsDType.F32, 3)))) {
+            w.writePart("x", Arrays.copyOfRange(v, 0, 300), 300);
+            w.writePart("x", Arrays.copyOfRange(v, 300, 1000), 700);
+            w.writePart("empty", new float[0], 0);
+            w.write("y", new float[] {1, 2, 3});
+        }
+        float[] whole = new float[v.length];
+        try (SafetensorsFile r = SafetensorsFile.open(f)) {
+            assertArrayEquals(new long[] {10, 100}, r.info("x").shape());
+            float[] part = new float[250];
+            r.readFloats("x", 500, part, 250);
+            System.arraycopy(r.readFloats("x"), 0, whole, 0, whole.length);
+            assertArrayEquals(Arrays.copyOfRange(whole, 500, 750), part);
+            assertArrayEquals(new float[] {1, 2, 3}, r.readFloats("y"));
+            assertEquals(0, r.readFloats("empty").length);
+        }
+        for (int i = 0; i < v.length; i++) {
+            assertEquals(Half.bf16ToFloat(Half.floatToBf16(v[i])), whole[i], "element " + i);
+        }
+    }
+
+    @Test
+    void aStreamedFileMissingATensorPartFailsOnClose() throws Exception {
+        Path f = tmp.resolve("short.safetensors");
+        SafetensorsWriter w = SafetensorsWriter.create(Files.newOutputStream(f), f.toString(), null,
+                Collections.singletonList(new SafetensorsWriter.Spec("x", SafetensorsDType.F32, 10)));
+        w.writePart("x", new float[4], 4);
+        IllegalStateException e = assertThrows(IllegalStateException.class, w::close);
+        assertTrue(e.getMessage().contains("short.safetensors") && e.getMessage().contains("incomplete"), e.getMessage());
+    }
+
     private static void write(Path f, String name, float[] v) throws Exception {
         try (SafetensorsWriter w = SafetensorsWriter.create(f, null,
                 Collections.singletonList(new SafetensorsWriter.Spec(name, SafetensorsDType.F32, v.length)))) {

@@ -44,7 +44,7 @@ public final class DataParallelRankMain {
         o.projectName = "law"; // one project for all ranks: rank 0 writes checkpoints, every rank resumes from them
         o.baseSaveDir = out.resolve("runs").toString();
         o.baseModelId = "toy";
-        o.dataDir = "in-memory";
+        o.shardsDir = "in-memory";
         o.batchSize = batch;
         o.gradientAccumulationSteps = 2;
         o.learningRate = 0.05;

@@ -33,7 +33,7 @@ class TrainerLoopTest {
         o.projectName = project;
         o.baseSaveDir = tmp.toString();
         o.baseModelId = "toy";
-        o.dataDir = "in-memory";
+        o.shardsDir = "in-memory";
         o.batchSize = 2;
         o.gradientAccumulationSteps = 2;
         o.learningRate = 0.05;

@@ -1,0 +1,276 @@
+package dev.finetune.trainer.bench;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.finetune.trainer.lora.LoraAdapter;
+import dev.finetune.trainer.lora.LoraSettings;
+import dev.finetune.trainer.model.CausalLM;
+import dev.finetune.trainer.model.LinearWeightFactory;
+import dev.finetune.trainer.model.ModelConfig;
+import dev.finetune.trainer.model.RandomTensorSource;
+import dev.finetune.trainer.train.AdamW;
+import dev.finetune.trainer.train.BaseWeights;
+import dev.finetune.trainer.train.CausalLmTrainable;
+import dev.finetune.trainer.train.GradientSync;
+import dev.finetune.trainer.train.LossScaler;
+import dev.finetune.trainer.train.MemoryProbe;
+import dev.finetune.trainer.train.MicroBatch;
+import dev.finetune.trainer.train.OptimizerStep;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * {@code bench}: training speed and memory of a real model shape with random weights and synthetic tokens
+ * (downloads nothing). Runs warm-up steps, then the timed steps with no intermediate syncs (tokens/s, step time),
+ * then one more step with {@link PhaseTimer} syncing after each phase (phases_ms: they add up, at some cost),
+ * and prints ONE JSON line with the results and the configuration.
+ */
+public final class BenchCommand {
+
+    /** Shapes bundled as config.json resources. */
+    public static final List<String> SHAPES = Arrays.asList("qwen2.5-0.5b", "qwen2-7b", "llama3-8b");
+
+    private BenchCommand() {
+    }
+
+    /** The benchmark's knobs (flags in kebab-case). */
+    public static final class Options {
+        public String shape = "qwen2.5-0.5b";
+        public int seq = 256;
+        public int microBatch = 1;
+        public int accumulation = 1;
+        public int steps = 3;
+        public int warmup = 1;
+        public int loraR = 16;
+        public String targets = "all-linear";
+        /** nf4, fp16 or fp32 base weights. */
+        public String quant = "nf4";
+        public String device = "cpu";
+        /** Layers to build (0 = the shape's own count): a 7B shape's speed per layer fits a small machine. */
+        public int layers = 0;
+        public long seed = 0;
+
+        public Options validate() {
+            check(seq >= 2, "seq", seq, ">= 2");
+            check(microBatch >= 1, "micro-batch", microBatch, ">= 1");
+            check(accumulation >= 1, "accumulation", accumulation, ">= 1");
+            check(steps >= 1, "steps", steps, ">= 1");
+            check(warmup >= 0, "warmup", warmup, ">= 0");
+            check(loraR >= 1, "lora-r", loraR, ">= 1");
+            check(quant.equals("nf4") || quant.equals("fp16") || quant.equals("fp32"), "quant", quant, "nf4, fp16 or fp32");
+            check(device.matches("cpu|gpu\\d*"), "device", device, "cpu or gpuN");
+            check(layers >= 0, "layers", layers, ">= 0 (0 = all of the shape's layers)");
+            return this;
+        }
+
+        private static void check(boolean ok, String flag, Object value, String allowed) {
+            if (!ok) {
+                throw new IllegalArgumentException("--" + flag + " " + value + " is not allowed; expected " + allowed);
+            }
+        }
+    }
+
+    /** Runs the benchmark and returns the JSON line (also printed to {@code out}). */
+    public static String run(Options o, PrintStream out) throws IOException {
+        o.validate();
+        Device device = o.device.equals("cpu") ? Device.cpu()
+            : Device.gpu(o.device.equals("gpu") ? 0 : Integer.parseInt(o.device.substring(3)));
+        JsonNode cfg = shapeConfig(o.shape, o.layers);
+        ModelConfig config = ModelConfig.parse(cfg, o.shape);
+        DataType compute = o.quant.equals("fp32") ? DataType.FLOAT32
+            : (device.isGpu() || o.quant.equals("fp16") ? DataType.FLOAT16 : DataType.FLOAT32);
+        LinearWeightFactory weights = o.quant.equals("nf4") ? BaseWeights.nf4(true) : LinearWeightFactory.DENSE;
+        Engine.getInstance().setRandomSeed((int) o.seed);
+        double peak = 0;
+        long loadStart = System.nanoTime();
+        try (NDManager manager = NDManager.newBaseManager(device);
+             CausalLM lm = CausalLM.create(config, new RandomTensorSource(config), manager.newSubManager(), compute, weights)) {
+            double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
+            LoraSettings lora = new LoraSettings(o.loraR, 2.0 * o.loraR, 0.0, false,
+                new ArrayList<>(Arrays.asList(o.targets.split(","))));
+            lm.setAdapter(LoraAdapter.initialize(lora, config, manager, o.seed));
+            CausalLmTrainable model = new CausalLmTrainable(lm, o.shape);
+            long trainable = 0;
+            for (NDArray p : model.parameters().values()) {
+                trainable += p.size();
+            }
+            List<MicroBatch> batches = synthetic(o, config.vocabSize);
+            long tokensPerStep = (long) o.seq * o.microBatch * o.accumulation;
+            LossScaler scaler = compute == DataType.FLOAT16 ? LossScaler.dynamic() : LossScaler.none();
+            double firstLoss = Double.NaN;
+            double lastLoss = Double.NaN;
+            long timedNanos = 0;
+            Map<String, Double> phases = new LinkedHashMap<>();
+            try (AdamW adamw = new AdamW(manager, new ArrayList<>(model.parameters().values()), 0.9, 0.999, 1e-8, 0.0)) {
+                OptimizerStep step = new OptimizerStep(model, GradientSync.local(), scaler, adamw, 1.0);
+                for (int i = 0; i < o.warmup + o.steps + 1; i++) {
+                    boolean timed = i >= o.warmup && i < o.warmup + o.steps;
+                    boolean phased = i == o.warmup + o.steps;
+                    if (phased) {
+                        PhaseTimer.enable(true);
+                    }
+                    long t0 = System.nanoTime();
+                    OptimizerStep.Outcome r = step.run(batches, s -> 1e-4);
+                    long dt = System.nanoTime() - t0;
+                    if (phased) {
+                        double sum = 0;
+                        for (Map.Entry<PhaseTimer.Phase, Double> e : PhaseTimer.totalsMillis().entrySet()) {
+                            phases.put(e.getKey().key, round(e.getValue()));
+                            sum += e.getValue();
+                        }
+                        phases.put("other", round(phases.get("other") + Math.max(0, dt / 1e6 - sum)));
+                        phases.put("step_synced", round(dt / 1e6));
+                        PhaseTimer.disable();
+                    }
+                    if (timed) {
+                        timedNanos += dt;
+                    }
+                    firstLoss = Double.isNaN(firstLoss) ? r.loss : firstLoss;
+                    lastLoss = r.loss;
+                    peak = Math.max(peak, MemoryProbe.usedGiB(device));
+                }
+            }
+            peak = Math.max(peak, peakHostGiB(device));
+            double stepSeconds = timedNanos / 1e9 / o.steps;
+            Map<String, Object> result = new LinkedHashMap<>();
+            result.put("tokens_per_s", round(tokensPerStep / stepSeconds));
+            result.put("step_s", round(stepSeconds));
+            result.put("peak_mem_gib", round(peak));
+            result.put("phases_ms", phases);
+            result.put("shape", o.shape);
+            result.put("layers", config.numLayers);
+            result.put("seq", o.seq);
+            result.put("micro_batch", o.microBatch);
+            result.put("accumulation", o.accumulation);
+            result.put("tokens_per_step", tokensPerStep);
+            result.put("steps", o.steps);
+            result.put("warmup", o.warmup);
+            result.put("lora_r", o.loraR);
+            result.put("targets", o.targets);
+            result.put("trainable_params", trainable);
+            result.put("quant", o.quant);
+            result.put("compute_dtype", compute.toString().toLowerCase());
+            result.put("device", device.toString());
+            result.put("engine", Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
+            result.put("load_s", round(loadSeconds));
+            result.put("loss_first", firstLoss);
+            result.put("loss_last", lastLoss);
+            String line = new ObjectMapper().writeValueAsString(result);
+            out.println(line);
+            return line;
+        }
+    }
+
+    /** A bundled shape by name, or a config.json path; {@code layers > 0} cuts the layer count. */
+    static JsonNode shapeConfig(String shape, int layers) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        JsonNode cfg;
+        if (SHAPES.contains(shape)) {
+            try (InputStream in = BenchCommand.class.getResourceAsStream("shapes/" + shape + ".json")) {
+                cfg = json.readTree(in);
+            }
+        } else if (Files.isRegularFile(Paths.get(shape))) {
+            cfg = json.readTree(new String(Files.readAllBytes(Paths.get(shape)), StandardCharsets.UTF_8));
+        } else {
+            throw new IllegalArgumentException("--shape " + shape + " is neither one of " + SHAPES
+                + " nor a config.json file");
+        }
+        if (layers > 0) {
+            ((com.fasterxml.jackson.databind.node.ObjectNode) cfg).put("num_hidden_layers", layers);
+        }
+        return cfg;
+    }
+
+    /** One document per row, every token after the first a target; fixed seed. */
+    static List<MicroBatch> synthetic(Options o, int vocab) {
+        Random rng = new Random(o.seed);
+        List<MicroBatch> out = new ArrayList<>();
+        for (int m = 0; m < o.accumulation; m++) {
+            int n = o.seq * o.microBatch;
+            int[] ids = new int[n];
+            int[] seg = new int[n];
+            byte[] tgt = new byte[n];
+            for (int i = 0; i < n; i++) {
+                ids[i] = rng.nextInt(vocab);
+                seg[i] = 1;
+                tgt[i] = (byte) (i % o.seq == 0 ? 0 : 1);
+            }
+            out.add(new MicroBatch(o.microBatch, o.seq, ids, seg, tgt));
+        }
+        return out;
+    }
+
+    /** Peak resident set (VmHWM) on the CPU; the device figure already covers GPUs. */
+    private static double peakHostGiB(Device device) {
+        if (device.isGpu()) {
+            return 0;
+        }
+        try {
+            for (String l : Files.readAllLines(Paths.get("/proc/self/status"), StandardCharsets.US_ASCII)) {
+                if (l.startsWith("VmHWM:")) {
+                    return Long.parseLong(l.replaceAll("[^0-9]", "")) / (1024.0 * 1024.0);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+        return 0;
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 1000.0) / 1000.0;
+    }
+
+    /** {@code --shape qwen2-7b --seq 2048 --micro-batch 2 --steps 10 --lora-r 16 --targets all-linear --quant nf4 --device gpu0}. */
+    public static void main(String[] args) throws Exception {
+        Options o = new Options();
+        for (int i = 0; i < args.length; i += 2) {
+            String flag = args[i];
+            if (i + 1 >= args.length) {
+                System.err.println("ERROR " + flag + " needs a value");
+                System.exit(2);
+            }
+            String v = args[i + 1];
+            switch (flag) {
+                case "--shape": o.shape = v; break;
+                case "--seq": o.seq = Integer.parseInt(v); break;
+                case "--micro-batch": o.microBatch = Integer.parseInt(v); break;
+                case "--accumulation": o.accumulation = Integer.parseInt(v); break;
+                case "--steps": o.steps = Integer.parseInt(v); break;
+                case "--warmup": o.warmup = Integer.parseInt(v); break;
+                case "--lora-r": o.loraR = Integer.parseInt(v); break;
+                case "--targets": o.targets = v; break;
+                case "--quant": o.quant = v; break;
+                case "--device": o.device = v; break;
+                case "--layers": o.layers = Integer.parseInt(v); break;
+                case "--seed": o.seed = Long.parseLong(v); break;
+                default:
+                    System.err.println("ERROR unknown flag " + flag + "; flags: --shape --seq --micro-batch --accumulation "
+                        + "--steps --warmup --lora-r --targets --quant --device --layers --seed");
+                    System.exit(2);
+            }
+        }
+        try {
+            run(o, System.out);
+        } catch (IllegalArgumentException e) {
+            System.err.println("ERROR " + e.getMessage());
+            System.exit(2);
+        }
+    }
+}

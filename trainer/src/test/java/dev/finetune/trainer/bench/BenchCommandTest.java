@@ -1,0 +1,54 @@
+package dev.finetune.trainer.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Paths;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class BenchCommandTest {
+
+    @Test
+    void printsOneJsonLineWithThroughputMemoryAndPhasesThatAddUp() throws Exception {
+        BenchCommand.Options o = new BenchCommand.Options();
+        o.shape = Paths.get(System.getProperty("fixtures.dir"), "reference", "models", "llama", "base", "config.json")
+            .toString();
+        o.seq = 16;
+        o.microBatch = 2;
+        o.steps = 1;
+        o.loraR = 4;
+        o.quant = "nf4";
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        String line = BenchCommand.run(o, new PrintStream(bytes, true));
+        assertEquals(line + System.lineSeparator(), bytes.toString(), "exactly one line");
+        JsonNode j = new ObjectMapper().readTree(line);
+        assertTrue(j.get("tokens_per_s").asDouble() > 0);
+        assertTrue(j.get("step_s").asDouble() > 0);
+        assertTrue(j.get("peak_mem_gib").asDouble() > 0);
+        assertEquals(32, j.get("tokens_per_step").asInt());
+        double sum = 0;
+        for (String k : new String[] {"dequantize", "attention", "projections", "loss", "optimizer", "all_reduce",
+            "backward", "other"}) {
+            assertTrue(j.get("phases_ms").has(k), "phases_ms." + k + " in " + line);
+            sum += j.get("phases_ms").get(k).asDouble();
+        }
+        assertTrue(j.get("phases_ms").get("dequantize").asDouble() > 0, "NF4 weights are dequantized: " + line);
+        assertEquals(j.get("phases_ms").get("step_synced").asDouble(), sum, 0.05 * sum + 1, "phases add up: " + line);
+        assertTrue(Double.isFinite(j.get("loss_first").asDouble()));
+    }
+
+    @Test
+    void anUnknownShapeIsRefusedWithTheKnownOnes() {
+        BenchCommand.Options o = new BenchCommand.Options();
+        o.shape = "gpt-9";
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> BenchCommand.run(o, new PrintStream(new ByteArrayOutputStream())));
+        assertTrue(e.getMessage().contains("qwen2-7b"), e.getMessage());
+    }
+}
