@@ -1,5 +1,7 @@
 package dev.finetune.trainer.cli;
 
+import dev.finetune.trainer.bench.BenchCommand;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.util.List;
 
@@ -22,18 +24,38 @@ final class BenchSubcommand extends Subcommand {
     @Override
     List<Flag> flags() {
         return flags(
-                Flag.value("shape", "NAME|FILE", "qwen2.5-0.5b, qwen2-7b, llama3-8b or a config.json path."),
-                Flag.value("seq", "N", "Tokens per row."),
-                Flag.value("micro-batch", "N", "Rows per micro-batch."),
-                Flag.value("steps", "N", "Timed optimizer steps."),
-                Flag.value("lora-r", "N", "LoRA rank."),
-                Flag.value("targets", "LIST", "LoRA target modules or all-linear."),
-                Flag.value("quant", "nf4|none", "Base weight storage."),
-                Flag.value("device", "cpu|gpuN", "Device."));
+                Flag.value("shape", "NAME|FILE", "qwen2.5-0.5b, qwen2-7b, llama3-8b or a config.json path.",
+                        "qwen2.5-0.5b"),
+                Flag.value("seq", "N", "Tokens per row.", "256"),
+                Flag.value("micro-batch", "N", "Rows per micro-batch.", "1"),
+                Flag.value("accumulation", "N", "Micro-batches per optimizer step.", "1"),
+                Flag.value("steps", "N", "Timed optimizer steps.", "3"),
+                Flag.value("warmup", "N", "Untimed steps first.", "1"),
+                Flag.value("lora-r", "N", "LoRA rank (alpha = 2r).", "16"),
+                Flag.value("targets", "LIST", "LoRA target modules or all-linear.", "all-linear"),
+                Flag.value("quant", "nf4|fp16|fp32", "Base weight storage.", "nf4"),
+                Flag.value("device", "cpu|gpuN", "Device.", "cpu"),
+                Flag.value("layers", "N", "Decoder layers to build; 0 = the shape's own count (a 7B shape's speed "
+                        + "per layer fits a small machine).", "0"),
+                Flag.value("seed", "N", "Seed of the random weights and tokens.", "0"));
     }
 
     @Override
-    int run(CommandLine line, PrintStream out) {
-        throw new UnavailableException("the benchmark has not landed yet");
+    int run(CommandLine line, PrintStream out) throws IOException {
+        BenchCommand.Options o = new BenchCommand.Options();
+        o.shape = line.get("shape", o.shape);
+        o.seq = line.getInt("seq", o.seq);
+        o.microBatch = line.getInt("micro-batch", o.microBatch);
+        o.accumulation = line.getInt("accumulation", o.accumulation);
+        o.steps = line.getInt("steps", o.steps);
+        o.warmup = line.getInt("warmup", o.warmup);
+        o.loraR = line.getInt("lora-r", o.loraR);
+        o.targets = line.get("targets", o.targets);
+        o.quant = line.get("quant", o.quant);
+        o.device = line.get("device", o.device);
+        o.layers = line.getInt("layers", o.layers);
+        o.seed = line.getInt("seed", (int) o.seed);
+        BenchCommand.run(o, out);
+        return Main.OK;
     }
 }

@@ -3,8 +3,6 @@ package dev.finetune.trainer.cli;
 import dev.finetune.config.ConfigException;
 import dev.finetune.config.RunConfig;
 import dev.finetune.pipeline.spark.PrepareOptions;
-import ai.djl.Device;
-import ai.djl.ndarray.types.DataType;
 import dev.finetune.trainer.generate.GenerationOptions;
 import dev.finetune.trainer.train.TrainOptions;
 import java.nio.file.Files;
@@ -100,12 +98,16 @@ final class OptionsMapping {
         return a;
     }
 
-    /** The trainer's options: the same names, plus where the shards are. */
-    static TrainOptions train(RunConfig c) {
+    /**
+     * The trainer's options: the same names, plus where the shards are.
+     *
+     * @param modelDir the local folder base_model_id resolved to (the trainer reads folders only)
+     */
+    static TrainOptions train(RunConfig c, String modelDir) {
         TrainOptions o = new TrainOptions();
         o.projectName = c.projectName;
         o.baseSaveDir = c.baseSaveDir;
-        o.baseModelId = c.baseModelId;
+        o.baseModelId = modelDir;
         o.shardsDir = c.resolvedShardsDir();
         o.loraR = c.loraR;
         o.loraAlpha = c.loraAlpha;
@@ -135,18 +137,6 @@ final class OptionsMapping {
             return o.validate();
         } catch (IllegalArgumentException e) {
             throw new ConfigException("train: " + e.getMessage(), e);
-        }
-    }
-
-    /** fp16 on GPU and fp32 on CPU unless compute_dtype says otherwise. */
-    static DataType computeType(RunConfig c, Device device) {
-        switch (c.computeDtype) {
-            case "fp16":
-                return DataType.FLOAT16;
-            case "fp32":
-                return DataType.FLOAT32;
-            default:
-                return device.isGpu() ? DataType.FLOAT16 : DataType.FLOAT32;
         }
     }
 

@@ -1,29 +1,15 @@
 package dev.finetune.trainer.cli;
 
-import ai.djl.Device;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import dev.finetune.config.ConfigException;
 import dev.finetune.config.RunConfig;
-import dev.finetune.shards.Manifest;
-import dev.finetune.shards.ShardSet;
-import dev.finetune.trainer.lora.LoraAdapter;
-import dev.finetune.trainer.lora.LoraSettings;
-import dev.finetune.trainer.model.CausalLM;
-import dev.finetune.trainer.model.LoadOptions;
-import dev.finetune.trainer.model.ModelLoader;
-import dev.finetune.trainer.nf4.Nf4WeightFactory;
-import dev.finetune.trainer.train.CausalLmTrainable;
-import dev.finetune.trainer.train.FinalSave;
-import dev.finetune.trainer.train.GradientSync;
-import dev.finetune.trainer.train.OutputLocation;
-import dev.finetune.trainer.train.RowSource;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.finetune.trainer.train.TrainCommand;
 import dev.finetune.trainer.train.TrainOptions;
-import dev.finetune.trainer.train.Trainer;
-import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import org.apache.hadoop.conf.Configuration;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.util.ArrayList;
 import dev.finetune.config.Section;
 import java.io.PrintStream;
 import java.util.EnumSet;
@@ -74,45 +60,38 @@ final class TrainSubcommand extends Subcommand {
     }
 
     /**
-     * One training process on one device (world_size 1): base model (NF4 when use_4bit) + a new LoRA adapter,
-     * trained on the shards by {@link Trainer}, which resumes, checkpoints and saves final/. Data-parallel runs
-     * go through the distributed launcher (jobs/dataproc/submit-train.sh).
+     * One training process (world_size 1) through the trainer's {@link TrainCommand}: resumes, checkpoints and
+     * saves final/. The losses come back from the run's metrics log (logs/metrics-0.jsonl), which is what a
+     * user reads too. Data-parallel runs go through jobs/dataproc/submit-train.sh.
      */
     static Outcome train(RunConfig c, PrintStream out) throws Exception {
         c.require("train", "base_model_id");
         if (c.worldSize != 1) {
             throw new ConfigException("world_size = " + c.worldSize + ": train runs one process; launch several "
-                    + "ranks with jobs/dataproc/submit-train.sh (or the distributed launcher)");
+                    + "ranks with jobs/dataproc/submit-train.sh");
         }
-        TrainOptions o = OptionsMapping.train(c);
-        Path modelDir = ModelFiles.modelDir(c);
-        Device device = Device.fromName(OptionsMapping.device(c.device));
-        DataType compute = OptionsMapping.computeType(c, device);
-        LoadOptions load = new LoadOptions(device, compute, c.use4bit ? Nf4WeightFactory.defaults() : null);
-        Configuration conf = new Configuration();
-        try (ShardSet shards = ShardSet.open(new org.apache.hadoop.fs.Path(o.shardsDir), conf);
-                CausalLM lm = ModelLoader.load(modelDir, load);
-                NDManager manager = lm.manager().newSubManager()) {
-            Manifest m = shards.manifest();
-            if (m.tokenizer.vocabSize > lm.config.vocabSize) {
-                throw new ConfigException("the shards in " + o.shardsDir + " were made with a tokenizer of "
-                        + m.tokenizer.vocabSize + " tokens but " + c.baseModelId + " has a vocabulary of "
-                        + lm.config.vocabSize + ": run prepare with this model's tokenizer");
+        TrainOptions o = OptionsMapping.train(c, ModelFiles.modelDir(c).toString());
+        String finalDir = local(TrainCommand.run(o, out));
+        List<Double> losses = new ArrayList<>();
+        Double eval = null;
+        java.nio.file.Path metrics = Paths.get(c.outputDir(), "logs", "metrics-0.jsonl");
+        if (Files.isRegularFile(metrics)) {
+            ObjectMapper json = new ObjectMapper();
+            for (String line : Files.readAllLines(metrics, StandardCharsets.UTF_8)) {
+                JsonNode n = json.readTree(line);
+                if (n.has("loss") && "train".equals(n.path("kind").asText())) {
+                    losses.add(n.get("loss").asDouble());
+                } else if (n.has("loss") && "eval".equals(n.path("kind").asText())) {
+                    eval = n.get("loss").asDouble();
+                }
             }
-            LoraSettings lora = new LoraSettings(c.loraR, c.loraAlpha, c.loraDropout, c.useRslora, c.loraTargetModules);
-            lm.setAdapter(LoraAdapter.initialize(lora, lm.config, manager, c.seed));
-            RowSource train = new ShardRows(shards, "train");
-            RowSource validation = shards.hasSplit("validation") ? new ShardRows(shards, "validation") : null;
-            Map<String, Object> summary = new LinkedHashMap<>();
-            summary.put("data_dir", o.shardsDir);
-            summary.put("max_seq_length", m.maxSeqLength);
-            summary.put("train_rows", shards.rows("train"));
-            summary.put("tokenizer_fingerprint", m.tokenizer.fingerprint);
-            Trainer trainer = new Trainer(o, new CausalLmTrainable(lm, c.baseModelId), train, validation,
-                    GradientSync.local(), OutputLocation.of(o.baseSaveDir, o.projectName, conf), manager,
-                    compute == DataType.FLOAT16, new FinalSave(modelDir, c.baseModelId, summary), out);
-            Trainer.Result r = trainer.run();
-            return new Outcome(r.losses, r.lastEvalLoss, r.finalDir == null ? c.adapterDir() : r.finalDir.toString());
         }
+        return new Outcome(losses, eval, finalDir);
+    }
+
+    /** file:/x/y → /x/y; other file systems (gs://) as they are. */
+    private static String local(org.apache.hadoop.fs.Path p) {
+        String scheme = p.toUri().getScheme();
+        return scheme == null || scheme.equals("file") ? p.toUri().getPath() : p.toString();
     }
 }

@@ -20,14 +20,16 @@ import java.util.SplittableRandom;
 /**
  * A tiny Qwen3-shaped causal LM with random weights, written as a Hugging Face checkpoint folder
  * (config.json + model.safetensors, F32): the real Qwen3 architecture (q/k norms, head_dim unequal to
- * hidden/heads, GQA, tied embeddings) and the real tokenizer's vocabulary, with a hidden size small enough to
- * train on two CPU cores. The 151,669 x 64 embedding (39 MB) is most of the model; the LM head is tied to it.
+ * hidden/heads, GQA; an untied head as in Qwen3-8B and larger) and the real tokenizer's vocabulary, with a
+ * hidden size small enough to train on two CPU cores. The two 151,669 x 64 matrices (embedding and head, 39 MB
+ * each) are most of the model.
  *
  * <p>Deterministic: the same seed gives byte-identical files on every JVM (SplittableRandom; weights uniform
  * with the stated standard deviation, which is cheaper to draw than normal and serves a demo as well).
- * The embedding is drawn with std 1/sqrt(hidden) instead of the usual 0.02 so that, after the final RMSNorm,
- * logits have unit scale and the (frozen, tied) head can express a peaked distribution: with 0.02 every logit
- * stays within about ±1 and no adapter could lower the loss visibly.
+ * The head is drawn with std 1/sqrt(hidden) instead of the usual 0.02 so that, after the final RMSNorm (which
+ * makes the hidden state's norm sqrt(hidden)), logits have unit scale and the frozen head can express a peaked
+ * distribution; with 0.02 every logit would stay within about ±1 and no adapter could lower the loss visibly.
+ * Everything else keeps 0.02, so the adapters' output is not drowned by the embedding in the residual stream.
  */
 public final class TinyQwen3 {
     public static final int VOCAB = 151_669;
@@ -73,7 +75,7 @@ public final class TinyQwen3 {
         c.put("use_sliding_window", false);
         c.putNull("sliding_window");
         c.put("max_window_layers", LAYERS);
-        c.put("tie_word_embeddings", true);
+        c.put("tie_word_embeddings", false);
         c.put("bos_token_id", BOS_ID);
         c.put("eos_token_id", EOS_ID);
         c.put("initializer_range", INIT_STD);
@@ -101,6 +103,7 @@ public final class TinyQwen3 {
             t.put(p + "mlp.down_proj.weight", new long[] {HIDDEN, INTERMEDIATE});
         }
         t.put("model.norm.weight", new long[] {HIDDEN});
+        t.put("lm_head.weight", new long[] {VOCAB, HIDDEN});
         return t;
     }
 
@@ -135,7 +138,7 @@ public final class TinyQwen3 {
             ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
             for (Map.Entry<String, long[]> e : tensors.entrySet()) {
                 boolean norm = e.getKey().endsWith("norm.weight");
-                double std = e.getKey().equals("model.embed_tokens.weight") ? 1.0 / Math.sqrt(HIDDEN) : INIT_STD;
+                double std = e.getKey().equals("lm_head.weight") ? 1.0 / Math.sqrt(HIDDEN) : INIT_STD;
                 double halfWidth = std * Math.sqrt(3); // uniform on [-w, w] has std w/sqrt(3)
                 long n = count(e.getValue());
                 for (long i = 0; i < n; i++) {
