@@ -27,6 +27,14 @@ import org.apache.spark.sql.SparkSession;
  * (a) the DJL tokenizer alone encoding every document in one thread, and (b) the whole prepare job at
  * local[1] and local[2]. CPU time is the process's user + system time (OperatingSystemMXBean), which a shared
  * machine distorts less than wall time; (b)/(a) is the job's overhead per token.
+ *
+ * <pre>
+ * mvn -o -B -q -pl pipeline -am package -DskipTests dependency:build-classpath \
+ *     -Dmdep.outputFile=/tmp/cp-\${project.artifactId}.txt -Dmdep.includeScope=test
+ * java &lt;the java17.opens flags of the parent pom&gt; -Xmx4g -Dai.djl.offline=true \
+ *     -cp pipeline/target/classes:$(cat /tmp/cp-pipeline.txt) dev.finetune.pipeline.bench.PrepareBenchmark \
+ *     20 ../shared/fixtures /tmp/bench
+ * </pre>
  */
 public final class PrepareBenchmark {
     private static final OperatingSystemMXBean OS =

@@ -14,7 +14,7 @@ import dev.finetune.trainer.model.LinearWeightFactory;
 import dev.finetune.trainer.model.ModelConfig;
 import dev.finetune.trainer.model.RandomTensorSource;
 import dev.finetune.trainer.train.AdamW;
-import dev.finetune.trainer.train.BaseWeights;
+import dev.finetune.trainer.nf4.Nf4WeightFactory;
 import dev.finetune.trainer.train.CausalLmTrainable;
 import dev.finetune.trainer.train.GradientSync;
 import dev.finetune.trainer.train.LossScaler;
@@ -95,7 +95,7 @@ public final class BenchCommand {
         ModelConfig config = ModelConfig.parse(cfg, o.shape);
         DataType compute = o.quant.equals("fp32") ? DataType.FLOAT32
             : (device.isGpu() || o.quant.equals("fp16") ? DataType.FLOAT16 : DataType.FLOAT32);
-        LinearWeightFactory weights = o.quant.equals("nf4") ? BaseWeights.nf4(true) : LinearWeightFactory.DENSE;
+        LinearWeightFactory weights = o.quant.equals("nf4") ? Nf4WeightFactory.defaults() : LinearWeightFactory.DENSE;
         Engine.getInstance().setRandomSeed((int) o.seed);
         double peak = 0;
         long loadStart = System.nanoTime();
