@@ -162,7 +162,7 @@ public final class CausalLM implements AutoCloseable {
      * logits), in {@code scope}. For tests and evaluation of short rows: it materialises every logit.
      */
     public NDArray logits(NDManager scope, TrainingBatch batch) {
-        return withGrad(false, () -> {
+        return GradMode.with(false, () -> {
             NDArray[] ids = new NDArray[1];
             LayerContext ctx = trainingContext(scope, batch, ids, false);
             NDArray h = embed(scope, ids[0]);
@@ -180,7 +180,7 @@ public final class CausalLM implements AutoCloseable {
      */
     public NDArray decode(NDManager scope, long[] ids, int rows, KvCache cache) {
         int t = ids.length / rows;
-        return withGrad(false, () -> {
+        return GradMode.with(false, () -> {
             int offset = cache.length();
             long[] pads = cache.padLengths();
             long[] pos = new long[ids.length];
@@ -218,7 +218,7 @@ public final class CausalLM implements AutoCloseable {
         float scale = lossScale / divisor;
         long seed = dropoutSeeds.nextLong();
         try (NDManager step = manager.newSubManager()) {
-            return withGrad(false, () -> {
+            return GradMode.with(false, () -> {
                 NDArray[] ids = new NDArray[1];
                 LayerContext ctx = trainingContext(step, batch, ids, true);
                 NDArray h = embed(step, ids[0]);
@@ -255,7 +255,7 @@ public final class CausalLM implements AutoCloseable {
         requireTrainableAdapter();
         long seed = dropoutSeeds.nextLong();
         try (NDManager step = manager.newSubManager()) {
-            return withGrad(true, () -> {
+            return GradMode.with(true, () -> {
                 NDArray[] ids = new NDArray[1];
                 LayerContext ctx = trainingContext(step, batch, ids, true);
                 NDArray h = embed(step, ids[0]);
@@ -277,7 +277,7 @@ public final class CausalLM implements AutoCloseable {
     /** Loss only (evaluation), no gradients. */
     public LossAndCount loss(TrainingBatch batch) {
         try (NDManager step = manager.newSubManager()) {
-            return withGrad(false, () -> {
+            return GradMode.with(false, () -> {
                 NDArray[] ids = new NDArray[1];
                 LayerContext ctx = trainingContext(step, batch, ids, false);
                 NDArray h = embed(step, ids[0]);
@@ -322,7 +322,7 @@ public final class CausalLM implements AutoCloseable {
             try (NDManager chunk = step.newSubManager()) {
                 NDArray idx = chunk.create(java.util.Arrays.copyOfRange(rows, start, end));
                 NDArray lab = chunk.create(java.util.Arrays.copyOfRange(labels, start, end)).reshape(end - start, 1);
-                NDArray nll = withGrad(backward, () -> {
+                NDArray nll = GradMode.with(backward, () -> {
                     NDArray flat = h.reshape(-1, d); // [B·T, D], recorded by autograd: grad mode is on here
                     flat.attach(chunk);
                     NDArray logits = head(flat.get(idx));                          // [n, V] fp32
@@ -349,21 +349,6 @@ public final class CausalLM implements AutoCloseable {
     private void seedDropout(long seed, int layer) {
         if (adapter != null && adapter.settings.dropout > 0) {
             Engine.getInstance().setRandomSeed((int) (seed ^ (layer * 0x9E3779B97F4A7C15L)));
-        }
-    }
-
-    private interface Body<T> {
-        T run();
-    }
-
-    /** Runs {@code body} with PyTorch's grad mode set, restoring it after (the mode is thread-global). */
-    private static <T> T withGrad(boolean on, Body<T> body) {
-        boolean before = JniUtils.isGradMode();
-        JniUtils.setGradMode(on);
-        try {
-            return body.run();
-        } finally {
-            JniUtils.setGradMode(before);
         }
     }
 

@@ -3,6 +3,7 @@ package dev.finetune.trainer.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import dev.finetune.trainer.model.GradMode;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -66,6 +67,11 @@ public final class AdamW implements AutoCloseable {
         double biasCorrection1 = 1 - Math.pow(beta1, step);
         double biasCorrection2Sqrt = Math.sqrt(1 - Math.pow(beta2, step));
         double stepSize = lr / biasCorrection1;
+        GradMode.off(() -> update(params, grads, lr, stepSize, biasCorrection2Sqrt));
+    }
+
+    private void update(List<NDArray> params, List<NDArray> grads, double lr, double stepSize,
+                        double biasCorrection2Sqrt) {
         try (NDManager scope = manager.newSubManager()) {
             for (int i = 0; i < params.size(); i++) {
                 NDArray p = params.get(i);

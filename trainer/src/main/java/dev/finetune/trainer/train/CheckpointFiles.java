@@ -1,6 +1,7 @@
 package dev.finetune.trainer.train;
 
 import ai.djl.ndarray.NDArray;
+import dev.finetune.trainer.model.GradMode;
 import dev.finetune.trainer.safetensors.SafetensorsFile;
 
 import java.io.IOException;
@@ -34,7 +35,9 @@ final class CheckpointFiles {
                     throw new IOException(file + ": " + e.getKey() + " has shape " + Arrays.toString(got)
                         + ", this run's adapter needs " + Arrays.toString(want) + " (lora_r changed?)");
                 }
-                e.getValue().set(f.readFloats(e.getKey()));
+                float[] saved = f.readFloats(e.getKey());
+                NDArray param = e.getValue();
+                GradMode.off(() -> param.set(saved)); // an in-place write into a leaf that requires grad
             }
         }
     }

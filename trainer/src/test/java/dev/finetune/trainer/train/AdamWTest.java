@@ -3,6 +3,7 @@ package dev.finetune.trainer.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 
@@ -68,5 +69,33 @@ class AdamWTest {
                 }
             }
         }
+    }
+
+    @Test
+    void stepsAParameterThatRequiresGradOnAThreadWhereGradModeIsOn() throws Exception {
+        // torch starts every new thread with grad mode on; an in-place update of such a leaf is refused there
+        // unless the optimizer switches autograd off itself
+        float[] got = new float[1];
+        Throwable[] failure = new Throwable[1];
+        Thread t = new Thread(() -> {
+            try (NDManager manager = NDManager.newBaseManager()) {
+                JniUtils.setGradMode(true);
+                NDArray param = manager.create(new float[] {0.5f});
+                param.setRequiresGradient(true);
+                try (AdamW adamw = new AdamW(manager, List.of(param), 0.9, 0.999, 1e-8, 0.0)) {
+                    adamw.step(List.of(param), List.of(manager.create(new float[] {1f})), 0.1);
+                }
+                got[0] = param.getFloat();
+                assertTrue(JniUtils.isGradMode(), "the thread's grad mode is restored");
+            } catch (Throwable e) {
+                failure[0] = e;
+            }
+        });
+        t.start();
+        t.join();
+        if (failure[0] != null) {
+            throw new AssertionError("AdamW failed with grad mode on", failure[0]);
+        }
+        assertEquals(0.4f, got[0], 1e-6f, "first Adam step moves the weight by lr against the gradient's sign");
     }
 }
