@@ -37,8 +37,20 @@ if tuple(py.shape) != tuple(java.shape):
     print(json.dumps({"ok": False, "error": f"shape python {tuple(py.shape)} vs java {tuple(java.shape)}"}))
     sys.exit(1)
 rel = ((py - java).abs().max() / py.abs().max()).item()
-loaded = sum(1 for n, _ in model.named_parameters() if "lora_" in n)
-out = {"ok": rel <= a.tolerance, "max_rel_diff": rel, "tolerance": a.tolerance, "lora_tensors": loaded,
+# peft only warns about adapter keys it could not place: count them, and check that every saved tensor
+# arrived unchanged and that the adapter really changes the output (a silently ignored adapter would not)
+saved = load_file(a.adapter + "/adapter_model.safetensors")
+params = {n.replace(".default", ""): p for n, p in model.named_parameters() if "lora_" in n}
+missing = sorted(k for k in saved if k not in params)
+mismatched = sorted(k for k in saved if k in params and not torch.equal(saved[k].float(), params[k].detach().float()))
+with torch.no_grad(), model.disable_adapter():
+    base = model(ids).logits.float()
+effect = ((py - base).abs().max() / py.abs().max()).item()
+loaded = len(params)
+ok = rel <= a.tolerance and not missing and not mismatched and loaded == len(saved) and effect > 100 * a.tolerance
+out = {"ok": ok, "max_rel_diff": rel, "tolerance": a.tolerance, "lora_tensors": loaded,
+       "saved_tensors": len(saved), "missing_in_model": missing[:5], "changed_on_load": mismatched[:5],
+       "adapter_effect_rel": effect,
        "logits_shape": list(py.shape), "torch": torch.__version__, "transformers": transformers.__version__,
        "peft": peft.__version__}
 print(json.dumps(out))
