@@ -2,12 +2,16 @@ package dev.finetune.trainer.generate;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import dev.finetune.templates.ChatTemplate;
 import dev.finetune.tokenize.TextTokenizer;
 import dev.finetune.trainer.lora.LoraAdapter;
 import dev.finetune.trainer.model.CausalLM;
+import dev.finetune.trainer.model.LinearWeightFactory;
 import dev.finetune.trainer.model.LoadOptions;
 import dev.finetune.trainer.model.ModelLoader;
+import dev.finetune.trainer.nf4.Nf4Options;
+import dev.finetune.trainer.nf4.Nf4WeightFactory;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,6 +45,8 @@ public final class GenerateCommand {
             "  --stop TEXT           stop once the output contains TEXT; repeatable",
             "  --print-ids           also print the generated token ids",
             "  --device cpu|gpu0     (default cpu)",
+            "  --use-4bit            load the base projections as NF4, as training does (use_4bit)",
+            "  --no-double-quant     with --use-4bit: keep each block's absmax in float32 (double_quant false)",
             "example: generate --model base --adapter adapter --prompt-ids 185,487,202 --max-new-tokens 12 --greedy "
                     + "--print-ids");
 
@@ -61,6 +67,8 @@ public final class GenerateCommand {
         boolean raw;
         boolean printIds;
         String device = "cpu";
+        boolean use4bit;
+        boolean doubleQuant = true;
         final GenerationOptions options = new GenerationOptions();
     }
 
@@ -72,6 +80,8 @@ public final class GenerateCommand {
                 case "--raw": a.raw = true; continue;
                 case "--greedy": a.options.greedy = true; continue;
                 case "--print-ids": a.printIds = true; continue;
+                case "--use-4bit": a.use4bit = true; continue;
+                case "--no-double-quant": a.doubleQuant = false; continue;
                 default: break;
             }
             if (i + 1 >= argv.length) {
@@ -105,6 +115,13 @@ public final class GenerateCommand {
         }
         a.options.validate();
         return a;
+    }
+
+    /** The same base weights training uses: NF4 with QLoRA's defaults under --use-4bit, else dense. */
+    static LinearWeightFactory baseWeights(Args a) {
+        return a.use4bit
+            ? new Nf4WeightFactory(Nf4Options.defaults(DataType.FLOAT32).withDoubleQuant(a.doubleQuant))
+            : LinearWeightFactory.DENSE;
     }
 
     private static long[] parseIds(String v) {
@@ -142,7 +159,7 @@ public final class GenerateCommand {
             return 2;
         }
         Device device = a.device.equals("cpu") ? Device.cpu() : Device.fromName(a.device);
-        try (CausalLM model = ModelLoader.load(a.model, LoadOptions.on(device));
+        try (CausalLM model = ModelLoader.load(a.model, new LoadOptions(device, null, baseWeights(a)));
                 NDManager adapterScope = model.manager().newSubManager()) {
             if (a.adapter != null) {
                 model.setAdapter(LoraAdapter.load(a.adapter, model.config, adapterScope, false));
