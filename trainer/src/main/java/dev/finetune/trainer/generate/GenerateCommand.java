@@ -2,15 +2,12 @@ package dev.finetune.trainer.generate;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import dev.finetune.templates.ChatTemplate;
 import dev.finetune.tokenize.TextTokenizer;
 import dev.finetune.trainer.lora.LoraAdapter;
 import dev.finetune.trainer.model.CausalLM;
-import dev.finetune.trainer.model.LinearWeightFactory;
 import dev.finetune.trainer.model.LoadOptions;
 import dev.finetune.trainer.model.ModelLoader;
-import dev.finetune.trainer.nf4.Nf4Options;
 import dev.finetune.trainer.nf4.Nf4WeightFactory;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -117,13 +114,6 @@ public final class GenerateCommand {
         return a;
     }
 
-    /** The same base weights training uses: NF4 with QLoRA's defaults under --use-4bit, else dense. */
-    static LinearWeightFactory baseWeights(Args a) {
-        return a.use4bit
-            ? new Nf4WeightFactory(Nf4Options.defaults(DataType.FLOAT32).withDoubleQuant(a.doubleQuant))
-            : LinearWeightFactory.DENSE;
-    }
-
     private static long[] parseIds(String v) {
         try {
             return Arrays.stream(v.split(",")).map(String::trim).mapToLong(Long::parseLong).toArray();
@@ -159,7 +149,7 @@ public final class GenerateCommand {
             return 2;
         }
         Device device = a.device.equals("cpu") ? Device.cpu() : Device.fromName(a.device);
-        try (CausalLM model = ModelLoader.load(a.model, new LoadOptions(device, null, baseWeights(a)));
+        try (CausalLM model = ModelLoader.load(a.model, new LoadOptions(device, null, Nf4WeightFactory.forBase(a.use4bit, a.doubleQuant)));
                 NDManager adapterScope = model.manager().newSubManager()) {
             if (a.adapter != null) {
                 model.setAdapter(LoraAdapter.load(a.adapter, model.config, adapterScope, false));

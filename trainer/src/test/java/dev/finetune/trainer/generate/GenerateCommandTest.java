@@ -78,7 +78,7 @@ class GenerateCommandTest {
         }
         StringBuilder fp32 = new StringBuilder();
         ref.get("greedy_ids").forEach(x -> fp32.append(fp32.length() > 0 ? "," : "").append(x.asLong()));
-        String want = libraryGreedy(fam, new Nf4WeightFactory(Nf4Options.defaults(DataType.FLOAT32)), prompt);
+        String want = libraryGreedy(fam, new Nf4WeightFactory(Nf4Options.defaults(DataType.FLOAT32)) /* QLoRA defaults */, prompt);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         int code = GenerateCommand.run(new String[] {"--model", fam.resolve("base").toString(), "--adapter",
             fam.resolve("adapter").toString(), "--prompt-ids", promptArg.toString(), "--max-new-tokens", "12",
