@@ -14,6 +14,7 @@ import dev.finetune.trainer.lora.LoraAdapter;
 import dev.finetune.trainer.model.CausalLM;
 import dev.finetune.trainer.model.LoadOptions;
 import dev.finetune.trainer.model.ModelLoader;
+import dev.finetune.trainer.nf4.Nf4WeightFactory;
 import java.io.BufferedReader;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -34,7 +35,8 @@ final class ChatSession {
 
     static void run(RunConfig c, Path modelDir, Path adapterDir, BufferedReader in, PrintStream out) throws Exception {
         Device device = Device.fromName(OptionsMapping.device(c.device));
-        try (CausalLM model = ModelLoader.load(modelDir, LoadOptions.on(device));
+        try (CausalLM model = ModelLoader.load(modelDir,
+                new LoadOptions(device, null, Nf4WeightFactory.forBase(c.use4bit, c.doubleQuant)));
                 NDManager adapterScope = model.manager().newSubManager();
                 TextTokenizer tokenizer = TextTokenizer.load(modelDir)) {
             if (adapterDir != null) {

@@ -95,6 +95,12 @@ final class OptionsMapping {
         if (greedy || c.temperature == 0) {
             a.add("--greedy");
         }
+        if (c.use4bit) { // generate on the base training used, as the notebook does
+            a.add("--use-4bit");
+            if (!c.doubleQuant) {
+                a.add("--no-double-quant");
+            }
+        }
         return a;
     }
 

@@ -8,6 +8,7 @@ import dev.finetune.trainer.lora.LoraAdapter;
 import dev.finetune.trainer.model.CausalLM;
 import dev.finetune.trainer.model.LoadOptions;
 import dev.finetune.trainer.model.ModelLoader;
+import dev.finetune.trainer.nf4.Nf4WeightFactory;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,6 +42,8 @@ public final class GenerateCommand {
             "  --stop TEXT           stop once the output contains TEXT; repeatable",
             "  --print-ids           also print the generated token ids",
             "  --device cpu|gpu0     (default cpu)",
+            "  --use-4bit            load the base projections as NF4, as training does (use_4bit)",
+            "  --no-double-quant     with --use-4bit: keep each block's absmax in float32 (double_quant false)",
             "example: generate --model base --adapter adapter --prompt-ids 185,487,202 --max-new-tokens 12 --greedy "
                     + "--print-ids");
 
@@ -61,6 +64,8 @@ public final class GenerateCommand {
         boolean raw;
         boolean printIds;
         String device = "cpu";
+        boolean use4bit;
+        boolean doubleQuant = true;
         final GenerationOptions options = new GenerationOptions();
     }
 
@@ -72,6 +77,8 @@ public final class GenerateCommand {
                 case "--raw": a.raw = true; continue;
                 case "--greedy": a.options.greedy = true; continue;
                 case "--print-ids": a.printIds = true; continue;
+                case "--use-4bit": a.use4bit = true; continue;
+                case "--no-double-quant": a.doubleQuant = false; continue;
                 default: break;
             }
             if (i + 1 >= argv.length) {
@@ -142,7 +149,7 @@ public final class GenerateCommand {
             return 2;
         }
         Device device = a.device.equals("cpu") ? Device.cpu() : Device.fromName(a.device);
-        try (CausalLM model = ModelLoader.load(a.model, LoadOptions.on(device));
+        try (CausalLM model = ModelLoader.load(a.model, new LoadOptions(device, null, Nf4WeightFactory.forBase(a.use4bit, a.doubleQuant)));
                 NDManager adapterScope = model.manager().newSubManager()) {
             if (a.adapter != null) {
                 model.setAdapter(LoraAdapter.load(a.adapter, model.config, adapterScope, false));

@@ -27,6 +27,16 @@ public final class Nf4WeightFactory implements LinearWeightFactory {
         return new Nf4WeightFactory(Nf4Options.defaults(DataType.FLOAT32));
     }
 
+    /**
+     * The base weights of the use_4bit / double_quant options, one choice for train, generate and chat: NF4 with
+     * QLoRA's defaults, or dense in the compute dtype.
+     */
+    public static LinearWeightFactory forBase(boolean use4bit, boolean doubleQuant) {
+        return use4bit
+            ? new Nf4WeightFactory(Nf4Options.defaults(DataType.FLOAT32).withDoubleQuant(doubleQuant))
+            : LinearWeightFactory.DENSE;
+    }
+
     @Override
     public LinearWeight create(String name, TensorSource source, NDManager modelManager, DataType computeType)
             throws IOException {

@@ -6,7 +6,8 @@
  *
  * <p>Owns: {@link dev.finetune.trainer.nf4.Nf4Weight} (a {@code LinearWeight}),
  * {@link dev.finetune.trainer.nf4.Nf4WeightFactory} (what the model loader plugs in:
- * {@code new LoadOptions(device, computeType, Nf4WeightFactory.defaults())}), the quantizer that runs with
+ * {@code new LoadOptions(device, computeType, Nf4WeightFactory.defaults())}; {@code forBase(use4bit, doubleQuant)}
+ * is the one use_4bit / double_quant choice train, generate and chat make), the quantizer that runs with
  * NDArray ops on the weight's device, the bitsandbytes state-dict codec ({@code BnbNf4Tensors}) and a
  * micro-benchmark ({@code Nf4Benchmark}).
  * Must not import Spark.

@@ -12,7 +12,6 @@ import dev.finetune.trainer.model.CausalLM;
 import dev.finetune.trainer.model.LinearWeightFactory;
 import dev.finetune.trainer.model.LoadOptions;
 import dev.finetune.trainer.model.ModelLoader;
-import dev.finetune.trainer.nf4.Nf4Options;
 import dev.finetune.trainer.nf4.Nf4WeightFactory;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
@@ -59,9 +58,7 @@ public final class TrainCommand {
              NDManager manager = NDManager.newBaseManager(device)) {
             checkTokenizer(shards.manifest(), modelDir, options.shardsDir);
             console.println("resolved options: " + options.toMap());
-            LinearWeightFactory weights = options.use4bit
-                ? new Nf4WeightFactory(Nf4Options.defaults(compute).withDoubleQuant(options.doubleQuant))
-                : LinearWeightFactory.DENSE;
+            LinearWeightFactory weights = Nf4WeightFactory.forBase(options.use4bit, options.doubleQuant);
             try (CausalLM lm = ModelLoader.load(modelDir, new LoadOptions(device, compute, weights))) {
                 if (shards.manifest().tokenizer.vocabSize > lm.config.vocabSize) {
                     throw new IOException(options.shardsDir + "/manifest.json: tokenizer vocabulary "

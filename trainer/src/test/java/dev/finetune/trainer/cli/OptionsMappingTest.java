@@ -1,13 +1,17 @@
 package dev.finetune.trainer.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.finetune.config.ConfigLoader;
 import dev.finetune.config.RunConfig;
 import dev.finetune.pipeline.spark.PrepareOptions;
 import dev.finetune.trainer.train.TrainOptions;
 import java.nio.file.Paths;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -35,6 +39,22 @@ class OptionsMappingTest {
         TrainOptions o = OptionsMapping.train(c, "/models/x");
         assertEquals("/models/x", o.baseModelId);
         assertEquals(c.resolvedShardsDir(), o.shardsDir);
+    }
+
+    @Test
+    void generateLoadsTheBaseAsTrainingDoes() {
+        RunConfig c = preset("a100-40gb.yaml");
+        List<String> none = Collections.emptyList();
+        c.use4bit = true;
+        c.doubleQuant = true;
+        List<String> a = OptionsMapping.generateArgs(c, "/m", null, Arrays.asList("hi"), none, false, false, false);
+        assertTrue(a.contains("--use-4bit") && !a.contains("--no-double-quant"), a.toString());
+        c.doubleQuant = false;
+        a = OptionsMapping.generateArgs(c, "/m", null, Arrays.asList("hi"), none, false, false, false);
+        assertTrue(a.contains("--use-4bit") && a.contains("--no-double-quant"), a.toString());
+        c.use4bit = false;
+        a = OptionsMapping.generateArgs(c, "/m", null, Arrays.asList("hi"), none, false, false, false);
+        assertFalse(a.contains("--use-4bit") || a.contains("--no-double-quant"), a.toString());
     }
 
     @Test

@@ -2,12 +2,15 @@ package dev.finetune.trainer.nf4;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.finetune.trainer.model.LinearWeight;
+import dev.finetune.trainer.model.LinearWeightFactory;
 import dev.finetune.trainer.model.TensorSource;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -50,6 +53,40 @@ class Nf4WeightFactoryTest {
                 assertArrayEquals(expected.materialize(scope).toFloatArray(), q.materialize(scope).toFloatArray(), 0f);
             }
             assertEquals(before, model.getManagedArrays().size(), "no dense copy or NF4 state outlives the weight");
+        }
+    }
+
+    @Test
+    void forBaseIsDenseWithout4bitAndQuantizesWithTheAskedDoubleQuantWithIt() throws Exception {
+        assertSame(LinearWeightFactory.DENSE, Nf4WeightFactory.forBase(false, true));
+        TensorSource source = new TensorSource() {
+            @Override
+            public boolean contains(String name) {
+                return true;
+            }
+
+            @Override
+            public long[] shape(String name) {
+                return new long[] {4, 64};
+            }
+
+            @Override
+            public NDArray load(String name, NDManager manager, DataType dtype) {
+                float[] w = new float[256];
+                for (int i = 0; i < w.length; i++) {
+                    w[i] = (float) Math.sin(i);
+                }
+                return manager.create(w, new Shape(4, 64));
+            }
+        };
+        try (NDManager model = NDManager.newBaseManager()) {
+            for (boolean dq : new boolean[] {true, false}) {
+                try (LinearWeight q = Nf4WeightFactory.forBase(true, dq).create("w", source, model, DataType.FLOAT32)) {
+                    assertTrue(q instanceof Nf4Weight, "use_4bit gives NF4 weights");
+                    // only double quantization keeps a nested absmax state
+                    assertEquals(dq, ((Nf4Weight) q).doubleQuantState() != null, "double_quant=" + dq);
+                }
+            }
         }
     }
 }
