@@ -164,12 +164,19 @@ final class TrainSubcommand extends Subcommand {
         return kept;
     }
 
-    /** The children run with this JVM's options (heap, module opens, DJL settings), debugger agents left out. */
+    /** The children run with this JVM's options (heap, module opens) and DJL settings, debugger agents left out. */
     private static List<String> childJvmOptions() {
         List<String> jvm = new ArrayList<>();
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (!a.startsWith("-agentlib:jdwp") && !a.startsWith("-Xrunjdwp") && !a.startsWith("-javaagent")) {
                 jvm.add(a);
+            }
+        }
+        for (String key : new String[] {"ai.djl.offline", "DJL_CACHE_DIR", "ENGINE_CACHE_DIR", "jna.library.path",
+                "finetune.home"}) {
+            String value = System.getProperty(key); // set in code or by a test runner rather than on the command line
+            if (value != null && !jvm.contains("-D" + key + "=" + value)) {
+                jvm.add("-D" + key + "=" + value);
             }
         }
         if (!jvm.contains("-XX:+ExitOnOutOfMemoryError")) {
@@ -212,7 +219,11 @@ final class TrainSubcommand extends Subcommand {
     static Outcome train(RunConfig c, GradientSync sync, PrintStream out) throws Exception {
         c.require("train", "base_model_id");
         TrainOptions o = OptionsMapping.train(c, ModelFiles.modelDir(c).toString());
-        String finalDir = local(TrainCommand.run(o, sync, out));
+        org.apache.hadoop.fs.Path written = TrainCommand.run(o, sync, out);
+        if (written == null) {
+            return new Outcome(new ArrayList<>(), null, null); // ranks other than 0 write nothing
+        }
+        String finalDir = local(written);
         List<Double> losses = new ArrayList<>();
         List<Long> steps = new ArrayList<>();
         Double eval = null;
