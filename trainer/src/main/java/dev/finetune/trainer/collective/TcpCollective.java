@@ -142,12 +142,11 @@ public final class TcpCollective implements AutoCloseable {
         for (NDArray a : arrays) {
             int len = Math.toIntExact(a.size());
             FloatBuffer slice = FloatBuffer.wrap(flat, off, len).slice();
-            if (a.getDataType() == DataType.FLOAT32) {
-                a.set(slice);
-            } else {
-                try (NDArray tmp = a.getManager().create(slice, a.getShape())) {
-                    a.set(new NDIndex("..."), tmp);
-                }
+            // copy into the array's own storage: NDArray.set(Buffer) on CPU makes the tensor point at a direct
+            // buffer that only the Java wrapper keeps alive, so a gradient's storage dangled once its wrapper
+            // was closed and the buffer collected (SIGSEGV in the next backward)
+            try (NDArray tmp = a.getManager().create(slice, a.getShape())) {
+                a.set(new NDIndex("..."), tmp);
             }
             off += len;
         }

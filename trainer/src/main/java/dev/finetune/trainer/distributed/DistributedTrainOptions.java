@@ -1,5 +1,6 @@
 package dev.finetune.trainer.distributed;
 
+import dev.finetune.trainer.collective.CollectiveOptions;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -92,6 +93,17 @@ public final class DistributedTrainOptions implements Serializable {
             throw new IllegalArgumentException("--ranks is required (one per GPU)\n" + USAGE);
         }
         return new DistributedTrainOptions(ranks, attempts, main, jvm, gpus, connect, read, fp16, child);
+    }
+
+    /**
+     * One rank's child command line after the main class: the trainer flags, then the ring's flags, the attempt
+     * and the device ({@code gpu0} when {@code gpu} is pinned through CUDA_VISIBLE_DEVICES, else {@code cpu}).
+     */
+    public List<String> rankArgs(CollectiveOptions co, int attempt, String gpu) {
+        List<String> args = new ArrayList<>(childArgs);
+        args.addAll(co.toArgs());
+        args.addAll(Arrays.asList("--attempt", String.valueOf(attempt), "--device", gpu == null ? "cpu" : "gpu0"));
+        return args;
     }
 
     static final String USAGE = "usage: DistributedTrain --ranks N [--max-attempts 1..100 (3)] [--train-main CLASS]"

@@ -6,7 +6,6 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -82,9 +81,7 @@ public final class LocalLaunch {
                     .withTimeouts(1000L * options.connectTimeoutS, 1000L * options.readTimeoutS)
                     .withFp16Wire(options.fp16Wire).withJobToken(token);
                 String gpu = options.localGpus.isEmpty() ? null : options.localGpus.get(rank % options.localGpus.size());
-                List<String> args = new ArrayList<>(options.childArgs);
-                args.addAll(co.toArgs());
-                args.addAll(Arrays.asList("--attempt", String.valueOf(attempt), "--device", gpu == null ? "cpu" : "gpu0"));
+                List<String> args = options.rankArgs(co, attempt, gpu);
                 Map<String, String> env = gpu == null ? Collections.emptyMap() : Collections.singletonMap("CUDA_VISIBLE_DEVICES", gpu);
                 try {
                     ChildSupervisor.run("rank " + rank, ChildSupervisor.javaCommand(options.childJvmOptions,

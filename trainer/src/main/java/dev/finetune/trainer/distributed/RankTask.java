@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.Serializable;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -57,9 +56,7 @@ final class RankTask extends AbstractFunction1<Iterator<Integer>, Iterator<Strin
             .withTimeouts(1000L * options.connectTimeoutS, 1000L * options.readTimeoutS)
             .withFp16Wire(options.fp16Wire).withJobToken(jobToken);
         String gpu = gpuFor(ctx, rank);
-        List<String> args = new ArrayList<>(options.childArgs); // e.g. "train --config ..." for the CLI
-        args.addAll(co.toArgs());
-        args.addAll(Arrays.asList("--attempt", String.valueOf(attempt), "--device", gpu == null ? "cpu" : "gpu0"));
+        List<String> args = options.rankArgs(co, attempt, gpu);
         Map<String, String> env = new HashMap<>();
         if (gpu != null) {
             env.put("CUDA_VISIBLE_DEVICES", gpu); // the child sees its one GPU as gpu0

@@ -1,0 +1,97 @@
+package dev.finetune.trainer.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.finetune.trainer.cli.Main;
+import dev.finetune.trainer.model.Goldens;
+import dev.finetune.trainer.safetensors.SafetensorsFile;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * DESIGN.md's law "2 ranks × micro-batch b = 1 rank × 2b" on the real model path: `finetune train --world-size 2`
+ * starts two rank JVMs (LocalLaunch → the CLI's train with --rank/--peers → TcpGradientSync → TrainCommand) on
+ * the tiny reference Llama; their per-step losses and final adapter equal one in-process rank with micro-batch 2.
+ */
+class DataParallelCliLawTest {
+
+    private static final int STEPS = 4;
+
+    @Test
+    void twoRankJvmsOfBatchOneTrainTheReferenceLlamaLikeOneRankOfBatchTwo(@TempDir Path tmp) throws Exception {
+        Path shards = tmp.resolve("shards");
+        EndToEndTrainingTest.writeShards(shards, 16, 0);
+        // lr 1e-3: the two sides add the same gradients in another order (ring vs one batch), and AdamW turns
+        // float rounding of near-zero gradients into weight differences proportional to lr
+        Path config = tmp.resolve("train.yaml");
+        Files.write(config, ("project_name: law\n"
+            + "base_model_id: " + Goldens.fixturesModels().resolve("llama").resolve("base") + "\n"
+            + "shards_dir: " + shards + "\n"
+            + "use_4bit: false\ncompute_dtype: fp32\ndevice: cpu\n"
+            + "lora_r: 8\nlora_alpha: 16\nlora_dropout: 0.0\nlora_target_modules: [all-linear]\n"
+            + "gradient_accumulation_steps: 1\nlearning_rate: 0.001\nwarmup_steps: 1\nmax_steps: " + STEPS + "\n"
+            + "logging_steps: 1\nsave_steps: 2\neval_steps: 0\nseed: 7\n").getBytes(StandardCharsets.UTF_8));
+
+        Path two = tmp.resolve("two");
+        ByteArrayOutputStream childLog = new ByteArrayOutputStream();
+        PrintStream stdout = System.out;
+        int rc;
+        System.setOut(new PrintStream(childLog, true, "UTF-8")); // LocalLaunch relays the ranks' output here
+        try {
+            rc = Main.run(new String[] {"train", "--config", config.toString(), "--base-save-dir", two.toString(),
+                "--batch-size", "1", "--world-size", "2", "--connect-timeout-s", "60"}, System.out, System.err);
+        } finally {
+            System.setOut(stdout);
+        }
+        String log = new String(childLog.toByteArray(), StandardCharsets.UTF_8);
+        assertEquals(0, rc, log);
+        assertTrue(log.contains("[rank 1] rank 1 of 2, attempt 1: joining the ring"), log);
+
+        Path one = tmp.resolve("one");
+        assertEquals(0, Main.run(new String[] {"train", "--config", config.toString(), "--base-save-dir", one.toString(),
+            "--batch-size", "2"}, new PrintStream(new ByteArrayOutputStream()), System.err));
+
+        List<Double> lossesOne = losses(one);
+        List<Double> lossesTwo = losses(two);
+        assertEquals(STEPS, lossesOne.size());
+        assertEquals(STEPS, lossesTwo.size());
+        for (int i = 0; i < STEPS; i++) {
+            assertEquals(lossesOne.get(i), lossesTwo.get(i), 1e-5 * Math.abs(lossesOne.get(i)), "loss of step " + (i + 1));
+        }
+        assertTrue(Files.isDirectory(two.resolve("law/checkpoints/checkpoint-2")), "rank 0 wrote the checkpoint");
+        try (SafetensorsFile a = SafetensorsFile.open(one.resolve("law/final/adapter_model.safetensors"));
+             SafetensorsFile b = SafetensorsFile.open(two.resolve("law/final/adapter_model.safetensors"))) {
+            assertEquals(a.names(), b.names());
+            for (String name : a.names()) {
+                float[] x = a.readFloats(name);
+                float[] y = b.readFloats(name);
+                assertEquals(x.length, y.length, name);
+                for (int i = 0; i < x.length; i++) {
+                    assertEquals(x[i], y[i], 1e-5f, name + "[" + i + "]");
+                }
+            }
+        }
+    }
+
+    private static List<Double> losses(Path out) throws Exception {
+        List<Double> losses = new ArrayList<>();
+        ObjectMapper json = new ObjectMapper();
+        for (String line : Files.readAllLines(out.resolve("law/logs/metrics-0.jsonl"), StandardCharsets.UTF_8)) {
+            JsonNode n = json.readTree(line);
+            if ("train".equals(n.path("kind").asText()) && n.has("loss")) {
+                losses.add(n.get("loss").asDouble());
+            }
+        }
+        return losses;
+    }
+}
