@@ -76,8 +76,8 @@ public final class TrainCommand {
                 Trainer trainer = new Trainer(options, model, train, validation, sync, out, manager,
                     compute == DataType.FLOAT16, finalSave, console);
                 Trainer.Result result = trainer.run();
-                console.printf(Locale.ROOT, "done: %d steps, %d skipped; adapter in %s%n", result.lastStep,
-                    result.skippedSteps, result.finalDir);
+                console.printf(Locale.ROOT, "done: %d steps, %d skipped; %s%n", result.lastStep, result.skippedSteps,
+                    result.finalDir != null ? "adapter in " + result.finalDir : "rank 0 saved the adapter");
                 return result.finalDir;
             }
         }
