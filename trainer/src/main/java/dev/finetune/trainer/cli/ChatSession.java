@@ -9,7 +9,7 @@ import dev.finetune.tokenize.TextTokenizer;
 import dev.finetune.trainer.generate.GenerationOptions;
 import dev.finetune.trainer.generate.Generator;
 import dev.finetune.trainer.generate.TokenDecoder;
-import dev.finetune.trainer.generate.TokenListener;
+import dev.finetune.trainer.generate.ConsoleStreamer;
 import dev.finetune.trainer.lora.LoraAdapter;
 import dev.finetune.trainer.model.CausalLM;
 import dev.finetune.trainer.model.LoadOptions;
@@ -56,7 +56,7 @@ final class ChatSession {
                 options.eosTokenIds.add((long) tokenizer.eosId());
             }
             options.eosTokenIds.addAll(model.config.eosTokenIds);
-            TokenDecoder decoder = ids -> tokenizer.decode(toInts(ids));
+            TokenDecoder decoder = ConsoleStreamer.decoder(tokenizer);
             Generator generator = new Generator(model);
             List<Map<String, Object>> messages = new ArrayList<>();
             out.println("chat: " + modelDir + (adapterDir != null ? " + " + adapterDir : "")
@@ -80,7 +80,7 @@ final class ChatSession {
                     prompt[i] = ids[i];
                 }
                 List<long[]> reply = generator.generate(Collections.singletonList(prompt), options,
-                        streaming(decoder, out), decoder);
+                        new ConsoleStreamer(decoder, out), decoder);
                 messages.add(message("assistant", decoder.decode(reply.get(0))));
             }
         }
@@ -93,39 +93,4 @@ final class ChatSession {
         return m;
     }
 
-    /** Prints the reply as it grows; decoding the whole reply each time keeps multi-byte characters whole. */
-    private static TokenListener streaming(TokenDecoder decoder, PrintStream out) {
-        return new TokenListener() {
-            final List<Long> ids = new ArrayList<>();
-            String printed = "";
-
-            @Override
-            public void onToken(int prompt, long tokenId) {
-                ids.add(tokenId);
-                long[] all = new long[ids.size()];
-                for (int i = 0; i < all.length; i++) {
-                    all[i] = ids.get(i);
-                }
-                String text = decoder.decode(all);
-                if (text.startsWith(printed) && !text.endsWith("\uFFFD")) {
-                    out.print(text.substring(printed.length()));
-                    out.flush();
-                    printed = text;
-                }
-            }
-
-            @Override
-            public void onFinished(int prompt) {
-                out.println();
-            }
-        };
-    }
-
-    private static int[] toInts(long[] ids) {
-        int[] out = new int[ids.length];
-        for (int i = 0; i < ids.length; i++) {
-            out[i] = Math.toIntExact(ids[i]);
-        }
-        return out;
-    }
 }

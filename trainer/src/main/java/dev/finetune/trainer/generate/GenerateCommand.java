@@ -161,8 +161,9 @@ public final class GenerateCommand {
                     a.options.eosTokenIds.add((long) tokenizer.eosId());
                     a.options.eosTokenIds.addAll(model.config.eosTokenIds);
                 }
-                TokenDecoder decoder = tokenizer == null ? null : ids -> tokenizer.decode(toInts(ids));
-                TokenListener listener = streaming(prompts.size() == 1 ? decoder : null, out);
+                TokenDecoder decoder = tokenizer == null ? null : ConsoleStreamer.decoder(tokenizer);
+                TokenListener listener = prompts.size() == 1 && decoder != null
+                    ? new ConsoleStreamer(decoder, out) : TokenListener.NONE;
                 List<long[]> results = new Generator(model).generate(prompts, a.options, listener, decoder);
                 for (int i = 0; i < results.size(); i++) {
                     if (prompts.size() > 1 && decoder != null) {
@@ -222,41 +223,6 @@ public final class GenerateCommand {
         // a rendered template carries its own special tokens; plain text gets the tokenizer's (e.g. BOS)
         int[] ids = tokenizer.encode(text, raw);
         return Arrays.stream(ids).asLongStream().toArray();
-    }
-
-    /** Prints text as it grows (decoding the whole output each time keeps multi-byte characters whole). */
-    private static TokenListener streaming(TokenDecoder decoder, PrintStream out) {
-        if (decoder == null) {
-            return TokenListener.NONE;
-        }
-        return new TokenListener() {
-            final List<Long> ids = new ArrayList<>();
-            String printed = "";
-
-            @Override
-            public void onToken(int prompt, long tokenId) {
-                ids.add(tokenId);
-                String text = decoder.decode(ids.stream().mapToLong(Long::longValue).toArray());
-                if (text.startsWith(printed) && !text.endsWith("\uFFFD")) {
-                    out.print(text.substring(printed.length()));
-                    out.flush();
-                    printed = text;
-                }
-            }
-
-            @Override
-            public void onFinished(int prompt) {
-                out.println();
-            }
-        };
-    }
-
-    private static int[] toInts(long[] ids) {
-        int[] out = new int[ids.length];
-        for (int i = 0; i < ids.length; i++) {
-            out[i] = Math.toIntExact(ids[i]);
-        }
-        return out;
     }
 
     private static String joinIds(long[] ids) {

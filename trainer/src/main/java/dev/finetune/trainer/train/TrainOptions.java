@@ -88,38 +88,6 @@ public final class TrainOptions {
             com.fasterxml.jackson.annotation.JsonAutoDetect.Visibility.PUBLIC_ONLY)
         .build();
 
-    /** The training part of the CLI's run configuration (same snake_case names). */
-    public static TrainOptions fromRunConfig(dev.finetune.config.RunConfig c) {
-        TrainOptions o = new TrainOptions();
-        o.projectName = c.projectName;
-        o.baseSaveDir = c.baseSaveDir;
-        o.baseModelId = c.baseModelId;
-        o.shardsDir = c.resolvedShardsDir();
-        o.loraR = c.loraR;
-        o.loraAlpha = c.loraAlpha;
-        o.loraDropout = c.loraDropout;
-        o.loraTargetModules = new ArrayList<>(c.loraTargetModules);
-        o.useRslora = c.useRslora;
-        o.batchSize = c.batchSize;
-        o.gradientAccumulationSteps = c.gradientAccumulationSteps;
-        o.learningRate = c.learningRate;
-        o.numTrainEpochs = c.numTrainEpochs;
-        o.maxSteps = c.maxSteps;
-        o.warmupSteps = c.warmupSteps;
-        o.lrScheduler = c.lrScheduler;
-        o.weightDecay = c.weightDecay;
-        o.maxGradNorm = c.maxGradNorm;
-        o.loggingSteps = c.loggingSteps;
-        o.saveSteps = c.saveSteps;
-        o.saveTotalLimit = c.saveTotalLimit;
-        o.evalSteps = c.evalSteps;
-        o.resume = c.resume;
-        o.seed = c.seed;
-        o.device = c.device;
-        o.use4bit = c.use4bit;
-        return o;
-    }
-
     /** Options from snake_case keys (a parsed conf/ file plus overrides); unknown keys are errors. */
     public static TrainOptions fromMap(Map<String, ?> values) {
         try {
