@@ -42,14 +42,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the loss falls, final/ holds a peft-layout adapter whose config has peft's fields and whose tensors have the
  * reference adapter's keys and shapes, and loading it back gives exactly the trained model's logits.
  */
-class EndToEndTrainingTest {
+public class EndToEndTrainingTest {
 
     private static final int L = 32;
 
     @TempDir
     java.nio.file.Path tmp;
 
-    static void writeShards(java.nio.file.Path dir, int trainRows, int validationRows) throws Exception {
+    public static void writeShards(java.nio.file.Path dir, int trainRows, int validationRows) throws Exception {
         java.nio.file.Path text = java.nio.file.Paths.get(System.getProperty("fixtures.dir"), "text", "en_botchan.txt");
         byte[] bytes = Files.readAllBytes(text);
         Configuration conf = new Configuration();
