@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.finetune.trainer.cli.Main;
 import dev.finetune.trainer.model.Goldens;
 import dev.finetune.trainer.safetensors.SafetensorsFile;
+import dev.finetune.trainer.train.DataParallelCliLawTest;
 import dev.finetune.trainer.train.EndToEndTrainingTest;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -46,15 +47,7 @@ class DistributedRealTrainTest {
             throws Exception {
         Path shards = tmp.resolve("shards");
         EndToEndTrainingTest.writeShards(shards, 16, 0);
-        Path config = tmp.resolve("train.yaml");
-        // lr 1e-3 as in DataParallelCliLawTest: ring vs one batch add the same gradients in another order
-        Files.write(config, ("project_name: law\n"
-            + "base_model_id: " + Goldens.fixturesModels().resolve("llama").resolve("base") + "\n"
-            + "shards_dir: " + shards + "\n"
-            + "use_4bit: false\ncompute_dtype: fp32\ndevice: cpu\n"
-            + "lora_r: 8\nlora_alpha: 16\nlora_dropout: 0.0\nlora_target_modules: [all-linear]\n"
-            + "gradient_accumulation_steps: 1\nlearning_rate: 0.001\nwarmup_steps: 1\nmax_steps: " + STEPS + "\n"
-            + "logging_steps: 1\nsave_steps: 2\neval_steps: 0\nseed: 7\n").getBytes(StandardCharsets.UTF_8));
+        Path config = DataParallelCliLawTest.writeConfig(tmp, shards, STEPS);
 
         Path two = tmp.resolve("two");
         Path run = two.resolve("law");

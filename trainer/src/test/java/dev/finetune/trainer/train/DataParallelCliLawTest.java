@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * starts two rank JVMs (LocalLaunch → the CLI's train with --rank/--peers → TcpGradientSync → TrainCommand) on
  * the tiny reference Llama; their per-step losses and final adapter equal one in-process rank with micro-batch 2.
  */
-class DataParallelCliLawTest {
+public class DataParallelCliLawTest {
 
     private static final int STEPS = 4;
 
@@ -31,16 +31,7 @@ class DataParallelCliLawTest {
     void twoRankJvmsOfBatchOneTrainTheReferenceLlamaLikeOneRankOfBatchTwo(@TempDir Path tmp) throws Exception {
         Path shards = tmp.resolve("shards");
         EndToEndTrainingTest.writeShards(shards, 16, 0);
-        // lr 1e-3: the two sides add the same gradients in another order (ring vs one batch), and AdamW turns
-        // float rounding of near-zero gradients into weight differences proportional to lr
-        Path config = tmp.resolve("train.yaml");
-        Files.write(config, ("project_name: law\n"
-            + "base_model_id: " + Goldens.fixturesModels().resolve("llama").resolve("base") + "\n"
-            + "shards_dir: " + shards + "\n"
-            + "use_4bit: false\ncompute_dtype: fp32\ndevice: cpu\n"
-            + "lora_r: 8\nlora_alpha: 16\nlora_dropout: 0.0\nlora_target_modules: [all-linear]\n"
-            + "gradient_accumulation_steps: 1\nlearning_rate: 0.001\nwarmup_steps: 1\nmax_steps: " + STEPS + "\n"
-            + "logging_steps: 1\nsave_steps: 2\neval_steps: 0\nseed: 7\n").getBytes(StandardCharsets.UTF_8));
+        Path config = writeConfig(tmp, shards, STEPS);
 
         Path two = tmp.resolve("two");
         ByteArrayOutputStream childLog = new ByteArrayOutputStream();
@@ -93,5 +84,22 @@ class DataParallelCliLawTest {
             }
         }
         return losses;
+    }
+
+    /**
+     * The 2-rank laws' training config: dense FP32 on CPU, the reference Llama, save every 2 steps. lr 1e-3: a
+     * ring and one batch add the same gradients in another order, and AdamW turns float rounding of
+     * near-zero gradients into weight differences proportional to lr.
+     */
+    public static Path writeConfig(Path tmp, Path shards, int steps) throws java.io.IOException {
+        Path config = tmp.resolve("train.yaml");
+        Files.write(config, ("project_name: law\n"
+            + "base_model_id: " + Goldens.fixturesModels().resolve("llama").resolve("base") + "\n"
+            + "shards_dir: " + shards + "\n"
+            + "use_4bit: false\ncompute_dtype: fp32\ndevice: cpu\n"
+            + "lora_r: 8\nlora_alpha: 16\nlora_dropout: 0.0\nlora_target_modules: [all-linear]\n"
+            + "gradient_accumulation_steps: 1\nlearning_rate: 0.001\nwarmup_steps: 1\nmax_steps: " + steps + "\n"
+            + "logging_steps: 1\nsave_steps: 2\neval_steps: 0\nseed: 7\n").getBytes(StandardCharsets.UTF_8));
+        return config;
     }
 }
