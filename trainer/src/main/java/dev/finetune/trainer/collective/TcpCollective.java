@@ -1,8 +1,8 @@
 package dev.finetune.trainer.collective;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import dev.finetune.trainer.model.Ops;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Future;
 import java.util.function.Consumer;
@@ -133,7 +134,14 @@ public final class TcpCollective implements AutoCloseable {
         float[] flat = new float[Math.toIntExact(total)];
         int off = 0;
         for (NDArray a : arrays) {
-            float[] v = a.getDataType() == DataType.FLOAT32 ? a.toFloatArray() : a.toType(DataType.FLOAT32, false).toFloatArray();
+            float[] v;
+            if (a.getDataType() == DataType.FLOAT32) {
+                v = a.toFloatArray();
+            } else {
+                try (NDArray f32 = a.toType(DataType.FLOAT32, false)) {
+                    v = f32.toFloatArray();
+                }
+            }
             System.arraycopy(v, 0, flat, off, v.length);
             off += v.length;
         }
@@ -141,13 +149,7 @@ public final class TcpCollective implements AutoCloseable {
         off = 0;
         for (NDArray a : arrays) {
             int len = Math.toIntExact(a.size());
-            FloatBuffer slice = FloatBuffer.wrap(flat, off, len).slice();
-            // copy into the array's own storage: NDArray.set(Buffer) on CPU makes the tensor point at a direct
-            // buffer that only the Java wrapper keeps alive, so a gradient's storage dangled once its wrapper
-            // was closed and the buffer collected (SIGSEGV in the next backward)
-            try (NDArray tmp = a.getManager().create(slice, a.getShape())) {
-                a.set(new NDIndex("..."), tmp);
-            }
+            Ops.assign(a, Arrays.copyOfRange(flat, off, off + len));
             off += len;
         }
     }

@@ -3,6 +3,7 @@ package dev.finetune.trainer.lora;
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
+import dev.finetune.trainer.model.Ops;
 
 /**
  * One LoRA pair on a frozen linear layer (Hu et al. 2021, https://arxiv.org/abs/2106.09685):
@@ -29,6 +30,6 @@ public final class LoraLinear {
     public static NDArray delta(NDArray x, NDArray a, NDArray b, float scaling, float dropout, boolean training) {
         NDArray in = training && dropout > 0 ? Dropout.dropout(x, dropout, true).singletonOrThrow() : x;
         NDArray low = Linear.linear(in, a).singletonOrThrow(); // [..., r]
-        return Linear.linear(low, b).singletonOrThrow().mul(scaling); // [..., out]
+        return Ops.mul(Linear.linear(low, b).singletonOrThrow(), scaling); // [..., out]
     }
 }

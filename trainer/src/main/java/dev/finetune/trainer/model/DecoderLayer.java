@@ -68,7 +68,7 @@ public final class DecoderLayer {
         PhaseTimer.Span attention = PhaseTimer.begin(PhaseTimer.Phase.ATTENTION);
         NDArray q5 = q.reshape(b, c.numKvHeads, g, t, c.headDim);              // [B, Hkv, G, T, Dh]
         NDArray kT = k.reshape(b, c.numKvHeads, 1, s, c.headDim).transpose(0, 1, 2, 4, 3); // [B, Hkv, 1, Dh, S]
-        NDArray scores = q5.matMul(kT).mul((float) (1.0 / Math.sqrt(c.headDim))); // [B, Hkv, G, T, S]
+        NDArray scores = Ops.mul(q5.matMul(kT), 1.0 / Math.sqrt(c.headDim));   // [B, Hkv, G, T, S]
         NDArray mask = c.isSliding(index) ? ctx.slidingMask : ctx.fullMask;
         NDArray probs = Ops.toFloat32(scores).add(mask).softmax(-1);           // fp32
         NDArray attn = Ops.cast(probs, ctx.computeType)

@@ -1,6 +1,7 @@
 package dev.finetune.trainer.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -46,8 +47,56 @@ public final class Ops {
      */
     public static NDArray rmsNorm(NDArray x, NDArray weight, double eps) {
         NDArray x32 = toFloat32(x);
-        NDArray variance = x32.pow(2).mean(new int[] {-1}, true); // [..., 1]
-        return x32.mul(variance.add((float) eps).pow(-0.5f)).mul(weight);
+        NDArray variance = x32.mul(x32).mean(new int[] {-1}, true); // [..., 1]
+        return x32.mul(pow(add(variance, eps), -0.5)).mul(weight);
+    }
+
+    // Scalars inside the autograd graph. DJL's x.mul(2f) and friends wrap the scalar in a direct buffer that
+    // nothing keeps alive after the call, yet autograd saves that tensor for backward (MulBackward, PowBackward):
+    // once the JVM collects the buffer, backward reads freed, reused memory (garbage or NaN gradients after a
+    // GC). A 0-dim tensor from PyTorch's allocator is reference-counted by the graph instead.
+
+    /** x · s, safe to backpropagate through. */
+    public static NDArray mul(NDArray x, double s) {
+        try (NDArray scalar = scalarLike(x, s)) {
+            return x.mul(scalar);
+        }
+    }
+
+    /** x + s, safe to backpropagate through. */
+    public static NDArray add(NDArray x, double s) {
+        try (NDArray scalar = scalarLike(x, s)) {
+            return x.add(scalar);
+        }
+    }
+
+    /** x ^ e, safe to backpropagate through. */
+    public static NDArray pow(NDArray x, double e) {
+        try (NDArray scalar = scalarLike(x, e)) {
+            return x.pow(scalar);
+        }
+    }
+
+    /**
+     * Copies {@code values} into {@code target}'s own storage (any float dtype, any device), without autograd.
+     * NDArray.set(float[]) would instead re-point target at a direct buffer that only this Java wrapper keeps
+     * alive, which dangles wherever the tensor outlives the wrapper (a gradient, a tensor a graph saved).
+     */
+    public static void assign(NDArray target, float[] values) {
+        if (values.length != target.size()) {
+            throw new IllegalArgumentException(values.length + " values for a tensor of shape " + target.getShape());
+        }
+        GradMode.off(() -> {
+            try (NDManager scope = target.getManager().newSubManager(target.getDevice());
+                    NDArray source = scope.create(values, target.getShape())) {
+                target.set(ALL, source);
+            }
+        });
+    }
+
+    /** A 0-dim FP32 tensor in x's manager and on its device; type promotion keeps x's dtype (FP16 stays FP16). */
+    private static NDArray scalarLike(NDArray x, double v) {
+        return x.getManager().full(new Shape(), (float) v, DataType.FLOAT32, x.getDevice());
     }
 
     /** silu(x) = x·sigmoid(x). */

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.finetune.trainer.model.GradMode;
+import dev.finetune.trainer.model.Ops;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -112,8 +113,8 @@ public final class AdamW implements AutoCloseable {
                 + "adapter layout (lora_r or lora_target_modules changed?)");
         }
         for (int i = 0; i < m.size(); i++) {
-            m.get(i).set(firstMoments.get(i));
-            v.get(i).set(secondMoments.get(i));
+            Ops.assign(m.get(i), firstMoments.get(i));
+            Ops.assign(v.get(i), secondMoments.get(i));
         }
         this.step = stepCount;
     }

@@ -1,7 +1,7 @@
 package dev.finetune.trainer.train;
 
 import ai.djl.ndarray.NDArray;
-import dev.finetune.trainer.model.GradMode;
+import dev.finetune.trainer.model.Ops;
 import dev.finetune.trainer.safetensors.SafetensorsFile;
 
 import java.io.IOException;
@@ -36,8 +36,7 @@ final class CheckpointFiles {
                         + ", this run's adapter needs " + Arrays.toString(want) + " (lora_r changed?)");
                 }
                 float[] saved = f.readFloats(e.getKey());
-                NDArray param = e.getValue();
-                GradMode.off(() -> param.set(saved)); // an in-place write into a leaf that requires grad
+                Ops.assign(e.getValue(), saved);
             }
         }
     }
