@@ -121,6 +121,7 @@ public final class Trainer {
             }
             result.lastStep = state.globalStep;
             result.skippedSteps = state.skippedSteps;
+            WeightAgreement.require(params, keys, sync, "the final adapter");
             if (finalSave != null && writer) {
                 requireFinite("the final adapter");
                 result.finalDir = finalSave.save(model, out, o, state);
@@ -251,6 +252,7 @@ public final class Trainer {
     }
 
     private void saveCheckpoint(CheckpointStore checkpoints, TrainState state, AdamW adamw) throws IOException {
+        WeightAgreement.require(params, keys, sync, "checkpoint " + state.globalStep);
         if (sync.rank() == 0) {
             requireFinite("checkpoint " + state.globalStep);
             java.nio.file.Path local = Files.createTempDirectory("finetune-ckpt-");
