@@ -51,6 +51,10 @@ public final class RunConfig {
             + "bf16 is not available (it crashes DJL 0.36's PyTorch bridge).")
     public String computeDtype = "auto";
 
+    @Option(section = Section.MODEL, help = "Attention kernel, as transformers' attn_implementation: sdpa (torch's "
+            + "fused scaled_dot_product_attention: faster, and no T x T scores in GPU memory) or eager (plain ops).")
+    public String attnImplementation = "sdpa";
+
     // ---- dataset ----
     @Option(section = Section.DATA, help = "Dataset: a Hub id (org/name, or hf://datasets/org/name), or a local, "
             + "Drive or gs:// path to parquet, jsonl or json files.")
@@ -348,6 +352,7 @@ public final class RunConfig {
         }
         range(problems, "world_size", worldSize, 1, 4096);
         oneOf(problems, "compute_dtype", computeDtype, "auto", "fp16", "fp32");
+        oneOf(problems, "attn_implementation", attnImplementation, "sdpa", "eager");
         if (!problems.isEmpty()) {
             throw new ConfigException("invalid configuration:\n  - " + String.join("\n  - ", problems));
         }

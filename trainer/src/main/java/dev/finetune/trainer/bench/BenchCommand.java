@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.finetune.trainer.lora.LoraAdapter;
 import dev.finetune.trainer.lora.LoraSettings;
+import dev.finetune.trainer.model.AttentionKernel;
 import dev.finetune.trainer.model.CausalLM;
 import dev.finetune.trainer.model.LinearWeightFactory;
 import dev.finetune.trainer.model.ModelConfig;
@@ -65,6 +66,8 @@ public final class BenchCommand {
         /** Layers to build (0 = the shape's own count): a 7B shape's speed per layer fits a small machine. */
         public int layers = 0;
         public long seed = 0;
+        /** sdpa or eager attention. */
+        public String attnImplementation = "sdpa";
 
         public Options validate() {
             check(seq >= 2, "seq", seq, ">= 2");
@@ -76,6 +79,8 @@ public final class BenchCommand {
             check(quant.equals("nf4") || quant.equals("fp16") || quant.equals("fp32"), "quant", quant, "nf4, fp16 or fp32");
             check(device.matches("cpu|gpu\\d*"), "device", device, "cpu or gpuN");
             check(layers >= 0, "layers", layers, ">= 0 (0 = all of the shape's layers)");
+            check(attnImplementation.equals("sdpa") || attnImplementation.equals("eager"), "attn-implementation",
+                attnImplementation, "sdpa or eager");
             return this;
         }
 
@@ -102,6 +107,7 @@ public final class BenchCommand {
         try (NDManager manager = NDManager.newBaseManager(device);
              CausalLM lm = CausalLM.create(config, new RandomTensorSource(config), manager.newSubManager(), compute, weights)) {
             double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
+            lm.setAttention(AttentionKernel.parse(o.attnImplementation));
             LoraSettings lora = new LoraSettings(o.loraR, 2.0 * o.loraR, 0.0, false,
                 new ArrayList<>(Arrays.asList(o.targets.split(","))));
             lm.setAdapter(LoraAdapter.initialize(lora, config, manager, o.seed));
@@ -166,6 +172,7 @@ public final class BenchCommand {
             result.put("trainable_params", trainable);
             result.put("quant", o.quant);
             result.put("compute_dtype", compute.toString().toLowerCase());
+            result.put("attn_implementation", lm.attention().configName());
             result.put("device", device.toString());
             result.put("engine", Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
             result.put("load_s", round(loadSeconds));
@@ -260,9 +267,10 @@ public final class BenchCommand {
                 case "--device": o.device = v; break;
                 case "--layers": o.layers = Integer.parseInt(v); break;
                 case "--seed": o.seed = Long.parseLong(v); break;
+                case "--attn-implementation": o.attnImplementation = v; break;
                 default:
                     System.err.println("ERROR unknown flag " + flag + "; flags: --shape --seq --micro-batch --accumulation "
-                        + "--steps --warmup --lora-r --targets --quant --device --layers --seed");
+                        + "--steps --warmup --lora-r --targets --quant --device --layers --seed --attn-implementation");
                     System.exit(2);
             }
         }

@@ -37,7 +37,8 @@ final class BenchSubcommand extends Subcommand {
                 Flag.value("device", "cpu|gpuN", "Device.", "cpu"),
                 Flag.value("layers", "N", "Decoder layers to build; 0 = the shape's own count (a 7B shape's speed "
                         + "per layer fits a small machine).", "0"),
-                Flag.value("seed", "N", "Seed of the random weights and tokens.", "0"));
+                Flag.value("seed", "N", "Seed of the random weights and tokens.", "0"),
+                Flag.value("attn-implementation", "sdpa|eager", "Attention kernel.", "sdpa"));
     }
 
     @Override
@@ -55,6 +56,7 @@ final class BenchSubcommand extends Subcommand {
         o.device = line.get("device", o.device);
         o.layers = line.getInt("layers", o.layers);
         o.seed = line.getInt("seed", (int) o.seed);
+        o.attnImplementation = line.get("attn-implementation", o.attnImplementation);
         BenchCommand.run(o, out);
         return Main.OK;
     }

@@ -11,6 +11,7 @@ import dev.finetune.trainer.generate.Generator;
 import dev.finetune.trainer.generate.TokenDecoder;
 import dev.finetune.trainer.generate.ConsoleStreamer;
 import dev.finetune.trainer.lora.LoraAdapter;
+import dev.finetune.trainer.model.AttentionKernel;
 import dev.finetune.trainer.model.CausalLM;
 import dev.finetune.trainer.model.LoadOptions;
 import dev.finetune.trainer.model.ModelLoader;
@@ -36,7 +37,8 @@ final class ChatSession {
     static void run(RunConfig c, Path modelDir, Path adapterDir, BufferedReader in, PrintStream out) throws Exception {
         Device device = Device.fromName(OptionsMapping.device(c.device));
         try (CausalLM model = ModelLoader.load(modelDir,
-                new LoadOptions(device, null, Nf4WeightFactory.forBase(c.use4bit, c.doubleQuant)));
+                new LoadOptions(device, null, Nf4WeightFactory.forBase(c.use4bit, c.doubleQuant))
+                    .withAttention(AttentionKernel.parse(c.attnImplementation)));
                 NDManager adapterScope = model.manager().newSubManager();
                 TextTokenizer tokenizer = TextTokenizer.load(modelDir)) {
             if (adapterDir != null) {

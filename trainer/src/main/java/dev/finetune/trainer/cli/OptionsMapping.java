@@ -139,6 +139,7 @@ final class OptionsMapping {
         o.use4bit = c.use4bit;
         o.doubleQuant = c.doubleQuant;
         o.computeDtype = c.computeDtype;
+        o.attnImplementation = c.attnImplementation;
         try {
             return o.validate();
         } catch (IllegalArgumentException e) {

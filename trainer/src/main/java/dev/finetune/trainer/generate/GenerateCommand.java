@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import dev.finetune.templates.ChatTemplate;
 import dev.finetune.tokenize.TextTokenizer;
 import dev.finetune.trainer.lora.LoraAdapter;
+import dev.finetune.trainer.model.AttentionKernel;
 import dev.finetune.trainer.model.CausalLM;
 import dev.finetune.trainer.model.LoadOptions;
 import dev.finetune.trainer.model.ModelLoader;
@@ -44,6 +45,7 @@ public final class GenerateCommand {
             "  --device cpu|gpu0     (default cpu)",
             "  --use-4bit            load the base projections as NF4, as training does (use_4bit)",
             "  --no-double-quant     with --use-4bit: keep each block's absmax in float32 (double_quant false)",
+            "  --attn-implementation sdpa|eager  attention kernel (default sdpa)",
             "example: generate --model base --adapter adapter --prompt-ids 185,487,202 --max-new-tokens 12 --greedy "
                     + "--print-ids");
 
@@ -66,6 +68,7 @@ public final class GenerateCommand {
         String device = "cpu";
         boolean use4bit;
         boolean doubleQuant = true;
+        AttentionKernel attention = AttentionKernel.SDPA;
         final GenerationOptions options = new GenerationOptions();
     }
 
@@ -98,6 +101,7 @@ public final class GenerateCommand {
                 case "--seed": a.options.seed = parseInt(f, v); break;
                 case "--stop": a.options.stopStrings.add(v); break;
                 case "--device": a.device = v; break;
+                case "--attn-implementation": a.attention = AttentionKernel.parse(v); break;
                 default: throw new IllegalArgumentException("unknown flag " + f);
             }
         }
@@ -149,7 +153,9 @@ public final class GenerateCommand {
             return 2;
         }
         Device device = a.device.equals("cpu") ? Device.cpu() : Device.fromName(a.device);
-        try (CausalLM model = ModelLoader.load(a.model, new LoadOptions(device, null, Nf4WeightFactory.forBase(a.use4bit, a.doubleQuant)));
+        LoadOptions load = new LoadOptions(device, null, Nf4WeightFactory.forBase(a.use4bit, a.doubleQuant))
+            .withAttention(a.attention);
+        try (CausalLM model = ModelLoader.load(a.model, load);
                 NDManager adapterScope = model.manager().newSubManager()) {
             if (a.adapter != null) {
                 model.setAdapter(LoraAdapter.load(a.adapter, model.config, adapterScope, false));

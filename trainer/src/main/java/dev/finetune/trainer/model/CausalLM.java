@@ -37,6 +37,7 @@ public final class CausalLM implements AutoCloseable {
     private LoraAdapter adapter;
     private int lossChunkRows = 1024;
     private final Random dropoutSeeds = new Random(0);
+    private AttentionKernel attention = AttentionKernel.SDPA;
 
     private CausalLM(ModelConfig config, DataType computeType, NDManager manager, NDArray embedTokens, NDArray norm,
             NDArray lmHead, DecoderLayer[] layers) {
@@ -102,6 +103,15 @@ public final class CausalLM implements AutoCloseable {
         dropoutSeeds.setSeed(seed);
     }
 
+    /** Which attention kernel the layers use (default {@link AttentionKernel#SDPA}). */
+    public void setAttention(AttentionKernel kernel) {
+        this.attention = java.util.Objects.requireNonNull(kernel, "attention kernel");
+    }
+
+    public AttentionKernel attention() {
+        return attention;
+    }
+
     /** Rows of final hidden states per cross-entropy chunk (default 1024); lower it for huge vocabularies. */
     public void setLossChunkRows(int rows) {
         if (rows < 1) {
@@ -151,7 +161,7 @@ public final class CausalLM implements AutoCloseable {
         NDArray sliding = config.hasSlidingLayers() ? AttentionMask.fromSegments(scope, segments, config.slidingWindow)
                 : null;
         idsOut[0] = ids;
-        return new LayerContext(computeType, training, cs.get(0), cs.get(1), full, sliding, null);
+        return new LayerContext(computeType, training, cs.get(0), cs.get(1), full, sliding, null, attention);
     }
 
     // ----------------------------------------------------------------------------------------------------
@@ -194,7 +204,8 @@ public final class CausalLM implements AutoCloseable {
             NDArray full = AttentionMask.forDecoding(scope, pads, offset, t, 0);
             NDArray sliding = config.hasSlidingLayers()
                     ? AttentionMask.forDecoding(scope, pads, offset, t, config.slidingWindow) : null;
-            LayerContext ctx = new LayerContext(computeType, false, cs.get(0), cs.get(1), full, sliding, cache);
+            LayerContext ctx = new LayerContext(computeType, false, cs.get(0), cs.get(1), full, sliding, cache,
+                    attention);
             NDArray h = embed(scope, scope.create(ids, bt));
             for (int i = 0; i < layers.length; i++) {
                 h = runLayer(scope, i, h, ctx);

@@ -2,6 +2,7 @@ package dev.finetune.trainer.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import ai.djl.pytorch.engine.PtNDArray;
@@ -45,7 +46,6 @@ public final class DecoderLayer {
         Shape bt = new Shape(h.getShape().get(0), h.getShape().get(1));
         long b = bt.get(0);
         long t = bt.get(1);
-        int g = c.groupSize();
 
         // attention
         NDArray x = Ops.cast(Ops.rmsNorm(h, w.inputLayernorm, c.rmsNormEps), ctx.computeType); // [B, T, D]
@@ -64,18 +64,12 @@ public final class DecoderLayer {
             k = kv[0];
             v = kv[1];
         }
-        long s = k.getShape().get(2);
         PhaseTimer.Span attention = PhaseTimer.begin(PhaseTimer.Phase.ATTENTION);
-        NDArray q5 = q.reshape(b, c.numKvHeads, g, t, c.headDim);              // [B, Hkv, G, T, Dh]
-        NDArray kT = k.reshape(b, c.numKvHeads, 1, s, c.headDim).transpose(0, 1, 2, 4, 3); // [B, Hkv, 1, Dh, S]
-        NDArray scores = Ops.mul(q5.matMul(kT), 1.0 / Math.sqrt(c.headDim));   // [B, Hkv, G, T, S]
-        NDArray mask = c.isSliding(index) ? ctx.slidingMask : ctx.fullMask;
-        NDArray probs = Ops.toFloat32(scores).add(mask).softmax(-1);           // fp32
-        NDArray attn = Ops.cast(probs, ctx.computeType)
-                .matMul(v.reshape(b, c.numKvHeads, 1, s, c.headDim))           // [B, Hkv, G, T, Dh]
-                .reshape(b, c.numHeads, t, c.headDim)
-                .transpose(0, 2, 1, 3)
-                .reshape(b, t, (long) c.numHeads * c.headDim);                 // [B, T, H·Dh]
+        boolean sliding = c.isSliding(index);
+        NDArray heads = ctx.kernel == AttentionKernel.SDPA
+                ? SdpaAttention.attend(q, k, v, ctx.sdpaMask(sliding))
+                : eagerAttention(q, k, v, ctx.mask(sliding), ctx.computeType); // [B, H, T, Dh]
+        NDArray attn = heads.transpose(0, 2, 1, 3).reshape(b, t, (long) c.numHeads * c.headDim); // [B, T, H·Dh]
         attention.end(attn);
         NDArray o = project(attn, w.oProj, w.oProjBias, lora.oProj, ctx);      // [B, T, D]
         h = h.add(Ops.toFloat32(o));
@@ -86,6 +80,25 @@ public final class DecoderLayer {
         NDArray up = project(x, w.upProj, w.upProjBias, lora.upProj, ctx);         // [B, T, F]
         NDArray down = project(Ops.silu(gate).mul(up), w.downProj, w.downProjBias, lora.downProj, ctx); // [B, T, D]
         return h.add(Ops.toFloat32(down));
+    }
+
+    /**
+     * softmax(q kᵀ / √Dh + mask) v from DJL ops with an FP32 softmax; q [B, H, T, Dh], k and v [B, Hkv, S, Dh],
+     * mask [B, 1, 1, T, S] FP32 → [B, H, T, Dh]. Query heads are grouped [B, Hkv, G, T, Dh] so k and v are
+     * broadcast instead of copied.
+     */
+    private NDArray eagerAttention(NDArray q, NDArray k, NDArray v, NDArray mask, DataType type) {
+        long b = q.getShape().get(0);
+        long t = q.getShape().get(2);
+        long s = k.getShape().get(2);
+        int g = c.groupSize();
+        NDArray q5 = q.reshape(b, c.numKvHeads, g, t, c.headDim);                           // [B, Hkv, G, T, Dh]
+        NDArray kT = k.reshape(b, c.numKvHeads, 1, s, c.headDim).transpose(0, 1, 2, 4, 3); // [B, Hkv, 1, Dh, S]
+        NDArray scores = Ops.mul(q5.matMul(kT), 1.0 / Math.sqrt(c.headDim));              // [B, Hkv, G, T, S]
+        NDArray probs = Ops.toFloat32(scores).add(mask).softmax(-1);                       // fp32
+        return Ops.cast(probs, type)
+                .matMul(v.reshape(b, c.numKvHeads, 1, s, c.headDim))                      // [B, Hkv, G, T, Dh]
+                .reshape(b, c.numHeads, t, c.headDim);
     }
 
     /**

@@ -12,9 +12,13 @@ final class LayerContext {
     final NDArray fullMask;     // [B, 1, 1, T, S] fp32 additive
     final NDArray slidingMask;  // same, for sliding-window layers; null when the model has none
     final KvCache cache;        // null in training
+    final AttentionKernel kernel;
+    private NDArray sdpaFull;    // the masks as SDPA takes them, made on first use next to the masks above
+    private NDArray sdpaSliding;
 
     LayerContext(DataType computeType, boolean training, NDArray cos, NDArray sin, NDArray fullMask,
-            NDArray slidingMask, KvCache cache) {
+            NDArray slidingMask, KvCache cache, AttentionKernel kernel) {
+        this.kernel = kernel;
         this.computeType = computeType;
         this.training = training;
         this.cos = cos;
@@ -22,5 +26,24 @@ final class LayerContext {
         this.fullMask = fullMask;
         this.slidingMask = slidingMask;
         this.cache = cache;
+    }
+
+    /** The additive mask of a sliding or full layer, [B, 1, 1, T, S] FP32. */
+    NDArray mask(boolean sliding) {
+        return sliding ? slidingMask : fullMask;
+    }
+
+    /** The same mask for {@link SdpaAttention}: [B, 1, T, S] in the compute dtype. */
+    NDArray sdpaMask(boolean sliding) {
+        if (sliding) {
+            if (sdpaSliding == null) {
+                sdpaSliding = SdpaAttention.mask(slidingMask, computeType);
+            }
+            return sdpaSliding;
+        }
+        if (sdpaFull == null) {
+            sdpaFull = SdpaAttention.mask(fullMask, computeType);
+        }
+        return sdpaFull;
     }
 }

@@ -11,12 +11,24 @@ public final class LoadOptions {
     public final DataType computeType;
     /** Dense by default; the NF4 quantizer plugs in here. */
     public final LinearWeightFactory weights;
+    /** The attention kernel the layers use (default SDPA). */
+    public final AttentionKernel attention;
 
     public LoadOptions(Device device, DataType computeType, LinearWeightFactory weights) {
+        this(device, computeType, weights, AttentionKernel.SDPA);
+    }
+
+    private LoadOptions(Device device, DataType computeType, LinearWeightFactory weights, AttentionKernel attention) {
         this.device = device == null ? Device.cpu() : device;
         this.computeType = computeType;
         this.weights = weights == null ? LinearWeightFactory.DENSE : weights;
+        this.attention = attention == null ? AttentionKernel.SDPA : attention;
         validate();
+    }
+
+    /** The same options with another attention kernel. */
+    public LoadOptions withAttention(AttentionKernel kernel) {
+        return new LoadOptions(device, computeType, weights, kernel);
     }
 
     public static LoadOptions on(Device device) {

@@ -15,8 +15,10 @@ public final class ModelLoader {
         ModelConfig config = ModelConfig.read(dir);
         NDManager manager = NDManager.newBaseManager(options.device, "PyTorch");
         try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(dir)) {
-            return CausalLM.create(config, new CheckpointTensorSource(ckpt), manager, options.resolvedComputeType(),
-                    options.weights);
+            CausalLM model = CausalLM.create(config, new CheckpointTensorSource(ckpt), manager,
+                    options.resolvedComputeType(), options.weights);
+            model.setAttention(options.attention);
+            return model;
         } catch (IOException | RuntimeException e) {
             manager.close();
             throw new IOException("loading the model in " + dir + " failed: " + e.getMessage(), e);

@@ -8,6 +8,7 @@ import dev.finetune.shards.Manifest;
 import dev.finetune.shards.ShardSet;
 import dev.finetune.trainer.lora.LoraAdapter;
 import dev.finetune.trainer.lora.LoraSettings;
+import dev.finetune.trainer.model.AttentionKernel;
 import dev.finetune.trainer.model.CausalLM;
 import dev.finetune.trainer.model.LinearWeightFactory;
 import dev.finetune.trainer.model.LoadOptions;
@@ -59,7 +60,9 @@ public final class TrainCommand {
             checkTokenizer(shards.manifest(), modelDir, options.shardsDir);
             console.println("resolved options: " + options.toMap());
             LinearWeightFactory weights = Nf4WeightFactory.forBase(options.use4bit, options.doubleQuant);
-            try (CausalLM lm = ModelLoader.load(modelDir, new LoadOptions(device, compute, weights))) {
+            LoadOptions load = new LoadOptions(device, compute, weights)
+                .withAttention(AttentionKernel.parse(options.attnImplementation));
+            try (CausalLM lm = ModelLoader.load(modelDir, load)) {
                 if (shards.manifest().tokenizer.vocabSize > lm.config.vocabSize) {
                     throw new IOException(options.shardsDir + "/manifest.json: tokenizer vocabulary "
                         + shards.manifest().tokenizer.vocabSize + " exceeds the model's vocab_size "

@@ -79,6 +79,8 @@ public final class TrainOptions {
     public boolean doubleQuant = true;
     /** fp16 or fp32 compute; auto = fp16 on GPU, fp32 on CPU. */
     public String computeDtype = "auto";
+    /** sdpa (torch's fused attention through TorchScript) or eager (DJL ops). */
+    public String attnImplementation = "sdpa";
 
     private static final ObjectMapper MAPPER = JsonMapper.builder()
         .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -136,6 +138,9 @@ public final class TrainOptions {
         String dt = computeDtype.toLowerCase(Locale.ROOT);
         require(dt.equals("auto") || dt.equals("fp16") || dt.equals("fp32"), "compute_dtype", computeDtype,
             "auto, fp16 or fp32 (bf16 crashes DJL 0.36's JNI, FACTS §2.1)");
+        String attn = attnImplementation.toLowerCase(Locale.ROOT);
+        require(attn.equals("sdpa") || attn.equals("eager"), "attn_implementation", attnImplementation,
+            "sdpa or eager");
         return this;
     }
 

@@ -1,0 +1,52 @@
+"""Writes sdpa_attention.pt, the TorchScript module the trainer calls for attention (FACTS-JAVA-STACK.md §14).
+
+DJL exposes no fused attention; torch's scaled_dot_product_attention picks the flash / memory-efficient / CPU
+kernel. The archive holds this source as text and is compiled by whatever libtorch loads it (2.7.1 in DJL), so
+it only uses ops that exist there. Run: python make_sdpa_attention.py OUT_DIR
+"""
+import sys
+
+import torch
+import torch.nn.functional as F
+
+
+class SdpaAttention(torch.nn.Module):
+    def forward(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        # q [B, H, T, D]; k, v [B, Hkv, S, D] with H a multiple of Hkv (query head h reads kv head h // G);
+        # mask [B, 1, T, S] additive in q's dtype (0 or a large negative finite value), so padding rows stay
+        # finite. Scale 1/sqrt(D), as the decoder's eager path.
+        groups = q.size(1) // k.size(1)
+        if groups > 1:
+            # explicit expansion instead of enable_gqa: the memory-efficient kernel, the one that takes a mask,
+            # does not implement grouped heads
+            k = k.repeat_interleave(groups, dim=1)
+            v = v.repeat_interleave(groups, dim=1)
+        return F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+
+
+def main():
+    out = sys.argv[1] if len(sys.argv) > 1 else "."
+    module = torch.jit.script(SdpaAttention())
+    path = f"{out}/sdpa_attention.pt"
+    module.save(path)
+    # self-check against the plain formula, grouped heads and a block-diagonal mask
+    torch.manual_seed(0)
+    b, h, hkv, t, d = 2, 4, 2, 6, 8
+    q = torch.randn(b, h, t, d, dtype=torch.float64)
+    k = torch.randn(b, hkv, t, d, dtype=torch.float64)
+    v = torch.randn(b, hkv, t, d, dtype=torch.float64)
+    seg = torch.tensor([[1, 1, 1, 2, 2, 2], [1, 1, 1, 1, 1, 0]])
+    pos = torch.arange(t)
+    allowed = (seg[:, None, :, None] == seg[:, None, None, :]) & (pos[:, None] >= pos[None, :])
+    mask = torch.where(allowed, 0.0, -1e9).to(torch.float64)
+    got = torch.jit.load(path)(q, k, v, mask)
+    kk = k.repeat_interleave(2, dim=1)
+    vv = v.repeat_interleave(2, dim=1)
+    want = torch.softmax(q @ kk.transpose(-1, -2) / d ** 0.5 + mask, -1) @ vv
+    err = (got - want).abs().max().item()
+    print(f"wrote {path} (torch {torch.__version__}); max abs error vs formula {err:.2e}")
+    assert err < 1e-12
+
+
+if __name__ == "__main__":
+    main()
