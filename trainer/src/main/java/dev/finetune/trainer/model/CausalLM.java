@@ -35,7 +35,7 @@ public final class CausalLM implements AutoCloseable {
     private final DecoderLayer[] layers;
     private final Rope rope;
     private LoraAdapter adapter;
-    private int lossChunkRows = 1024;
+    private int lossChunkRows;
     private final Random dropoutSeeds = new Random(0);
     private AttentionKernel attention = AttentionKernel.SDPA;
 
@@ -49,6 +49,16 @@ public final class CausalLM implements AutoCloseable {
         this.lmHead = lmHead;
         this.layers = layers;
         this.rope = new Rope(config.rope);
+        this.lossChunkRows = defaultLossChunkRows(config.vocabSize);
+    }
+
+    /**
+     * Rows per cross-entropy chunk such that one chunk's [rows, V] FP32 logits take about 256 MB: a chunk holds
+     * several such arrays at once (logits, log-softmax, their gradients), so 1024 rows of a 152k vocabulary
+     * would peak near 3 GB. Between 16 and 1024 rows.
+     */
+    static int defaultLossChunkRows(int vocabSize) {
+        return (int) Math.max(16, Math.min(1024, (1L << 26) / Math.max(1, vocabSize)));
     }
 
     /** Builds the model from weights by HF name, one tensor at a time, into {@code manager} (which it then owns). */
@@ -112,7 +122,7 @@ public final class CausalLM implements AutoCloseable {
         return attention;
     }
 
-    /** Rows of final hidden states per cross-entropy chunk (default 1024); lower it for huge vocabularies. */
+    /** Rows of final hidden states per cross-entropy chunk (default: {@link #defaultLossChunkRows}). */
     public void setLossChunkRows(int rows) {
         if (rows < 1) {
             throw new IllegalArgumentException("loss chunk rows = " + rows + "; must be ≥ 1");

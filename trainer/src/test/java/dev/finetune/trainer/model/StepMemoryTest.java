@@ -1,6 +1,7 @@
 package dev.finetune.trainer.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import ai.djl.ndarray.BaseNDManager;
@@ -38,6 +39,16 @@ class StepMemoryTest {
             }
             assertEquals(modelBefore, resources(model.manager()), "model manager grew");
             assertEquals(trainerBefore, resources(trainer), "adapter manager grew");
+        }
+    }
+
+    @Test
+    void oneLossChunkOfLogitsStaysNearAQuarterGigabyteWhateverTheVocabulary() {
+        for (int vocab : new int[] {151936, 128256, 262144, 32000, 1000}) {
+            int rows = CausalLM.defaultLossChunkRows(vocab);
+            long bytes = 4L * rows * vocab;
+            assertTrue(bytes <= (1L << 28) || rows == 16, vocab + ": " + rows + " rows = " + bytes + " bytes");
+            assertTrue(rows == 1024 || bytes > (1L << 27), vocab + ": " + rows + " rows waste chunks");
         }
     }
 }
