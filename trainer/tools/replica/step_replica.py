@@ -1,0 +1,219 @@
+"""A PyTorch replica of the Java trainer's optimizer step, op for op, to project its GPU speed and memory.
+
+DJL's JNI does not load on the lent GPU machine (FACTS-JAVA-STACK.md §8), so the trainer's own benchmark
+(`jobs/finetune bench ... --device gpu0`) runs elsewhere. This script issues the same ATen ops in the same order
+(DecoderLayer.forward / recomputeBackward, Nf4Weight.materialize, LoraLinear.delta, Ops, CausalLM's chunked
+cross-entropy, AdamW) so its time and peak memory are a projection of one step of that benchmark, without DJL's
+per-op JNI cost (microseconds). Random weights; NF4 codes one per byte with double-quantized absmax.
+
+python step_replica.py [--layers 28] [--attn sdpa|eager] [--chunk-rows N] [--index int64|int32] [--steps 3]
+"""
+import argparse
+import time
+
+import torch
+import torch.nn.functional as F
+
+p = argparse.ArgumentParser()
+p.add_argument("--layers", type=int, default=28)
+p.add_argument("--batch", type=int, default=2)
+p.add_argument("--seq", type=int, default=2048)
+p.add_argument("--attn", default="sdpa")
+p.add_argument("--chunk-rows", type=int, default=441)
+p.add_argument("--index", default="int64")
+p.add_argument("--steps", type=int, default=3)
+p.add_argument("--embed", default="cuda", help="where the (untied) embedding table lives: cuda or cpu")
+p.add_argument("--dequant-chunks", type=int, default=1, help="dequantize each weight in this many pieces")
+p.add_argument("--module", default="trainer/src/main/resources/dev/finetune/trainer/model/sdpa_attention.pt")
+a = p.parse_args()
+
+dev = "cuda"
+D, H, HKV, DH, F_, V, R = 3584, 28, 4, 128, 18944, 152064, 16  # qwen2-7b
+G = H // HKV
+B, T = a.batch, a.seq
+f16, f32 = torch.float16, torch.float32
+torch.manual_seed(0)
+sdpa_module = torch.jit.load(a.module, map_location=dev) if a.attn == "sdpa" else None
+NF4 = torch.tensor([-1.0, -0.6961928009986877, -0.5250730514526367, -0.39491748809814453, -0.28444138169288635,
+                    -0.18477343022823334, -0.09105003625154495, 0.0, 0.07958029955625534, 0.16093020141124725,
+                    0.24611230194568634, 0.33791524171829224, 0.44070982933044434, 0.5626170039176941,
+                    0.7229568362236023, 1.0], device=dev, dtype=f16)
+
+
+class Nf4:  # one code per byte, blocks of 64, absmax double-quantized in nested blocks of 256
+    def __init__(self, out, inn):
+        n = out * inn
+        self.shape = (out, inn)
+        self.codes = torch.randint(0, 16, (n,), device=dev, dtype=torch.uint8)
+        nb = n // 64
+        self.nb = nb
+        self.qabs = torch.randint(0, 256, ((nb + 255) // 256 * 256,), device=dev, dtype=torch.uint8)
+        self.nested = torch.rand((nb + 255) // 256, device=dev, dtype=f32) * 0.01
+        self.map = torch.linspace(-1, 1, 256, device=dev, dtype=f32)
+
+    def materialize(self):
+        absmax = (self.map.take(self.qabs.to(torch.int64)).reshape(self.nested.numel(), -1)
+                  * self.nested.reshape(-1, 1) + 0.05).reshape(-1)[: self.nb].to(f16).reshape(-1, 1)
+        pieces = []
+        step = -(-self.nb // a.dequant_chunks)
+        for s in range(0, self.nb, step):
+            codes = self.codes[s * 64:(s + step) * 64]
+            idx = codes.to(torch.int64 if a.index == "int64" else torch.int32)
+            values = NF4[idx] if a.index == "int32" else NF4.take(idx)
+            pieces.append(values.reshape(-1, 64) * absmax[s:s + step])
+        w = pieces[0] if len(pieces) == 1 else torch.cat(pieces)
+        return w.reshape(-1).reshape(self.shape)
+
+
+def lora(inn, out):
+    A = (torch.rand(R, inn, device=dev) * 2 - 1) / inn ** 0.5
+    Bm = torch.zeros(out, R, device=dev)
+    return A.requires_grad_(), Bm.requires_grad_()
+
+
+class Layer:
+    def __init__(self):
+        q, kv = H * DH, HKV * DH
+        self.w = {"q": Nf4(q, D), "k": Nf4(kv, D), "v": Nf4(kv, D), "o": Nf4(D, q),
+                  "gate": Nf4(F_, D), "up": Nf4(F_, D), "down": Nf4(D, F_)}
+        self.bias = {"q": torch.zeros(q, device=dev, dtype=f16), "k": torch.zeros(kv, device=dev, dtype=f16),
+                     "v": torch.zeros(kv, device=dev, dtype=f16)}
+        self.norm1 = torch.ones(D, device=dev)
+        self.norm2 = torch.ones(D, device=dev)
+        dims = {"q": (D, q), "k": (D, kv), "v": (D, kv), "o": (q, D), "gate": (D, F_), "up": (D, F_), "down": (F_, D)}
+        self.lora = {k: lora(*v) for k, v in dims.items()}
+
+
+def cast16(x):  # Ops.cast: zeros + copy_
+    y = torch.zeros(x.shape, dtype=f16, device=dev)
+    y[...] = x
+    return y
+
+
+def rmsnorm(x, w):  # Ops.rmsNorm, FP32
+    var = (x * x).mean(-1, keepdim=True)
+    return x * (var + torch.full((), 1e-6, device=dev)).pow(torch.full((), -0.5, device=dev)) * w
+
+
+def project(x, layer, name):
+    w = layer.w[name].materialize()
+    y = F.linear(x, w, layer.bias.get(name))
+    A, Bm = layer.lora[name]
+    low = F.linear(x, cast16(A))
+    return y + F.linear(low, cast16(Bm)) * torch.full((), 2.0, device=dev)
+
+
+def rope(x, cos, sin):
+    half = x.shape[-1] // 2
+    rot = torch.cat([-x[..., half:], x[..., :half]], -1)
+    return x * cos + rot * sin
+
+
+def attention(q, k, v, mask32, mask16):
+    if sdpa_module is not None:
+        return sdpa_module(q, k, v, mask16)
+    q5 = q.reshape(B, HKV, G, T, DH)
+    kT = k.reshape(B, HKV, 1, T, DH).transpose(-1, -2)
+    s = (q5 @ kT) * torch.full((), DH ** -0.5, device=dev)
+    p_ = torch.softmax(s + torch.zeros(1, device=dev) + mask32, -1)
+    return (cast16(p_) @ v.reshape(B, HKV, 1, T, DH)).reshape(B, H, T, DH)
+
+
+def layer_forward(layer, h, ctx):
+    cos, sin, mask32, mask16 = ctx
+    x = cast16(rmsnorm(h, layer.norm1))
+    q = project(x, layer, "q").reshape(B, T, H, DH).transpose(1, 2)
+    k = project(x, layer, "k").reshape(B, T, HKV, DH).transpose(1, 2)
+    v = project(x, layer, "v").reshape(B, T, HKV, DH).transpose(1, 2)
+    q, k = rope(q, cos, sin), rope(k, cos, sin)
+    attn = attention(q, k, v, mask32, mask16).transpose(1, 2).reshape(B, T, H * DH)
+    h = h + (project(attn, layer, "o") + torch.zeros(1, device=dev))
+    x = cast16(rmsnorm(h, layer.norm2))
+    gate, up = project(x, layer, "gate"), project(x, layer, "up")
+    return h + (project(gate * torch.sigmoid(gate) * up, layer, "down") + torch.zeros(1, device=dev))
+
+
+layers = [Layer() for _ in range(a.layers)]
+embed = torch.randn(V, D, device=a.embed, dtype=f16) * 0.02
+head = torch.randn(V, D, device=dev, dtype=f16) * 0.02
+final_norm = torch.ones(D, device=dev)
+params = [t for l in layers for ab in l.lora.values() for t in ab]
+m_state = [torch.zeros_like(t) for t in params]
+v_state = [torch.zeros_like(t) for t in params]
+print(f"weights resident: {torch.cuda.memory_allocated() / 2**30:.2f} GiB")
+
+
+def step():
+    ids = torch.randint(0, V, (B, T), device=dev)
+    seg = torch.ones(B, T, device=dev, dtype=torch.int64)
+    seg[:, T // 2:] = 2
+    pos = torch.arange(T, device=dev)
+    positions = (pos - torch.where(pos >= T // 2, T // 2, 0)).expand(B, T)
+    inv = 1.0 / (1e6 ** (torch.arange(0, DH, 2, device=dev, dtype=f32) / DH))
+    freqs = positions.to(f32).reshape(B, 1, T, 1) * inv
+    emb = torch.cat([freqs, freqs], -1)
+    cos, sin = emb.cos().to(f16), emb.sin().to(f16)
+    allowed = (seg[:, None, None, :, None] == seg[:, None, None, None, :]) & (pos[:, None] >= pos[None, :])
+    mask32 = (~allowed).to(f32) * -1e9
+    mask16 = mask32.reshape(B, 1, T, T).clamp(-65504, 0).to(f16)
+    ctx = (cos, sin, mask32, mask16)
+    mark("inputs")
+    with torch.no_grad():
+        h = embed[ids.to(a.embed)].to(dev).float()
+        inputs = []
+        for l in layers:
+            inputs.append(h)
+            h = layer_forward(l, h, ctx)
+    mark("forward")
+    h.requires_grad_(True)
+    flat = h.reshape(-1, D)
+    rows = torch.arange(1, B * T, device=dev)
+    labels = ids.reshape(-1)[1:]
+    for s in range(0, rows.numel(), a.chunk_rows):
+        idx, lab = rows[s:s + a.chunk_rows], labels[s:s + a.chunk_rows].reshape(-1, 1)
+        x = cast16(rmsnorm(flat[idx], final_norm))
+        logits = F.linear(x, head) + torch.zeros(1, device=dev)
+        nll = -logits.log_softmax(-1).gather(1, lab).sum()
+        nll.backward(torch.full((), 1.0 / rows.numel(), device=dev))
+    mark("loss")
+    d = h.grad
+    for i in reversed(range(len(layers))):
+        x = inputs[i].clone().requires_grad_(True)
+        out = layer_forward(layers[i], x, ctx)
+        out.backward(d)
+        d = x.grad
+        inputs[i] = None
+    mark("backward")
+    with torch.no_grad():
+        for p_, m_, v_ in zip(params, m_state, v_state):
+            g = p_.grad
+            m_.mul_(0.9).add_(g * 0.1)
+            v_.mul_(0.999).add_(g * g * 0.001)
+            p_.sub_(m_ / (v_.sqrt() / 0.03 + 1e-8) * 1e-4)
+            p_.grad = None
+    mark("optimizer")
+
+
+PEAKS = {}
+
+
+def mark(phase):
+    PEAKS[phase] = max(PEAKS.get(phase, 0), torch.cuda.max_memory_allocated() / 2**30)
+    torch.cuda.reset_peak_memory_stats()
+
+
+step()
+torch.cuda.synchronize()
+PEAKS.clear()
+torch.cuda.reset_peak_memory_stats()
+t0 = time.perf_counter()
+for _ in range(a.steps):
+    step()
+torch.cuda.synchronize()
+dt = (time.perf_counter() - t0) / a.steps
+tokens = B * T
+print(f"layers={a.layers} attn={a.attn} chunk_rows={a.chunk_rows} index={a.index} embed={a.embed} "
+      f"dequant_chunks={a.dequant_chunks}: step {dt * 1000:.0f} ms, "
+      f"{tokens / dt:.0f} tokens/s, peak {max(PEAKS.values()):.2f} GiB allocated, "
+      f"{torch.cuda.max_memory_reserved() / 2**30:.2f} GiB reserved; peak by phase (GiB): "
+      + ", ".join(f"{k} {v:.2f}" for k, v in PEAKS.items()))
