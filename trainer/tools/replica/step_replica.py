@@ -23,6 +23,8 @@ p.add_argument("--chunk-rows", type=int, default=441)
 p.add_argument("--index", default="int64")
 p.add_argument("--steps", type=int, default=3)
 p.add_argument("--embed", default="cuda", help="where the (untied) embedding table lives: cuda or cpu")
+p.add_argument("--fuse", action="store_true", help="one dequantize + GEMM for q/k/v and for gate/up")
+p.add_argument("--profile", action="store_true", help="print the CUDA kernels that take the most time")
 p.add_argument("--dequant-chunks", type=int, default=1, help="dequantize each weight in this many pieces")
 p.add_argument("--module", default="trainer/src/main/resources/dev/finetune/trainer/model/sdpa_attention.pt")
 a = p.parse_args()
@@ -74,8 +76,11 @@ def lora(inn, out):
 class Layer:
     def __init__(self):
         q, kv = H * DH, HKV * DH
-        self.w = {"q": Nf4(q, D), "k": Nf4(kv, D), "v": Nf4(kv, D), "o": Nf4(D, q),
-                  "gate": Nf4(F_, D), "up": Nf4(F_, D), "down": Nf4(D, F_)}
+        if a.fuse:
+            self.w = {"qkv": Nf4(q + 2 * kv, D), "o": Nf4(D, q), "gateup": Nf4(2 * F_, D), "down": Nf4(D, F_)}
+        else:
+            self.w = {"q": Nf4(q, D), "k": Nf4(kv, D), "v": Nf4(kv, D), "o": Nf4(D, q),
+                      "gate": Nf4(F_, D), "up": Nf4(F_, D), "down": Nf4(D, F_)}
         self.bias = {"q": torch.zeros(q, device=dev, dtype=f16), "k": torch.zeros(kv, device=dev, dtype=f16),
                      "v": torch.zeros(kv, device=dev, dtype=f16)}
         self.norm1 = torch.ones(D, device=dev)
@@ -95,12 +100,28 @@ def rmsnorm(x, w):  # Ops.rmsNorm, FP32
     return x * (var + torch.full((), 1e-6, device=dev)).pow(torch.full((), -0.5, device=dev)) * w
 
 
+def delta(x, layer, name):
+    A, Bm = layer.lora[name]
+    low = F.linear(x, cast16(A))
+    return F.linear(low, cast16(Bm)) * torch.full((), 2.0, device=dev)
+
+
 def project(x, layer, name):
     w = layer.w[name].materialize()
     y = F.linear(x, w, layer.bias.get(name))
-    A, Bm = layer.lora[name]
-    low = F.linear(x, cast16(A))
-    return y + F.linear(low, cast16(Bm)) * torch.full((), 2.0, device=dev)
+    return y + delta(x, layer, name)
+
+
+def project_fused(x, layer, fused, names, sizes):
+    y = F.linear(x, layer.w[fused].materialize())
+    outs, start = [], 0
+    for n, size in zip(names, sizes):
+        part = y[..., start:start + size]
+        if n in layer.bias:
+            part = part + layer.bias[n]
+        outs.append(part + delta(x, layer, n))
+        start += size
+    return outs
 
 
 def rope(x, cos, sin):
@@ -122,14 +143,21 @@ def attention(q, k, v, mask32, mask16):
 def layer_forward(layer, h, ctx):
     cos, sin, mask32, mask16 = ctx
     x = cast16(rmsnorm(h, layer.norm1))
-    q = project(x, layer, "q").reshape(B, T, H, DH).transpose(1, 2)
-    k = project(x, layer, "k").reshape(B, T, HKV, DH).transpose(1, 2)
-    v = project(x, layer, "v").reshape(B, T, HKV, DH).transpose(1, 2)
+    if a.fuse:
+        q, k, v = project_fused(x, layer, "qkv", ["q", "k", "v"], [H * DH, HKV * DH, HKV * DH])
+    else:
+        q, k, v = project(x, layer, "q"), project(x, layer, "k"), project(x, layer, "v")
+    q = q.reshape(B, T, H, DH).transpose(1, 2)
+    k = k.reshape(B, T, HKV, DH).transpose(1, 2)
+    v = v.reshape(B, T, HKV, DH).transpose(1, 2)
     q, k = rope(q, cos, sin), rope(k, cos, sin)
     attn = attention(q, k, v, mask32, mask16).transpose(1, 2).reshape(B, T, H * DH)
     h = h + (project(attn, layer, "o") + torch.zeros(1, device=dev))
     x = cast16(rmsnorm(h, layer.norm2))
-    gate, up = project(x, layer, "gate"), project(x, layer, "up")
+    if a.fuse:
+        gate, up = project_fused(x, layer, "gateup", ["gate", "up"], [F_, F_])
+    else:
+        gate, up = project(x, layer, "gate"), project(x, layer, "up")
     return h + (project(gate * torch.sigmoid(gate) * up, layer, "down") + torch.zeros(1, device=dev))
 
 
@@ -212,8 +240,22 @@ for _ in range(a.steps):
 torch.cuda.synchronize()
 dt = (time.perf_counter() - t0) / a.steps
 tokens = B * T
+if a.profile:
+    from torch.profiler import ProfilerActivity, profile
+    with profile(activities=[ProfilerActivity.CUDA]) as prof:
+        step()
+        torch.cuda.synchronize()
+    events = sorted(prof.key_averages(), key=lambda e: -e.self_device_time_total)[:20]
+    for e in events:
+        name = e.key
+        for marker in ("Functor", "functor", "copy_kernel", "index", "sdpa", "nvjet", "reduce", "softmax", "cat"):
+            i = name.find(marker)
+            if i >= 0:
+                name = name[max(0, i - 60):i + 40]
+                break
+        print(f"{e.self_device_time_total / 1000:8.1f} ms {e.count:6d}x  {name[:110]}")
 print(f"layers={a.layers} attn={a.attn} chunk_rows={a.chunk_rows} index={a.index} embed={a.embed} "
-      f"dequant_chunks={a.dequant_chunks}: step {dt * 1000:.0f} ms, "
+      f"dequant_chunks={a.dequant_chunks} fuse={a.fuse}: step {dt * 1000:.0f} ms, "
       f"{tokens / dt:.0f} tokens/s, peak {max(PEAKS.values()):.2f} GiB allocated, "
       f"{torch.cuda.max_memory_reserved() / 2**30:.2f} GiB reserved; peak by phase (GiB): "
       + ", ".join(f"{k} {v:.2f}" for k, v in PEAKS.items()))
