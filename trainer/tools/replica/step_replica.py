@@ -25,6 +25,8 @@ p.add_argument("--steps", type=int, default=3)
 p.add_argument("--embed", default="cuda", help="where the (untied) embedding table lives: cuda or cpu")
 p.add_argument("--fuse", action="store_true", help="one dequantize + GEMM for q/k/v and for gate/up")
 p.add_argument("--profile", action="store_true", help="print the CUDA kernels that take the most time")
+p.add_argument("--scalars", default="cuda", help="device of the 0-dim scalar tensors: cuda or cpu")
+p.add_argument("--lora-scale", default="out", help="apply LoRA's scaling to the output (out) or to the rank-r middle (low)")
 p.add_argument("--dequant-chunks", type=int, default=1, help="dequantize each weight in this many pieces")
 p.add_argument("--module", default="trainer/src/main/resources/dev/finetune/trainer/model/sdpa_attention.pt")
 a = p.parse_args()
@@ -97,13 +99,19 @@ def cast16(x):  # Ops.cast: zeros + copy_
 
 def rmsnorm(x, w):  # Ops.rmsNorm, FP32
     var = (x * x).mean(-1, keepdim=True)
-    return x * (var + torch.full((), 1e-6, device=dev)).pow(torch.full((), -0.5, device=dev)) * w
+    return x * (var + scalar(1e-6)).pow(scalar(-0.5)) * w
+
+
+def scalar(v):
+    return torch.full((), v, device=a.scalars)
 
 
 def delta(x, layer, name):
     A, Bm = layer.lora[name]
     low = F.linear(x, cast16(A))
-    return F.linear(low, cast16(Bm)) * torch.full((), 2.0, device=dev)
+    if a.lora_scale == "low":
+        return F.linear(low * scalar(2.0), cast16(Bm))
+    return F.linear(low, cast16(Bm)) * scalar(2.0)
 
 
 def project(x, layer, name):
@@ -135,7 +143,7 @@ def attention(q, k, v, mask32, mask16):
         return sdpa_module(q, k, v, mask16)
     q5 = q.reshape(B, HKV, G, T, DH)
     kT = k.reshape(B, HKV, 1, T, DH).transpose(-1, -2)
-    s = (q5 @ kT) * torch.full((), DH ** -0.5, device=dev)
+    s = (q5 @ kT) * scalar(DH ** -0.5)
     p_ = torch.softmax(s + torch.zeros(1, device=dev) + mask32, -1)
     return (cast16(p_) @ v.reshape(B, HKV, 1, T, DH)).reshape(B, H, T, DH)
 
@@ -255,7 +263,7 @@ if a.profile:
                 break
         print(f"{e.self_device_time_total / 1000:8.1f} ms {e.count:6d}x  {name[:110]}")
 print(f"layers={a.layers} attn={a.attn} chunk_rows={a.chunk_rows} index={a.index} embed={a.embed} "
-      f"dequant_chunks={a.dequant_chunks} fuse={a.fuse}: step {dt * 1000:.0f} ms, "
+      f"dequant_chunks={a.dequant_chunks} fuse={a.fuse} scalars={a.scalars} lora_scale={a.lora_scale}: step {dt * 1000:.0f} ms, "
       f"{tokens / dt:.0f} tokens/s, peak {max(PEAKS.values()):.2f} GiB allocated, "
       f"{torch.cuda.max_memory_reserved() / 2**30:.2f} GiB reserved; peak by phase (GiB): "
       + ", ".join(f"{k} {v:.2f}" for k, v in PEAKS.items()))

@@ -30,6 +30,8 @@ public final class LoraLinear {
     public static NDArray delta(NDArray x, NDArray a, NDArray b, float scaling, float dropout, boolean training) {
         NDArray in = training && dropout > 0 ? Dropout.dropout(x, dropout, true).singletonOrThrow() : x;
         NDArray low = Linear.linear(in, a).singletonOrThrow(); // [..., r]
-        return Ops.mul(Linear.linear(low, b).singletonOrThrow(), scaling); // [..., out]
+        // scaled in the rank-r middle, not on the [..., out] result as peft writes it: the same product, but one
+        // elementwise pass over r columns instead of out (7 % of a 7B step on an H200, tools/replica --lora-scale)
+        return Linear.linear(Ops.mul(low, scaling), b).singletonOrThrow(); // [..., out]
     }
 }
