@@ -250,18 +250,14 @@ dt = (time.perf_counter() - t0) / a.steps
 tokens = B * T
 if a.profile:
     from torch.profiler import ProfilerActivity, profile
-    with profile(activities=[ProfilerActivity.CUDA]) as prof:
+    with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA], record_shapes=True) as prof:
         step()
         torch.cuda.synchronize()
-    events = sorted(prof.key_averages(), key=lambda e: -e.self_device_time_total)[:20]
-    for e in events:
-        name = e.key
-        for marker in ("Functor", "functor", "copy_kernel", "index", "sdpa", "nvjet", "reduce", "softmax", "cat"):
-            i = name.find(marker)
-            if i >= 0:
-                name = name[max(0, i - 60):i + 40]
-                break
-        print(f"{e.self_device_time_total / 1000:8.1f} ms {e.count:6d}x  {name[:110]}")
+    # ATen ops (with input shapes) that launch the most GPU time; aten::linear etc. include their children
+    rows = [e for e in prof.key_averages(group_by_input_shape=True) if e.key.startswith("aten::")]
+    rows.sort(key=lambda e: -e.self_device_time_total)
+    for e in rows[:25]:
+        print(f"{e.self_device_time_total / 1000:8.1f} ms {e.count:6d}x  {e.key:28s} {str(e.input_shapes)[:90]}")
 print(f"layers={a.layers} attn={a.attn} chunk_rows={a.chunk_rows} index={a.index} embed={a.embed} "
       f"dequant_chunks={a.dequant_chunks} fuse={a.fuse} scalars={a.scalars} lora_scale={a.lora_scale}: step {dt * 1000:.0f} ms, "
       f"{tokens / dt:.0f} tokens/s, peak {max(PEAKS.values()):.2f} GiB allocated, "

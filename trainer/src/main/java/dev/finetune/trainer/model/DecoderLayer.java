@@ -72,14 +72,14 @@ public final class DecoderLayer {
         NDArray attn = heads.transpose(0, 2, 1, 3).reshape(b, t, (long) c.numHeads * c.headDim); // [B, T, H·Dh]
         attention.end(attn);
         NDArray o = project(attn, w.oProj, w.oProjBias, lora.oProj, ctx);      // [B, T, D]
-        h = h.add(Ops.toFloat32(o));
+        h = h.add(o); // FP32 + compute dtype promotes to FP32 in one pass, autograd included
 
         // MLP: down(silu(gate(x)) · up(x))
         x = Ops.cast(Ops.rmsNorm(h, w.postAttentionLayernorm, c.rmsNormEps), ctx.computeType);
         NDArray gate = project(x, w.gateProj, w.gateProjBias, lora.gateProj, ctx); // [B, T, F]
         NDArray up = project(x, w.upProj, w.upProjBias, lora.upProj, ctx);         // [B, T, F]
         NDArray down = project(Ops.silu(gate).mul(up), w.downProj, w.downProjBias, lora.downProj, ctx); // [B, T, D]
-        return h.add(Ops.toFloat32(down));
+        return h.add(down);
     }
 
     /**
