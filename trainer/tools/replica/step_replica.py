@@ -27,6 +27,7 @@ p.add_argument("--fuse", action="store_true", help="one dequantize + GEMM for q/
 p.add_argument("--profile", action="store_true", help="print the CUDA kernels that take the most time")
 p.add_argument("--scalars", default="cuda", help="device of the 0-dim scalar tensors: cuda or cpu")
 p.add_argument("--lora-scale", default="out", help="apply LoRA's scaling to the output (out) or to the rank-r middle (low)")
+p.add_argument("--mlp-act", default="ops", help="silu(gate)*up as ops (x*sigmoid(x)*up), silu (F.silu) or scripted")
 p.add_argument("--dequant-chunks", type=int, default=1, help="dequantize each weight in this many pieces")
 p.add_argument("--module", default="trainer/src/main/resources/dev/finetune/trainer/model/sdpa_attention.pt")
 a = p.parse_args()
@@ -148,6 +149,11 @@ def attention(q, k, v, mask32, mask16):
     return (cast16(p_) @ v.reshape(B, HKV, 1, T, DH)).reshape(B, H, T, DH)
 
 
+@torch.jit.script
+def silu_mul(gate, up):
+    return F.silu(gate) * up
+
+
 def layer_forward(layer, h, ctx):
     cos, sin, mask32, mask16 = ctx
     x = cast16(rmsnorm(h, layer.norm1))
@@ -160,13 +166,19 @@ def layer_forward(layer, h, ctx):
     v = v.reshape(B, T, HKV, DH).transpose(1, 2)
     q, k = rope(q, cos, sin), rope(k, cos, sin)
     attn = attention(q, k, v, mask32, mask16).transpose(1, 2).reshape(B, T, H * DH)
-    h = h + (project(attn, layer, "o") + torch.zeros(1, device=dev))
+    h = h + project(attn, layer, "o")
     x = cast16(rmsnorm(h, layer.norm2))
     if a.fuse:
         gate, up = project_fused(x, layer, "gateup", ["gate", "up"], [F_, F_])
     else:
         gate, up = project(x, layer, "gate"), project(x, layer, "up")
-    return h + (project(gate * torch.sigmoid(gate) * up, layer, "down") + torch.zeros(1, device=dev))
+    if a.mlp_act == "silu":
+        act = F.silu(gate) * up
+    elif a.mlp_act == "scripted":
+        act = silu_mul(gate, up)
+    else:
+        act = gate * torch.sigmoid(gate) * up
+    return h + project(act, layer, "down")
 
 
 layers = [Layer() for _ in range(a.layers)]
@@ -259,7 +271,7 @@ if a.profile:
     for e in rows[:25]:
         print(f"{e.self_device_time_total / 1000:8.1f} ms {e.count:6d}x  {e.key:28s} {str(e.input_shapes)[:90]}")
 print(f"layers={a.layers} attn={a.attn} chunk_rows={a.chunk_rows} index={a.index} embed={a.embed} "
-      f"dequant_chunks={a.dequant_chunks} fuse={a.fuse} scalars={a.scalars} lora_scale={a.lora_scale}: step {dt * 1000:.0f} ms, "
+      f"dequant_chunks={a.dequant_chunks} fuse={a.fuse} scalars={a.scalars} lora_scale={a.lora_scale} mlp_act={a.mlp_act}: step {dt * 1000:.0f} ms, "
       f"{tokens / dt:.0f} tokens/s, peak {max(PEAKS.values()):.2f} GiB allocated, "
       f"{torch.cuda.max_memory_reserved() / 2**30:.2f} GiB reserved; peak by phase (GiB): "
       + ", ".join(f"{k} {v:.2f}" for k, v in PEAKS.items()))

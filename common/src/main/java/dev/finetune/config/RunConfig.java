@@ -52,7 +52,8 @@ public final class RunConfig {
     public String computeDtype = "auto";
 
     @Option(section = Section.MODEL, help = "Attention kernel, as transformers' attn_implementation: sdpa (torch's "
-            + "fused scaled_dot_product_attention: faster, and no T x T scores in GPU memory) or eager (plain ops).")
+            + "fused scaled_dot_product_attention: faster, and no T x T scores in GPU memory) or eager (plain DJL ops, no "
+            + "TorchScript modules).")
     public String attnImplementation = "sdpa";
 
     // ---- dataset ----

@@ -5,8 +5,9 @@ import java.util.Locale;
 /**
  * How a decoder layer computes attention; the names are transformers' {@code attn_implementation} values.
  * SDPA (default) calls torch's scaled_dot_product_attention through a small TorchScript module (DJL exposes no
- * fused attention): flash / memory-efficient kernels on GPU that never hold the T×S scores. EAGER spells it out
- * with DJL ops (matmul, FP32 softmax, matmul), the reference the SDPA path is tested against.
+ * fused attention): flash / memory-efficient kernels on GPU that never hold the T×S scores; the MLP's
+ * silu(gate)·up goes through a TorchScript module too. EAGER spells everything out with DJL ops (matmul, FP32
+ * softmax, matmul; x·sigmoid(x)·up) and loads no TorchScript: the reference the SDPA path is tested against.
  */
 public enum AttentionKernel {
     SDPA, EAGER;

@@ -78,7 +78,10 @@ public final class DecoderLayer {
         x = Ops.cast(Ops.rmsNorm(h, w.postAttentionLayernorm, c.rmsNormEps), ctx.computeType);
         NDArray gate = project(x, w.gateProj, w.gateProjBias, lora.gateProj, ctx); // [B, T, F]
         NDArray up = project(x, w.upProj, w.upProjBias, lora.upProj, ctx);         // [B, T, F]
-        NDArray down = project(Ops.silu(gate).mul(up), w.downProj, w.downProjBias, lora.downProj, ctx); // [B, T, D]
+        NDArray act = ctx.kernel == AttentionKernel.SDPA
+                ? ScriptModules.call(ScriptModules.SILU_MUL, gate, up) // one kernel fewer, less saved for backward
+                : Ops.silu(gate).mul(up);
+        NDArray down = project(act, w.downProj, w.downProjBias, lora.downProj, ctx); // [B, T, D]
         return h.add(down);
     }
 

@@ -1,8 +1,10 @@
-"""Writes sdpa_attention.pt, the TorchScript module the trainer calls for attention (FACTS-JAVA-STACK.md §14).
+"""Writes the TorchScript modules the trainer calls for kernels DJL does not expose (FACTS-JAVA-STACK.md §14):
+sdpa_attention.pt (torch's scaled_dot_product_attention: flash / memory-efficient / CPU kernels) and
+silu_mul.pt (F.silu(gate) * up, the MLP activation, in one kernel fewer than x * sigmoid(x) * up).
 
-DJL exposes no fused attention; torch's scaled_dot_product_attention picks the flash / memory-efficient / CPU
-kernel. The archive holds this source as text and is compiled by whatever libtorch loads it (2.7.1 in DJL), so
-it only uses ops that exist there. Run: python make_sdpa_attention.py OUT_DIR
+Each archive holds its source as text and is compiled by whatever libtorch loads it (2.7.1 in DJL), so the
+modules only use ops that exist there. Run: python make_modules.py OUT_DIR, then copy the files into
+trainer/src/main/resources/dev/finetune/trainer/model/.
 """
 import sys
 
@@ -24,8 +26,17 @@ class SdpaAttention(torch.nn.Module):
         return F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
 
 
+class SiluMul(torch.nn.Module):
+    def forward(self, gate: torch.Tensor, up: torch.Tensor) -> torch.Tensor:
+        return F.silu(gate) * up
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else "."
+    silu = torch.jit.script(SiluMul())
+    silu.save(f"{out}/silu_mul.pt")
+    g, u = torch.randn(3, 5, dtype=torch.float64), torch.randn(3, 5, dtype=torch.float64)
+    assert torch.allclose(torch.jit.load(f"{out}/silu_mul.pt")(g, u), g * torch.sigmoid(g) * u, atol=1e-12)
     module = torch.jit.script(SdpaAttention())
     path = f"{out}/sdpa_attention.pt"
     module.save(path)

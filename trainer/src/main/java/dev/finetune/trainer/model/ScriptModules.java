@@ -1,0 +1,63 @@
+package dev.finetune.trainer.model;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.ParameterStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Kernels DJL does not expose, as TorchScript modules shipped in the trainer jar (sources:
+ * trainer/tools/torchscript/make_modules.py; FACTS-JAVA-STACK.md §14). An archive holds TorchScript source,
+ * compiled by the libtorch that loads it. Each module is loaded once per device on first use and kept for the
+ * life of the process; autograd records through a call like through any other op.
+ */
+final class ScriptModules {
+    static final String SDPA_ATTENTION = "sdpa_attention.pt";
+    static final String SILU_MUL = "silu_mul.pt";
+
+    private static final Map<String, Model> LOADED = new ConcurrentHashMap<>();
+
+    private ScriptModules() {
+    }
+
+    /** Runs module {@code name} on {@code inputs} (all on one device); the result lands in the first input's manager. */
+    static NDArray call(String name, NDArray... inputs) {
+        Device device = inputs[0].getDevice();
+        Model module = LOADED.computeIfAbsent(name + "@" + device, k -> load(name, device));
+        NDList out = module.getBlock().forward(new ParameterStore(inputs[0].getManager(), false), new NDList(inputs),
+            JniUtils.isGradMode());
+        return out.singletonOrThrow();
+    }
+
+    private static Model load(String name, Device device) {
+        try {
+            Path file = Files.createTempFile(name.replace(".pt", ""), ".pt");
+            file.toFile().deleteOnExit();
+            try (InputStream in = ScriptModules.class.getResourceAsStream(name)) {
+                if (in == null) {
+                    throw new IllegalStateException(name + " is missing from the trainer jar; rebuild the trainer");
+                }
+                Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+            Model model = Model.newInstance(name, device, "PyTorch");
+            model.load(file);
+            return model;
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not load the TorchScript module " + name, e);
+        } catch (MalformedModelException e) {
+            throw new IllegalStateException("could not load the TorchScript module " + name + " into this libtorch",
+                e);
+        }
+    }
+}
