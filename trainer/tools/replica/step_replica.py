@@ -28,6 +28,8 @@ p.add_argument("--profile", action="store_true", help="print the CUDA kernels th
 p.add_argument("--scalars", default="cuda", help="device of the 0-dim scalar tensors: cuda or cpu")
 p.add_argument("--lora-scale", default="out", help="apply LoRA's scaling to the output (out) or to the rank-r middle (low)")
 p.add_argument("--mlp-act", default="ops", help="silu(gate)*up as ops (x*sigmoid(x)*up), silu (F.silu) or scripted")
+p.add_argument("--dequant", default="take", help="NF4 lookup: take (int64 codes), select32 (index_select, "
+               "int32 codes) or gather2d (gather from a per-block scaled table, no separate multiply)")
 p.add_argument("--dequant-chunks", type=int, default=1, help="dequantize each weight in this many pieces")
 p.add_argument("--module", default="trainer/src/main/resources/dev/finetune/trainer/model/sdpa_attention.pt")
 a = p.parse_args()
@@ -63,9 +65,15 @@ class Nf4:  # one code per byte, blocks of 64, absmax double-quantized in nested
         step = -(-self.nb // a.dequant_chunks)
         for s in range(0, self.nb, step):
             codes = self.codes[s * 64:(s + step) * 64]
-            idx = codes.to(torch.int64 if a.index == "int64" else torch.int32)
-            values = NF4[idx] if a.index == "int32" else NF4.take(idx)
-            pieces.append(values.reshape(-1, 64) * absmax[s:s + step])
+            if a.dequant == "gather2d":
+                table = absmax[s:s + step] * NF4.reshape(1, 16)  # [nb, 16]
+                pieces.append(table.gather(1, codes.reshape(-1, 64).to(torch.int64)))
+            elif a.dequant == "select32":
+                pieces.append(NF4.index_select(0, codes.to(torch.int32)).reshape(-1, 64) * absmax[s:s + step])
+            else:
+                idx = codes.to(torch.int64 if a.index == "int64" else torch.int32)
+                values = NF4[idx] if a.index == "int32" else NF4.take(idx)
+                pieces.append(values.reshape(-1, 64) * absmax[s:s + step])
         w = pieces[0] if len(pieces) == 1 else torch.cat(pieces)
         return w.reshape(-1).reshape(self.shape)
 
@@ -271,7 +279,7 @@ if a.profile:
     for e in rows[:25]:
         print(f"{e.self_device_time_total / 1000:8.1f} ms {e.count:6d}x  {e.key:28s} {str(e.input_shapes)[:90]}")
 print(f"layers={a.layers} attn={a.attn} chunk_rows={a.chunk_rows} index={a.index} embed={a.embed} "
-      f"dequant_chunks={a.dequant_chunks} fuse={a.fuse} scalars={a.scalars} lora_scale={a.lora_scale} mlp_act={a.mlp_act}: step {dt * 1000:.0f} ms, "
+      f"dequant_chunks={a.dequant_chunks} fuse={a.fuse} scalars={a.scalars} lora_scale={a.lora_scale} mlp_act={a.mlp_act} dequant={a.dequant}: step {dt * 1000:.0f} ms, "
       f"{tokens / dt:.0f} tokens/s, peak {max(PEAKS.values()):.2f} GiB allocated, "
       f"{torch.cuda.max_memory_reserved() / 2**30:.2f} GiB reserved; peak by phase (GiB): "
       + ", ".join(f"{k} {v:.2f}" for k, v in PEAKS.items()))

@@ -1,6 +1,8 @@
 """Writes the TorchScript modules the trainer calls for kernels DJL does not expose (FACTS-JAVA-STACK.md §14):
 sdpa_attention.pt (torch's scaled_dot_product_attention: flash / memory-efficient / CPU kernels) and
-silu_mul.pt (F.silu(gate) * up, the MLP activation, in one kernel fewer than x * sigmoid(x) * up).
+silu_mul.pt (F.silu(gate) * up, the MLP activation, in one kernel fewer than x * sigmoid(x) * up) and
+nf4_lookup.pt (NF4 code values by index_select with int32 indices: DJL's take needs int64 codes, 8 bytes of
+transient per weight element instead of 4).
 
 Each archive holds its source as text and is compiled by whatever libtorch loads it (2.7.1 in DJL), so the
 modules only use ops that exist there. Run: python make_modules.py OUT_DIR, then copy the files into
@@ -31,8 +33,18 @@ class SiluMul(torch.nn.Module):
         return F.silu(gate) * up
 
 
+class Nf4Lookup(torch.nn.Module):
+    def forward(self, lut: torch.Tensor, codes: torch.Tensor) -> torch.Tensor:
+        # lut [16] (or [256] for packed bytes) in the compute dtype; codes uint8 [N] -> lut[codes] [N]
+        return lut.index_select(0, codes.to(torch.int32))
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else "."
+    lookup = torch.jit.script(Nf4Lookup())
+    lookup.save(f"{out}/nf4_lookup.pt")
+    lut, codes = torch.randn(16), torch.randint(0, 16, (1000,), dtype=torch.uint8)
+    assert torch.equal(torch.jit.load(f"{out}/nf4_lookup.pt")(lut, codes), lut[codes.long()])
     silu = torch.jit.script(SiluMul())
     silu.save(f"{out}/silu_mul.pt")
     g, u = torch.randn(3, 5, dtype=torch.float64), torch.randn(3, 5, dtype=torch.float64)

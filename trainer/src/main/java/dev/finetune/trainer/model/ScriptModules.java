@@ -22,22 +22,40 @@ import java.util.concurrent.ConcurrentHashMap;
  * compiled by the libtorch that loads it. Each module is loaded once per device on first use and kept for the
  * life of the process; autograd records through a call like through any other op.
  */
-final class ScriptModules {
+public final class ScriptModules {
     static final String SDPA_ATTENTION = "sdpa_attention.pt";
     static final String SILU_MUL = "silu_mul.pt";
+    public static final String NF4_LOOKUP = "nf4_lookup.pt";
 
     private static final Map<String, Model> LOADED = new ConcurrentHashMap<>();
+    private static final Map<String, Boolean> USABLE = new ConcurrentHashMap<>();
 
     private ScriptModules() {
     }
 
     /** Runs module {@code name} on {@code inputs} (all on one device); the result lands in the first input's manager. */
-    static NDArray call(String name, NDArray... inputs) {
+    public static NDArray call(String name, NDArray... inputs) {
         Device device = inputs[0].getDevice();
         Model module = LOADED.computeIfAbsent(name + "@" + device, k -> load(name, device));
         NDList out = module.getBlock().forward(new ParameterStore(inputs[0].getManager(), false), new NDList(inputs),
             JniUtils.isGradMode());
         return out.singletonOrThrow();
+    }
+
+    /**
+     * Whether module {@code name} loads on {@code device}; a failure is reported once on stderr and remembered, for
+     * callers that have a plain-ops fallback.
+     */
+    public static boolean usable(String name, Device device) {
+        return USABLE.computeIfAbsent(name + "@" + device, k -> {
+            try {
+                LOADED.computeIfAbsent(k, kk -> load(name, device));
+                return true;
+            } catch (RuntimeException e) {
+                System.err.println("note: " + e.getMessage() + "; using plain DJL ops instead");
+                return false;
+            }
+        });
     }
 
     private static Model load(String name, Device device) {
