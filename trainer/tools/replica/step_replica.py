@@ -6,7 +6,9 @@ DJL's JNI does not load on the lent GPU machine (FACTS-JAVA-STACK.md §8), so th
 cross-entropy, AdamW) so its time and peak memory are a projection of one step of that benchmark, without DJL's
 per-op JNI cost (microseconds). Random weights; NF4 codes one per byte with double-quantized absmax.
 
-python step_replica.py [--layers 28] [--attn sdpa|eager] [--chunk-rows N] [--index int64|int32] [--steps 3]
+The defaults replay the trainer as it is; the flags replay alternatives (the session-1 trainer was
+--attn eager --chunk-rows 1024 --embed cuda --lora-scale out --mlp-act ops --dequant take).
+python trainer/tools/replica/step_replica.py [--steps 5] [--profile] [flags, see --help]
 """
 import argparse
 import time
@@ -22,13 +24,13 @@ p.add_argument("--attn", default="sdpa")
 p.add_argument("--chunk-rows", type=int, default=441)
 p.add_argument("--index", default="int64")
 p.add_argument("--steps", type=int, default=3)
-p.add_argument("--embed", default="cuda", help="where the (untied) embedding table lives: cuda or cpu")
+p.add_argument("--embed", default="cpu", help="where the (untied) embedding table lives: cuda or cpu")
 p.add_argument("--fuse", action="store_true", help="one dequantize + GEMM for q/k/v and for gate/up")
 p.add_argument("--profile", action="store_true", help="print the CUDA kernels that take the most time")
 p.add_argument("--scalars", default="cuda", help="device of the 0-dim scalar tensors: cuda or cpu")
-p.add_argument("--lora-scale", default="out", help="apply LoRA's scaling to the output (out) or to the rank-r middle (low)")
-p.add_argument("--mlp-act", default="ops", help="silu(gate)*up as ops (x*sigmoid(x)*up), silu (F.silu) or scripted")
-p.add_argument("--dequant", default="take", help="NF4 lookup: take (int64 codes), select32 (index_select, "
+p.add_argument("--lora-scale", default="low", help="apply LoRA's scaling to the output (out) or to the rank-r middle (low)")
+p.add_argument("--mlp-act", default="scripted", help="silu(gate)*up as ops (x*sigmoid(x)*up), silu (F.silu) or scripted")
+p.add_argument("--dequant", default="select32", help="NF4 lookup: take (int64 codes), select32 (index_select, "
                "int32 codes) or gather2d (gather from a per-block scaled table, no separate multiply)")
 p.add_argument("--dequant-chunks", type=int, default=1, help="dequantize each weight in this many pieces")
 p.add_argument("--module", default="trainer/src/main/resources/dev/finetune/trainer/model/sdpa_attention.pt")
