@@ -3,6 +3,7 @@ package dev.finetune.trainer.model;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -355,7 +356,9 @@ public final class CausalLM implements AutoCloseable {
             }
         }
         long d = h.getShape().get(2);
-        double total = 0;
+        // chunk sums stay on the device and are read once at the end: reading each one would make the host wait
+        // for the device once per chunk
+        NDList sums = new NDList();
         for (int start = 0; start < n; start += lossChunkRows) {
             int end = (int) Math.min(n, (long) start + lossChunkRows);
             try (NDManager chunk = step.newSubManager()) {
@@ -367,14 +370,23 @@ public final class CausalLM implements AutoCloseable {
                     NDArray logits = head(flat.get(idx));                          // [n, V] fp32
                     return logits.logSoftmax(-1).gather(lab, 1).neg().sum();       // scalar
                 });
-                total += nll.getFloat();
+                NDArray sum = nll.toType(DataType.FLOAT64, false); // a copy outside the graph (grad mode is off)
+                sum.attach(step);
+                sums.add(sum);
                 if (backward) {
                     NDArray grad = chunk.full(nll.getShape(), scale, DataType.FLOAT32);
                     JniUtils.backward((PtNDArray) nll, (PtNDArray) grad, false, false);
                 }
             }
         }
-        return new LossAndCount(total, n);
+        if (sums.isEmpty()) {
+            return new LossAndCount(0, 0);
+        }
+        try (NDArray all = NDArrays.stack(sums); NDArray total = all.sum()) {
+            return new LossAndCount(total.getDouble(), n);
+        } finally {
+            sums.close();
+        }
     }
 
     private void requireTrainableAdapter() {
