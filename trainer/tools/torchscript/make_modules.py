@@ -2,13 +2,15 @@
 sdpa_attention.pt (torch's scaled_dot_product_attention: flash / memory-efficient / CPU kernels) and
 silu_mul.pt (F.silu(gate) * up, the MLP activation, in one kernel fewer than x * sigmoid(x) * up) and
 nf4_lookup.pt (NF4 code values by index_select with int32 indices: DJL's take needs int64 codes, 8 bytes of
-transient per weight element instead of 4).
+transient per weight element instead of 4) and adamw_foreach.pt (torch's AdamW update for all LoRA tensors in one
+call through the multi-tensor _foreach ops, instead of about 20 JNI calls and kernels per tensor).
 
 Each archive holds its source as text and is compiled by whatever libtorch loads it (2.7.1 in DJL), so the
 modules only use ops that exist there. Run: python make_modules.py OUT_DIR, then copy the files into
 trainer/src/main/resources/dev/finetune/trainer/model/.
 """
 import sys
+from typing import List
 
 import torch
 import torch.nn.functional as F
@@ -39,8 +41,49 @@ class Nf4Lookup(torch.nn.Module):
         return lut.index_select(0, codes.to(torch.int32))
 
 
+class AdamWForeach(torch.nn.Module):
+    """torch.optim.AdamW's update (decoupled weight decay, bias correction, eps outside the square root), in place."""
+
+    def forward(self, params: List[torch.Tensor], grads: List[torch.Tensor], exp_avg: List[torch.Tensor],
+                exp_avg_sq: List[torch.Tensor], lr: float, beta1: float, beta2: float, eps: float,
+                weight_decay: float, step_size: float, bias_correction2_sqrt: float) -> torch.Tensor:
+        with torch.no_grad():
+            if weight_decay != 0.0:
+                torch._foreach_mul_(params, 1.0 - lr * weight_decay)
+            torch._foreach_lerp_(exp_avg, grads, 1.0 - beta1)
+            torch._foreach_mul_(exp_avg_sq, beta2)
+            torch._foreach_addcmul_(exp_avg_sq, grads, grads, 1.0 - beta2)
+            denom = torch._foreach_sqrt(exp_avg_sq)
+            torch._foreach_div_(denom, bias_correction2_sqrt)
+            torch._foreach_add_(denom, eps)
+            torch._foreach_addcdiv_(params, exp_avg, denom, -step_size)
+        return torch.zeros(0)
+
+
+def check_adamw(path):
+    torch.manual_seed(1)
+    ps = [torch.randn(3, 4, requires_grad=True), torch.randn(5, requires_grad=True)]
+    ref = [p.detach().clone().requires_grad_(True) for p in ps]
+    opt = torch.optim.AdamW(ref, lr=1e-2, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.1, foreach=False)
+    module = torch.jit.load(path)
+    m = [torch.zeros_like(p) for p in ps]
+    v = [torch.zeros_like(p) for p in ps]
+    for step in range(1, 4):
+        grads = [torch.randn_like(p) for p in ps]
+        for r, g in zip(ref, grads):
+            r.grad = g.clone()
+        opt.step()
+        bc1, bc2 = 1 - 0.9 ** step, 1 - 0.999 ** step
+        module(ps, grads, m, v, 1e-2, 0.9, 0.999, 1e-8, 0.1, 1e-2 / bc1, bc2 ** 0.5)
+    err = max((p - r).abs().max().item() for p, r in zip(ps, ref))
+    assert err < 1e-6, err
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else "."
+    adamw = torch.jit.script(AdamWForeach())
+    adamw.save(f"{out}/adamw_foreach.pt")
+    check_adamw(f"{out}/adamw_foreach.pt")
     lookup = torch.jit.script(Nf4Lookup())
     lookup.save(f"{out}/nf4_lookup.pt")
     lut, codes = torch.randn(16), torch.randint(0, 16, (1000,), dtype=torch.uint8)

@@ -5,6 +5,8 @@ import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.IValue;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import java.io.IOException;
@@ -26,6 +28,7 @@ public final class ScriptModules {
     static final String SDPA_ATTENTION = "sdpa_attention.pt";
     static final String SILU_MUL = "silu_mul.pt";
     public static final String NF4_LOOKUP = "nf4_lookup.pt";
+    public static final String ADAMW_FOREACH = "adamw_foreach.pt";
 
     private static final Map<String, Model> LOADED = new ConcurrentHashMap<>();
     private static final Map<String, Boolean> USABLE = new ConcurrentHashMap<>();
@@ -40,6 +43,22 @@ public final class ScriptModules {
         NDList out = module.getBlock().forward(new ParameterStore(inputs[0].getManager(), false), new NDList(inputs),
             JniUtils.isGradMode());
         return out.singletonOrThrow();
+    }
+
+    /**
+     * Runs module {@code name} for its effect on {@code device} (e.g. in-place updates of the arrays in its
+     * arguments); whatever it returns is dropped.
+     */
+    public static void run(String name, Device device, IValue... args) {
+        PtSymbolBlock block = (PtSymbolBlock) LOADED.computeIfAbsent(name + "@" + device, k -> load(name, device))
+            .getBlock();
+        try {
+            block.forward(args).close();
+        } finally {
+            for (IValue a : args) {
+                a.close();
+            }
+        }
     }
 
     /**

@@ -1,10 +1,14 @@
 package dev.finetune.trainer.train;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.IValue;
 import dev.finetune.trainer.model.GradMode;
 import dev.finetune.trainer.model.Ops;
+import dev.finetune.trainer.model.ScriptModules;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -32,6 +36,7 @@ public final class AdamW implements AutoCloseable {
     private final List<NDArray> m = new ArrayList<>();
     private final List<NDArray> v = new ArrayList<>();
     private long step;
+    private Boolean foreach; // one multi-tensor call (adamw_foreach.pt) per step; null until the first step
 
     /** torch's defaults are β = (0.9, 0.999), ε = 1e-8, wd = 0.01. State lives in {@code parent}'s child. */
     public AdamW(NDManager parent, List<NDArray> params, double beta1, double beta2, double eps,
@@ -73,6 +78,17 @@ public final class AdamW implements AutoCloseable {
 
     private void update(List<NDArray> params, List<NDArray> grads, double lr, double stepSize,
                         double biasCorrection2Sqrt) {
+        Device device = params.isEmpty() ? null : params.get(0).getDevice();
+        if (foreach == null) {
+            foreach = device != null && ScriptModules.usable(ScriptModules.ADAMW_FOREACH, device);
+        }
+        if (foreach) {
+            // one call for every tensor through torch's multi-tensor (_foreach) kernels, the same formula as below
+            ScriptModules.run(ScriptModules.ADAMW_FOREACH, device, list(params), list(grads), list(m), list(v),
+                IValue.from(lr), IValue.from(beta1), IValue.from(beta2), IValue.from(eps), IValue.from(weightDecay),
+                IValue.from(stepSize), IValue.from(biasCorrection2Sqrt));
+            return;
+        }
         try (NDManager scope = manager.newSubManager()) {
             for (int i = 0; i < params.size(); i++) {
                 NDArray p = params.get(i);
@@ -88,6 +104,20 @@ public final class AdamW implements AutoCloseable {
                 p.subi(mi.div(denom).muli((float) stepSize));
             }
         }
+    }
+
+    private static IValue list(List<NDArray> arrays) {
+        PtNDArray[] pt = new PtNDArray[arrays.size()];
+        for (int i = 0; i < pt.length; i++) {
+            pt[i] = (PtNDArray) arrays.get(i);
+        }
+        return IValue.listFrom(pt);
+    }
+
+    /** Updates tensor by tensor with NDArray ops (the fallback where the module does not load; tests compare). */
+    AdamW perTensor() {
+        foreach = false;
+        return this;
     }
 
     /** Number of updates made so far (torch's state["step"]). */

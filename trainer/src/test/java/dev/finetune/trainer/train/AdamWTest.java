@@ -1,10 +1,12 @@
 package dev.finetune.trainer.train;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.finetune.trainer.model.ScriptModules;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -17,6 +19,16 @@ class AdamWTest {
 
     @Test
     void fourStepsWithChangingLearningRatesMatchTorchAdamW() throws Exception {
+        assertTrue(ScriptModules.usable(ScriptModules.ADAMW_FOREACH, Device.cpu()), "adamw_foreach.pt does not load");
+        fourStepsMatchTorch(false);
+    }
+
+    @Test
+    void theTensorByTensorFallbackMatchesTorchAdamWToo() throws Exception {
+        fourStepsMatchTorch(true);
+    }
+
+    private static void fourStepsMatchTorch(boolean perTensor) throws Exception {
         JsonNode g = OptimizerGoldens.load().get("adamw");
         try (NDManager manager = NDManager.newBaseManager()) {
             List<NDArray> params = new ArrayList<>();
@@ -25,6 +37,9 @@ class AdamWTest {
                     new Shape(OptimizerGoldens.shape(g.get("shapes").get(i)))));
             }
             try (AdamW adamw = new AdamW(manager, params, 0.9, 0.999, 1e-8, 0.01)) {
+                if (perTensor) {
+                    adamw.perTensor();
+                }
                 double maxDiff = 0;
                 for (int k = 0; k < g.get("lrs").size(); k++) {
                     List<NDArray> grads = new ArrayList<>();
@@ -41,7 +56,8 @@ class AdamWTest {
                         }
                     }
                 }
-                assertTrue(maxDiff < 1e-7, "max |torch - ours| over 4 steps = " + maxDiff);
+                assertTrue(maxDiff < 1e-7, (perTensor ? "tensor by tensor" : "foreach")
+                    + ": max |torch - ours| over 4 steps = " + maxDiff);
                 assertEquals(4, adamw.stepCount());
             }
         }
