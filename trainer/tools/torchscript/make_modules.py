@@ -2,7 +2,8 @@
 sdpa_attention.pt (torch's scaled_dot_product_attention: flash / memory-efficient / CPU kernels) and
 silu_mul.pt (F.silu(gate) * up, the MLP activation, in one kernel fewer than x * sigmoid(x) * up) and
 nf4_lookup.pt (NF4 code values by index_select with int32 indices: DJL's take needs int64 codes, 8 bytes of
-transient per weight element instead of 4) and adamw_foreach.pt (torch's AdamW update for all LoRA tensors in one
+transient per weight element instead of 4), nf4_dequant.pt (a whole double-quantized NF4 weight in one call:
+about 15 DJL calls fewer per weight and use) and adamw_foreach.pt (torch's AdamW update for all LoRA tensors in one
 call through the multi-tensor _foreach ops, instead of about 20 JNI calls and kernels per tensor).
 
 Each archive holds its source as text and is compiled by whatever libtorch loads it (2.7.1 in DJL), so the
@@ -39,6 +40,41 @@ class Nf4Lookup(torch.nn.Module):
     def forward(self, lut: torch.Tensor, codes: torch.Tensor) -> torch.Tensor:
         # lut [16] (or [256] for packed bytes) in the compute dtype; codes uint8 [N] -> lut[codes] [N]
         return lut.index_select(0, codes.to(torch.int32))
+
+
+class Nf4Dequant(torch.nn.Module):
+    """Nf4Weight.materialize for one code per byte and double-quantized absmax, op for op.
+
+    Only tensors go in, so DJL can run it with autograd on (its calls with scalar arguments run in inference
+    mode, whose outputs cannot be saved for backward): dims is a host int64 tensor [num_blocks, block_size,
+    rows, cols] and offset a host float tensor [1]; reading them does not wait for the GPU.
+    """
+
+    def forward(self, lut: torch.Tensor, codes: torch.Tensor, qabs: torch.Tensor, nested: torch.Tensor,
+                nested_map: torch.Tensor, offset: torch.Tensor, dims: torch.Tensor) -> torch.Tensor:
+        num_blocks, block_size, rows, cols = int(dims[0]), int(dims[1]), int(dims[2]), int(dims[3])
+        n = nested.size(0)
+        absmax = (nested_map.index_select(0, qabs.to(torch.int32)).view(n, -1) * nested.view(n, 1)
+                  + float(offset[0])).view(-1)[:num_blocks]
+        values = lut.index_select(0, codes.to(torch.int32)).view(num_blocks, block_size)
+        w = (values * absmax.to(values.dtype).view(num_blocks, 1)).view(-1)[: rows * cols]
+        return w.view(rows, cols)
+
+
+def check_dequant(path):
+    torch.manual_seed(2)
+    rows, cols, bs, nbs = 3, 100, 64, 256
+    nb = -(-rows * cols // bs)
+    lut = torch.randn(16)
+    codes = torch.randint(0, 16, (nb * bs,), dtype=torch.uint8)
+    qabs = torch.randint(0, 256, (nbs,), dtype=torch.uint8)
+    nested = torch.rand(1)
+    nmap = torch.randn(256)
+    got = torch.jit.load(path)(lut, codes, qabs, nested, nmap, torch.tensor([0.5]),
+                               torch.tensor([nb, bs, rows, cols]))
+    absmax = (nmap[qabs.long()] * nested[0] + 0.5)[:nb]
+    want = (lut[codes.long()].view(nb, bs) * absmax.view(nb, 1)).view(-1)[: rows * cols].view(rows, cols)
+    assert torch.equal(got, want)
 
 
 class AdamWForeach(torch.nn.Module):
@@ -84,6 +120,9 @@ def main():
     adamw = torch.jit.script(AdamWForeach())
     adamw.save(f"{out}/adamw_foreach.pt")
     check_adamw(f"{out}/adamw_foreach.pt")
+    dequant = torch.jit.script(Nf4Dequant())
+    dequant.save(f"{out}/nf4_dequant.pt")
+    check_dequant(f"{out}/nf4_dequant.pt")
     lookup = torch.jit.script(Nf4Lookup())
     lookup.save(f"{out}/nf4_lookup.pt")
     lut, codes = torch.randn(16), torch.randint(0, 16, (1000,), dtype=torch.uint8)

@@ -29,6 +29,7 @@ public final class ScriptModules {
     static final String SILU_MUL = "silu_mul.pt";
     public static final String NF4_LOOKUP = "nf4_lookup.pt";
     public static final String ADAMW_FOREACH = "adamw_foreach.pt";
+    public static final String NF4_DEQUANT = "nf4_dequant.pt";
 
     private static final Map<String, Model> LOADED = new ConcurrentHashMap<>();
     private static final Map<String, Boolean> USABLE = new ConcurrentHashMap<>();
@@ -47,13 +48,18 @@ public final class ScriptModules {
 
     /**
      * Runs module {@code name} for its effect on {@code device} (e.g. in-place updates of the arrays in its
-     * arguments); whatever it returns is dropped.
+     * arguments); whatever it returns is dropped. Closes the argument IValues. DJL runs calls with IValue arguments
+     * in inference mode: fine for updates without autograd, never for results a graph keeps.
      */
     public static void run(String name, Device device, IValue... args) {
+        invoke(name, device, args).close();
+    }
+
+    private static IValue invoke(String name, Device device, IValue... args) {
         PtSymbolBlock block = (PtSymbolBlock) LOADED.computeIfAbsent(name + "@" + device, k -> load(name, device))
             .getBlock();
         try {
-            block.forward(args).close();
+            return block.forward(args);
         } finally {
             for (IValue a : args) {
                 a.close();

@@ -1,10 +1,12 @@
 package dev.finetune.trainer.nf4;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.finetune.trainer.model.LinearWeight;
+import dev.finetune.trainer.model.ScriptModules;
 
 /**
  * A frozen [out, in] base weight held as NF4 codes on its device and dequantized per use into the compute
@@ -35,6 +37,7 @@ public final class Nf4Weight implements LinearWeight {
     private final NDArray nestedAbsmax;
     private final NDArray nestedMap;
     private final float nestedOffset;
+    private final NDArray[] meta; // nf4_dequant.pt's scalars as host tensors {offset [1] f32, dims [4] i64}
 
     private Nf4Weight(NDManager owner, Shape shape, Nf4Options options, long numBlocks, NDArray codes, NDArray lut,
             NDArray lutLow, NDArray absmax, NDArray nestedAbsmax, NDArray nestedMap, float nestedOffset) {
@@ -49,6 +52,13 @@ public final class Nf4Weight implements LinearWeight {
         this.nestedAbsmax = nestedAbsmax;
         this.nestedMap = nestedMap;
         this.nestedOffset = nestedOffset;
+        if (lutLow == null && nestedMap != null) { // host tensors: the module reads them without waiting for the GPU
+            NDManager host = owner.newSubManager(Device.cpu());
+            meta = new NDArray[] {host.create(new float[] {nestedOffset}),
+                host.create(new long[] {numBlocks, options.blockSize, shape.get(0), shape.get(1)})};
+        } else {
+            meta = null;
+        }
     }
 
     /**
@@ -148,9 +158,25 @@ public final class Nf4Weight implements LinearWeight {
         return out;
     }
 
-    /** The dequantized [out, in] weight in the compute dtype, attached to {@code scope}. */
+    /**
+     * The dequantized [out, in] weight in the compute dtype, attached to {@code scope}. QLoRA's default layout
+     * (one code per byte, double-quantized absmax) goes through one TorchScript call ({@code nf4_dequant.pt}, the
+     * same ops as {@link #materializeWithOps}) instead of about fifteen DJL calls: this runs for every projection
+     * twice per step.
+     */
     @Override
     public NDArray materialize(NDManager scope) {
+        if (meta != null && ScriptModules.usable(ScriptModules.NF4_DEQUANT, codes.getDevice())) {
+            NDArray out = ScriptModules.call(ScriptModules.NF4_DEQUANT, lut, codes, absmax, nestedAbsmax, nestedMap,
+                meta[0], meta[1]);
+            out.attach(scope);
+            return out;
+        }
+        return materializeWithOps(scope);
+    }
+
+    /** {@link #materialize} from DJL ops, for every storage layout. */
+    NDArray materializeWithOps(NDManager scope) {
         int bs = options.blockSize;
         try (NDManager tmp = scope.newSubManager()) {
             tmp.tempAttachAll(lutLow == null ? new NDArray[] {codes, lut} : new NDArray[] {codes, lut, lutLow});

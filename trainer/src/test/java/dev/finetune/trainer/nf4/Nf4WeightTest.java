@@ -10,6 +10,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Map;
 import java.util.Random;
+import dev.finetune.trainer.model.ScriptModules;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -115,6 +116,24 @@ class Nf4WeightTest {
             assertArrayEquals(host, scales, 0f, "device absmax dequantization equals the host formula");
             for (int b = 0; b < exact.length; b++) {
                 assertEquals(exact[b], scales[b], 0.01 * exact[b], "absmax of block " + b);
+            }
+        }
+    }
+
+    @Test
+    void theOneCallTorchScriptDequantizationEqualsTheOpByOpOneBitForBit() {
+        assertTrue(ScriptModules.usable(ScriptModules.NF4_DEQUANT, manager.getDevice()), "nf4_dequant.pt does not load");
+        float[] w = normal(37 * 300, 11, 0.05); // 11,100 elements: the last block of 64 is padded
+        for (DataType compute : new DataType[] {DataType.FLOAT32, DataType.FLOAT16}) {
+            try (NDArray weight = manager.create(w, new Shape(37, 300));
+                 Nf4Weight q = Nf4Weight.quantize(weight, Nf4Options.defaults(compute), manager);
+                 NDManager scope = manager.newSubManager()) {
+                NDArray fused = q.materialize(scope);
+                NDArray ops = q.materializeWithOps(scope);
+                assertEquals(ops.getShape(), fused.getShape());
+                assertEquals(compute, fused.getDataType());
+                assertArrayEquals(ops.toType(DataType.FLOAT32, false).toFloatArray(),
+                        fused.toType(DataType.FLOAT32, false).toFloatArray(), 0f, compute.toString());
             }
         }
     }
