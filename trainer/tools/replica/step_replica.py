@@ -61,7 +61,7 @@ class Nf4:  # one code per byte, blocks of 64, absmax double-quantized in nested
         self.map = torch.linspace(-1, 1, 256, device=dev, dtype=f32)
 
     def materialize(self):
-        absmax = (self.map.take(self.qabs.to(torch.int64)).reshape(self.nested.numel(), -1)
+        absmax = (self.map.index_select(0, self.qabs.to(torch.int32)).reshape(self.nested.numel(), -1)
                   * self.nested.reshape(-1, 1) + 0.05).reshape(-1)[: self.nb].to(f16).reshape(-1, 1)
         pieces = []
         step = -(-self.nb // a.dequant_chunks)
@@ -242,12 +242,17 @@ def step():
         d = x.grad
         inputs[i] = None
     mark("backward")
-    with torch.no_grad():
-        for p_, m_, v_ in zip(params, m_state, v_state):
-            g = p_.grad
-            m_.mul_(0.9).add_(g * 0.1)
-            v_.mul_(0.999).add_(g * g * 0.001)
-            p_.sub_(m_ / (v_.sqrt() / 0.03 + 1e-8) * 1e-4)
+    with torch.no_grad():  # adamw_foreach.pt
+        grads = [p_.grad for p_ in params]
+        torch._foreach_mul_(params, 1.0 - 1e-4 * 0.01)
+        torch._foreach_lerp_(m_state, grads, 0.1)
+        torch._foreach_mul_(v_state, 0.999)
+        torch._foreach_addcmul_(v_state, grads, grads, 0.001)
+        denom = torch._foreach_sqrt(v_state)
+        torch._foreach_div_(denom, 0.03)
+        torch._foreach_add_(denom, 1e-8)
+        torch._foreach_addcdiv_(params, m_state, denom, -1e-4)
+        for p_ in params:
             p_.grad = None
     mark("optimizer")
 
