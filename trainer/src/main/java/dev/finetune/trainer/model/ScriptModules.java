@@ -39,9 +39,7 @@ public final class ScriptModules {
 
     /** Runs module {@code name} on {@code inputs} (all on one device); the result lands in the first input's manager. */
     public static NDArray call(String name, NDArray... inputs) {
-        Device device = inputs[0].getDevice();
-        Model module = LOADED.computeIfAbsent(name + "@" + device, k -> load(name, device));
-        NDList out = module.getBlock().forward(new ParameterStore(inputs[0].getManager(), false), new NDList(inputs),
+        NDList out = module(name, inputs[0].getDevice()).getBlock().forward(new ParameterStore(inputs[0].getManager(), false), new NDList(inputs),
             JniUtils.isGradMode());
         return out.singletonOrThrow();
     }
@@ -56,8 +54,7 @@ public final class ScriptModules {
     }
 
     private static IValue invoke(String name, Device device, IValue... args) {
-        PtSymbolBlock block = (PtSymbolBlock) LOADED.computeIfAbsent(name + "@" + device, k -> load(name, device))
-            .getBlock();
+        PtSymbolBlock block = (PtSymbolBlock) module(name, device).getBlock();
         try {
             return block.forward(args);
         } finally {
@@ -74,13 +71,18 @@ public final class ScriptModules {
     public static boolean usable(String name, Device device) {
         return USABLE.computeIfAbsent(name + "@" + device, k -> {
             try {
-                LOADED.computeIfAbsent(k, kk -> load(name, device));
+                module(name, device);
                 return true;
             } catch (RuntimeException e) {
                 System.err.println("note: " + e.getMessage() + "; using plain DJL ops instead");
                 return false;
             }
         });
+    }
+
+    /** The module loaded on {@code device}, loading it on first use. */
+    private static Model module(String name, Device device) {
+        return LOADED.computeIfAbsent(name + "@" + device, k -> load(name, device));
     }
 
     private static Model load(String name, Device device) {
