@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import dev.finetune.trainer.model.Ops;
 import dev.finetune.trainer.safetensors.SafetensorsDType;
 import dev.finetune.trainer.safetensors.SafetensorsWriter;
 
@@ -74,9 +75,9 @@ final class ToyBigramModel implements TrainableModel {
         try (NDManager scope = manager.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             NDArray lossSum = lossSum(batch, scope, true);
             double value = lossSum.getFloat();
-            NDArray objective = lossSum.mul((float) (lossScale / divisor));
+            NDArray objective = Ops.mul(lossSum, (float) (lossScale / divisor)); // Ops: autograd keeps the scalar
             if (poison) {
-                objective = objective.mul(Float.NaN);
+                objective = Ops.mul(objective, Float.NaN);
                 value = Double.NaN;
             }
             gc.backward(objective);
@@ -117,9 +118,9 @@ final class ToyBigramModel implements TrainableModel {
         if (training && dropout > 0) {
             NDArray keep = scope.randomUniform(0f, 1f, h.getShape(), DataType.FLOAT32).gt(dropout)
                 .toType(DataType.FLOAT32, false);
-            h = h.mul(keep).div(1 - dropout);
+            h = Ops.mul(h.mul(keep), 1 / (1 - dropout));
         }
-        NDArray logits = x.matMul(w0).add(h.matMul(b.transpose()).mul(scaling)); // [N, V]
+        NDArray logits = x.matMul(w0).add(Ops.mul(h.matMul(b.transpose()), scaling)); // [N, V]
         NDArray logp = logits.logSoftmax(1);
         NDArray out = logp.mul(y).sum().neg();
         out.attach(scope);
