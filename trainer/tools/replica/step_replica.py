@@ -4,10 +4,12 @@ DJL's JNI does not load on the lent GPU machine (FACTS-JAVA-STACK.md §8), so th
 (`jobs/finetune bench ... --device gpu0`) runs elsewhere. This script issues the same ATen ops in the same order
 (DecoderLayer.forward / recomputeBackward, Nf4Weight.materialize, LoraLinear.delta, Ops, CausalLM's chunked
 cross-entropy, AdamW) so its time and peak memory are a projection of one step of that benchmark, without DJL's
-per-op JNI cost (microseconds). Random weights; NF4 codes one per byte with double-quantized absmax.
+per-op JNI cost (microseconds). Random weights; NF4 codes two per byte (bitsandbytes' layout, looked up a byte
+at a time in a [256, 2] table) with double-quantized absmax.
 
 The defaults replay the trainer as it is; the flags replay alternatives (the session-1 trainer was
---attn eager --chunk-rows 1024 --embed cuda --lora-scale out --mlp-act ops --dequant take).
+--attn eager --chunk-rows 1024 --embed cuda --lora-scale out --mlp-act ops --dequant take; session 2's
+--dequant select32).
 python trainer/tools/replica/step_replica.py [--steps 5] [--profile] [flags, see --help]
 """
 import argparse
@@ -17,11 +19,12 @@ import torch
 import torch.nn.functional as F
 
 p = argparse.ArgumentParser()
-p.add_argument("--layers", type=int, default=28)
+p.add_argument("--shape", default="qwen2-7b", choices=["qwen2-7b", "llama3-8b"])
+p.add_argument("--layers", type=int, default=0, help="decoder layers (default: the shape's own)")
 p.add_argument("--batch", type=int, default=2)
 p.add_argument("--seq", type=int, default=2048)
 p.add_argument("--attn", default="sdpa")
-p.add_argument("--chunk-rows", type=int, default=441)
+p.add_argument("--chunk-rows", type=int, default=0, help="loss chunk rows (default: the trainer's clamp(2^26/V, 16, 1024))")
 p.add_argument("--index", default="int64")
 p.add_argument("--steps", type=int, default=3)
 p.add_argument("--embed", default="cpu", help="where the (untied) embedding table lives: cuda or cpu")
@@ -30,14 +33,23 @@ p.add_argument("--profile", action="store_true", help="print the CUDA kernels th
 p.add_argument("--scalars", default="cuda", help="device of the 0-dim scalar tensors: cuda or cpu")
 p.add_argument("--lora-scale", default="low", help="apply LoRA's scaling to the output (out) or to the rank-r middle (low)")
 p.add_argument("--mlp-act", default="scripted", help="silu(gate)*up as ops (x*sigmoid(x)*up), silu (F.silu) or scripted")
-p.add_argument("--dequant", default="select32", help="NF4 lookup: take (int64 codes), select32 (index_select, "
-               "int32 codes) or gather2d (gather from a per-block scaled table, no separate multiply)")
+p.add_argument("--dequant", default="pairs", help="NF4 lookup, one code per byte: take (int64 codes), select32 (index_select, "
+               "int32 codes), gather2d (gather from a per-block scaled table, no separate multiply) or packed (two codes per "
+               "byte as bitsandbytes stores them, looked up through two 256-entry nibble tables) or pairs (the same bytes "
+               "looked up once in a [256, 2] table of both nibbles' values)")
 p.add_argument("--dequant-chunks", type=int, default=1, help="dequantize each weight in this many pieces")
 p.add_argument("--module", default="trainer/src/main/resources/dev/finetune/trainer/model/sdpa_attention.pt")
 a = p.parse_args()
 
 dev = "cuda"
-D, H, HKV, DH, F_, V, R = 3584, 28, 4, 128, 18944, 152064, 16  # qwen2-7b
+SHAPES = {  # hidden, heads, kv heads, head dim, intermediate, vocabulary, layers, rope theta, q/k/v bias
+    "qwen2-7b": (3584, 28, 4, 128, 18944, 152064, 28, 1e6, True),
+    "llama3-8b": (4096, 32, 8, 128, 14336, 128256, 32, 5e5, False),
+}
+D, H, HKV, DH, F_, V, LAYERS, THETA, QKV_BIAS = SHAPES[a.shape]
+R = 16
+a.layers = a.layers or LAYERS
+a.chunk_rows = a.chunk_rows or max(16, min(1024, 2 ** 26 // V))
 G = H // HKV
 B, T = a.batch, a.seq
 f16, f32 = torch.float16, torch.float32
@@ -49,11 +61,18 @@ NF4 = torch.tensor([-1.0, -0.6961928009986877, -0.5250730514526367, -0.394917488
                     0.7229568362236023, 1.0], device=dev, dtype=f16)
 
 
-class Nf4:  # one code per byte, blocks of 64, absmax double-quantized in nested blocks of 256
+NIB_HI = NF4.repeat_interleave(16)  # value of the high nibble of each byte value 0..255
+NIB_LO = NF4.repeat(16)
+NIB_PAIRS = torch.stack([NIB_HI, NIB_LO], -1)  # [256, 2]: both values of each byte, in element order
+
+
+class Nf4:  # blocks of 64, absmax double-quantized in nested blocks of 256
     def __init__(self, out, inn):
         n = out * inn
         self.shape = (out, inn)
-        self.codes = torch.randint(0, 16, (n,), device=dev, dtype=torch.uint8)
+        packed = a.dequant in ("packed", "pairs")
+        self.codes = torch.randint(0, 256 if packed else 16, (n // 2 if packed else n,),
+                                   device=dev, dtype=torch.uint8)
         nb = n // 64
         self.nb = nb
         self.qabs = torch.randint(0, 256, ((nb + 255) // 256 * 256,), device=dev, dtype=torch.uint8)
@@ -66,6 +85,15 @@ class Nf4:  # one code per byte, blocks of 64, absmax double-quantized in nested
         pieces = []
         step = -(-self.nb // a.dequant_chunks)
         for s in range(0, self.nb, step):
+            if a.dequant == "pairs":
+                byte = self.codes[s * 32:(s + step) * 32].to(torch.int32)
+                pieces.append(NIB_PAIRS.index_select(0, byte).reshape(-1, 64) * absmax[s:s + step])
+                continue
+            if a.dequant == "packed":
+                byte = self.codes[s * 32:(s + step) * 32].to(torch.int32)
+                pair = torch.stack([NIB_HI.index_select(0, byte), NIB_LO.index_select(0, byte)], -1)
+                pieces.append(pair.reshape(-1, 64) * absmax[s:s + step])
+                continue
             codes = self.codes[s * 64:(s + step) * 64]
             if a.dequant == "gather2d":
                 table = absmax[s:s + step] * NF4.reshape(1, 16)  # [nb, 16]
@@ -95,7 +123,7 @@ class Layer:
             self.w = {"q": Nf4(q, D), "k": Nf4(kv, D), "v": Nf4(kv, D), "o": Nf4(D, q),
                       "gate": Nf4(F_, D), "up": Nf4(F_, D), "down": Nf4(D, F_)}
         self.bias = {"q": torch.zeros(q, device=dev, dtype=f16), "k": torch.zeros(kv, device=dev, dtype=f16),
-                     "v": torch.zeros(kv, device=dev, dtype=f16)}
+                     "v": torch.zeros(kv, device=dev, dtype=f16)} if QKV_BIAS else {}
         self.norm1 = torch.ones(D, device=dev)
         self.norm2 = torch.ones(D, device=dev)
         dims = {"q": (D, q), "k": (D, kv), "v": (D, kv), "o": (q, D), "gate": (D, F_), "up": (D, F_), "down": (F_, D)}
@@ -207,7 +235,7 @@ def step():
     seg[:, T // 2:] = 2
     pos = torch.arange(T, device=dev)
     positions = (pos - torch.where(pos >= T // 2, T // 2, 0)).expand(B, T)
-    inv = 1.0 / (1e6 ** (torch.arange(0, DH, 2, device=dev, dtype=f32) / DH))
+    inv = 1.0 / (THETA ** (torch.arange(0, DH, 2, device=dev, dtype=f32) / DH))
     freqs = positions.to(f32).reshape(B, 1, T, 1) * inv
     emb = torch.cat([freqs, freqs], -1)
     cos, sin = emb.cos().to(f16), emb.sin().to(f16)
@@ -285,7 +313,7 @@ if a.profile:
     rows.sort(key=lambda e: -e.self_device_time_total)
     for e in rows[:25]:
         print(f"{e.self_device_time_total / 1000:8.1f} ms {e.count:6d}x  {e.key:28s} {str(e.input_shapes)[:90]}")
-print(f"layers={a.layers} attn={a.attn} chunk_rows={a.chunk_rows} index={a.index} embed={a.embed} "
+print(f"shape={a.shape} layers={a.layers} attn={a.attn} chunk_rows={a.chunk_rows} index={a.index} embed={a.embed} "
       f"dequant_chunks={a.dequant_chunks} fuse={a.fuse} scalars={a.scalars} lora_scale={a.lora_scale} mlp_act={a.mlp_act} dequant={a.dequant}: step {dt * 1000:.0f} ms, "
       f"{tokens / dt:.0f} tokens/s, peak {max(PEAKS.values()):.2f} GiB allocated, "
       f"{torch.cuda.max_memory_reserved() / 2**30:.2f} GiB reserved; peak by phase (GiB): "

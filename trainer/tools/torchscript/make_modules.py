@@ -38,12 +38,13 @@ class SiluMul(torch.nn.Module):
 
 class Nf4Lookup(torch.nn.Module):
     def forward(self, lut: torch.Tensor, codes: torch.Tensor) -> torch.Tensor:
-        # lut [16] (or [256] for packed bytes) in the compute dtype; codes uint8 [N] -> lut[codes] [N]
+        # lut [16] in the compute dtype and codes uint8 [N] -> [N]; or, as Nf4Weight uses it, lut [256, 2] (both
+        # nibbles' values of each byte) and packed bytes [N] -> [N, 2]
         return lut.index_select(0, codes.to(torch.int32))
 
 
 class Nf4Dequant(torch.nn.Module):
-    """Nf4Weight.materialize for one code per byte and double-quantized absmax, op for op.
+    """Nf4Weight.materialize for double-quantized absmax, op for op: packed bytes through the [256, 2] pair table.
 
     Only tensors go in, so DJL can run it with autograd on (its calls with scalar arguments run in inference
     mode, whose outputs cannot be saved for backward): dims is a host int64 tensor [num_blocks, block_size,
@@ -65,8 +66,8 @@ def check_dequant(path):
     torch.manual_seed(2)
     rows, cols, bs, nbs = 3, 100, 64, 256
     nb = -(-rows * cols // bs)
-    lut = torch.randn(16)
-    codes = torch.randint(0, 16, (nb * bs,), dtype=torch.uint8)
+    lut = torch.randn(256, 2)
+    codes = torch.randint(0, 256, (nb * bs // 2,), dtype=torch.uint8)
     qabs = torch.randint(0, 256, (nbs,), dtype=torch.uint8)
     nested = torch.rand(1)
     nmap = torch.randn(256)
@@ -125,7 +126,7 @@ def main():
     check_dequant(f"{out}/nf4_dequant.pt")
     lookup = torch.jit.script(Nf4Lookup())
     lookup.save(f"{out}/nf4_lookup.pt")
-    lut, codes = torch.randn(16), torch.randint(0, 16, (1000,), dtype=torch.uint8)
+    lut, codes = torch.randn(256, 2), torch.randint(0, 256, (1000,), dtype=torch.uint8)
     assert torch.equal(torch.jit.load(f"{out}/nf4_lookup.pt")(lut, codes), lut[codes.long()])
     silu = torch.jit.script(SiluMul())
     silu.save(f"{out}/silu_mul.pt")

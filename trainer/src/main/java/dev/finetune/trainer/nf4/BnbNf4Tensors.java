@@ -63,7 +63,7 @@ public final class BnbNf4Tensors {
     }
 
     /**
-     * Reads one weight's tensors from a bitsandbytes state dict and loads it with {@code options}' storage and
+     * Reads one weight's tensors from a bitsandbytes state dict and loads it with {@code options}'
      * compute dtype (block sizes come from the file).
      */
     public static Nf4Weight fromStateDict(Map<String, NDArray> tensors, String key, Nf4Options options, NDManager parent) {

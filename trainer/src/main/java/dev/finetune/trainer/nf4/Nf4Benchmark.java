@@ -8,7 +8,7 @@ import ai.djl.ndarray.types.Shape;
 
 /**
  * Micro-benchmark: quantize and dequantize one Qwen2-7B down projection ([3584, 18944], 68 M weights) on a
- * device, for both code storages. Usage:
+ * device. Usage:
  * {@code java -cp ... dev.finetune.trainer.nf4.Nf4Benchmark [--device cpu|gpu0] [--rows 3584] [--cols 18944] [--iterations 10]}.
  * Timings read one element back after each pass, which waits for the device.
  */
@@ -40,10 +40,9 @@ public final class Nf4Benchmark {
             rows, cols, rows * cols / 1e6, dev, compute);
         try (NDManager manager = NDManager.newBaseManager(dev)) {
             NDArray weight = manager.randomNormal(0f, 0.02f, new Shape(rows, cols), DataType.FLOAT32).toType(compute, false);
-            for (Nf4Options.Storage storage : Nf4Options.Storage.values()) {
-                Nf4Options o = Nf4Options.defaults(compute).withStorage(storage);
-                long t0 = System.nanoTime();
-                Nf4Weight q = Nf4Weight.quantize(weight, o, manager);
+            Nf4Options o = Nf4Options.defaults(compute);
+            long t0 = System.nanoTime();
+            try (Nf4Weight q = Nf4Weight.quantize(weight, o, manager)) {
                 q.codes(); // wait for the device
                 double quantMs = (System.nanoTime() - t0) / 1e6;
                 double best = Double.MAX_VALUE;
@@ -60,9 +59,8 @@ public final class Nf4Benchmark {
                         }
                     }
                 }
-                System.out.printf("%-18s quantize %8.1f ms  dequantize mean %8.2f ms  best %8.2f ms  (per 68 M: %.2f ms)  device bytes %.1f MB%n",
-                    storage, quantMs, sum / iterations, best, best * perWeights, q.storageBytes() / 1e6);
-                q.close();
+                System.out.printf("quantize %8.1f ms  dequantize mean %8.2f ms  best %8.2f ms  (per 68 M: %.2f ms)  "
+                    + "device bytes %.1f MB%n", quantMs, sum / iterations, best, best * perWeights, q.storageBytes() / 1e6);
             }
         }
     }

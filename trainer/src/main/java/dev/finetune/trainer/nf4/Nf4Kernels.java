@@ -9,7 +9,7 @@ import dev.finetune.trainer.model.ScriptModules;
 /**
  * The NDArray-op passes behind {@link Nf4Weight}; they run on whatever device their inputs live on. DJL has
  * no bitwise ops (FACTS §2.10), so codes are found by counting thresholds, packed with {@code hi * 16 + lo}
- * and unpacked through two 256-entry tables (value of the high / low nibble of each byte value).
+ * and looked up a byte at a time in a [256, 2] table (the values of the high and the low nibble of each byte).
  * Results belong to the manager of the receiver array: callers run these inside a scratch manager.
  *
  * <p>Legend: N = weights, NB = blocks of B weights, N padded up to NB·B with zeros.
@@ -59,23 +59,23 @@ final class Nf4Kernels {
     }
 
     /**
-     * Code values for one-per-byte codes: [NB, B] in the lut's dtype, in the lut's manager. Through
-     * index_select with int32 codes (a TorchScript module) where it loads: DJL's take needs int64 codes, twice
-     * the transient memory (0.4 GiB less peak and 2 % faster on a 7B step, tools/replica --dequant select32).
+     * Code values of packed bytes, [NB, B] in the lut's dtype, in the lut's manager: byte b gives lut[b, 0] (its
+     * high nibble's value) then lut[b, 1]. Through index_select with int32 indices (a TorchScript module) where it
+     * loads: DJL's take needs int64 indices, twice the transient memory.
      */
-    static NDArray lookupCodes(NDArray codes, NDArray lut, long numBlocks, int blockSize) {
-        NDArray values = ScriptModules.usable(ScriptModules.NF4_LOOKUP, codes.getDevice())
-            ? ScriptModules.call(ScriptModules.NF4_LOOKUP, lut, codes)
-            : lut.take(lut.getManager(), codes.toType(DataType.INT64, false));
-        return values.reshape(numBlocks, blockSize);
+    static NDArray lookup(NDArray packed, NDArray lut, long numBlocks, int blockSize) {
+        if (ScriptModules.usable(ScriptModules.NF4_LOOKUP, packed.getDevice())) {
+            return ScriptModules.call(ScriptModules.NF4_LOOKUP, lut, packed).reshape(numBlocks, blockSize);
+        }
+        return lookupWithTake(packed, lut, numBlocks, blockSize);
     }
 
-    /** Code values for packed codes: each byte gives its high-nibble then its low-nibble value. [NB, B]. */
-    static NDArray lookupPacked(NDArray packed, NDArray lutHigh, NDArray lutLow, long numBlocks, int blockSize) {
-        NDManager m = packed.getManager();
-        NDArray idx = packed.toType(DataType.INT64, false); // [NB·B/2]
-        NDArray high = lutHigh.take(m, idx);
-        NDArray low = lutLow.take(m, idx);
+    /** {@link #lookup} from DJL's take, where the module does not load. */
+    static NDArray lookupWithTake(NDArray packed, NDArray lut, long numBlocks, int blockSize) {
+        NDManager m = lut.getManager();
+        NDArray even = packed.toType(DataType.INT64, false).mul(2); // take reads the flattened [512] table
+        NDArray high = lut.take(m, even);
+        NDArray low = lut.take(m, even.add(1));
         return high.stack(low, 1).reshape(numBlocks, blockSize); // [NB·B/2, 2] → [NB, B]
     }
 
@@ -88,15 +88,14 @@ final class Nf4Kernels {
         return scaled.size() == numBlocks ? scaled : scaled.get("0:" + numBlocks);
     }
 
-    /** Tables mapping a packed byte value 0..255 to the NF4 value of its high / low nibble. */
-    static float[][] nibbleTables() {
+    /** The [256, 2] table, row-major: packed byte value b → NF4 values of its high and its low nibble. */
+    static float[] nibblePairs() {
         float[] v = Nf4Code.values();
-        float[] high = new float[256];
-        float[] low = new float[256];
+        float[] pairs = new float[512];
         for (int b = 0; b < 256; b++) {
-            high[b] = v[b >> 4];
-            low[b] = v[b & 0x0F];
+            pairs[2 * b] = v[b >> 4];
+            pairs[2 * b + 1] = v[b & 0x0F];
         }
-        return new float[][] {high, low};
+        return pairs;
     }
 }

@@ -5,56 +5,41 @@ import ai.djl.ndarray.types.DataType;
 /** How base weights are quantized and held in memory. Defaults are QLoRA's (HF-FORMATS.md §6.5). */
 public final class Nf4Options {
 
-    /** How the 4-bit codes sit in device memory. */
-    public enum Storage {
-        /** One code per uint8: twice the memory of packed, about 4× faster to dequantize (FACTS §11). */
-        ONE_CODE_PER_BYTE,
-        /** Two codes per uint8, bitsandbytes' order: for when one byte per weight does not fit. */
-        TWO_CODES_PER_BYTE
-    }
-
     /** Weights per absmax block; bitsandbytes' 4-bit default 64, allowed powers of two 32..4096. */
     public final int blockSize;
     /** Quantize the absmax values too (bnb_4bit_use_double_quant), default true: 0.127 instead of 0.5 bits/weight. */
     public final boolean doubleQuant;
     /** Absmax values per block of the double quantization; bitsandbytes uses 256. */
     public final int nestedBlockSize;
-    /** Code layout in memory, default one code per byte (speed). */
-    public final Storage storage;
     /** Dtype {@code materialize} returns: FLOAT16 on GPU, FLOAT32 on CPU. */
     public final DataType computeType;
 
-    private Nf4Options(int blockSize, boolean doubleQuant, int nestedBlockSize, Storage storage, DataType computeType) {
+    private Nf4Options(int blockSize, boolean doubleQuant, int nestedBlockSize, DataType computeType) {
         this.blockSize = blockSize;
         this.doubleQuant = doubleQuant;
         this.nestedBlockSize = nestedBlockSize;
-        this.storage = storage;
         this.computeType = computeType;
     }
 
-    /** QLoRA's defaults: blocks of 64, double quantization, one code per byte, the given compute dtype. */
+    /** QLoRA's defaults: blocks of 64, double quantization, the given compute dtype. */
     public static Nf4Options defaults(DataType computeType) {
-        return new Nf4Options(64, true, 256, Storage.ONE_CODE_PER_BYTE, computeType).validate();
+        return new Nf4Options(64, true, 256, computeType).validate();
     }
 
     public Nf4Options withBlockSize(int value) {
-        return new Nf4Options(value, doubleQuant, nestedBlockSize, storage, computeType).validate();
+        return new Nf4Options(value, doubleQuant, nestedBlockSize, computeType).validate();
     }
 
     public Nf4Options withDoubleQuant(boolean value) {
-        return new Nf4Options(blockSize, value, nestedBlockSize, storage, computeType).validate();
+        return new Nf4Options(blockSize, value, nestedBlockSize, computeType).validate();
     }
 
     public Nf4Options withNestedBlockSize(int value) {
-        return new Nf4Options(blockSize, doubleQuant, value, storage, computeType).validate();
+        return new Nf4Options(blockSize, doubleQuant, value, computeType).validate();
     }
 
     public Nf4Options withComputeType(DataType value) {
-        return new Nf4Options(blockSize, doubleQuant, nestedBlockSize, storage, value).validate();
-    }
-
-    public Nf4Options withStorage(Storage value) {
-        return new Nf4Options(blockSize, doubleQuant, nestedBlockSize, value, computeType).validate();
+        return new Nf4Options(blockSize, doubleQuant, nestedBlockSize, value).validate();
     }
 
     /** Checks every field; the message names the option, the value and the allowed range. */
@@ -69,15 +54,12 @@ public final class Nf4Options {
             throw new IllegalArgumentException("nf4 compute dtype=" + computeType
                 + ": must be FLOAT16 (GPU) or FLOAT32 (CPU); BF16 aborts the JVM in DJL 0.36 (FACTS §2.1)");
         }
-        if (storage == null) {
-            throw new IllegalArgumentException("nf4 storage=null: must be ONE_CODE_PER_BYTE or TWO_CODES_PER_BYTE");
-        }
         return this;
     }
 
     @Override
     public String toString() {
         return "Nf4Options{block_size=" + blockSize + ", double_quant=" + doubleQuant + ", nested_block_size="
-            + nestedBlockSize + ", storage=" + storage + ", compute=" + computeType + "}";
+            + nestedBlockSize + ", compute=" + computeType + "}";
     }
 }

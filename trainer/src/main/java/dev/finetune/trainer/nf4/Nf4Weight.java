@@ -13,10 +13,13 @@ import dev.finetune.trainer.model.ScriptModules;
  * dtype: {@code W[i] = NF4[code[i]] * absmax[i / 64]}, with the absmax itself double-quantized by default
  * (bitsandbytes {@code quantize_4bit(..., quant_type="nf4", compress_statistics=True)}, HF-FORMATS.md §6).
  *
- * <p>Memory per weight (defaults): 1 byte of code + 1/64 byte of absmax code, plus 4 bytes per 16,384
- * weights; {@link Nf4Options.Storage#TWO_CODES_PER_BYTE} halves the first term at about 4× the dequantize
- * time (FACTS §11). The dequantize multiplies in the compute dtype: in FP16 that adds at most about two FP16
- * roundings (≈1e-3 relative) to a quantization error of ≈10 % of the weight's spread.
+ * <p>Memory per weight (defaults): 1/2 byte of code (two per byte, bitsandbytes' layout) + 1/64 byte of absmax
+ * code, plus 4 bytes per 16,384 weights. Each byte is looked up whole in a [256, 2] table of both nibbles'
+ * values, one gather per byte: faster than one code per byte through a [16] table, which this class held
+ * before (7B step on an H200: 7,500 vs 7,324 tokens/s, 8.2 vs 11.2 GiB peak, tools/replica --dequant pairs vs
+ * select32; one [3584, 18944] weight on CPU 423 vs 524 ms). The dequantize multiplies in the
+ * compute dtype: in FP16 that adds at most about two FP16 roundings (≈1e-3 relative) to a quantization error of
+ * ≈10 % of the weight's spread.
  *
  * <p>Owns a sub-manager of the one given at construction; {@link #close()} frees it.
  */
@@ -26,11 +29,10 @@ public final class Nf4Weight implements LinearWeight {
     private final Shape shape;
     private final Nf4Options options;
     private final long numBlocks;
-    /** [NB·B] uint8 codes, or [NB·B/2] bytes of two codes each. */
+    /** [NB·B/2] uint8, two codes per byte, element 2k in the high nibble. */
     private final NDArray codes;
-    /** [16] NF4 values, or the two [256] nibble tables when packed; compute dtype. */
+    /** [256, 2]: the NF4 values of the high and the low nibble of each byte value; compute dtype. */
     private final NDArray lut;
-    private final NDArray lutLow;
     /** [NB] float32 without double quantization, else [NB2·NBS] uint8 codes. */
     private final NDArray absmax;
     /** Double quantization only: [NB2] float32 nested absmax and the [256] dynamic code. */
@@ -40,19 +42,18 @@ public final class Nf4Weight implements LinearWeight {
     private final NDArray[] meta; // nf4_dequant.pt's scalars as host tensors {offset [1] f32, dims [4] i64}
 
     private Nf4Weight(NDManager owner, Shape shape, Nf4Options options, long numBlocks, NDArray codes, NDArray lut,
-            NDArray lutLow, NDArray absmax, NDArray nestedAbsmax, NDArray nestedMap, float nestedOffset) {
+            NDArray absmax, NDArray nestedAbsmax, NDArray nestedMap, float nestedOffset) {
         this.owner = owner;
         this.shape = shape;
         this.options = options;
         this.numBlocks = numBlocks;
         this.codes = codes;
         this.lut = lut;
-        this.lutLow = lutLow;
         this.absmax = absmax;
         this.nestedAbsmax = nestedAbsmax;
         this.nestedMap = nestedMap;
         this.nestedOffset = nestedOffset;
-        if (lutLow == null && nestedMap != null) { // host tensors: the module reads them without waiting for the GPU
+        if (nestedMap != null) { // host tensors: the module reads them without waiting for the GPU
             NDManager host = owner.newSubManager(Device.cpu());
             meta = new NDArray[] {host.create(new float[] {nestedOffset}),
                 host.create(new long[] {numBlocks, options.blockSize, shape.get(0), shape.get(1)})};
@@ -75,10 +76,7 @@ public final class Nf4Weight implements LinearWeight {
             tmp.tempAttachAll(weight);
             NDArray blocks = Nf4Kernels.blocks(weight, options.blockSize); // [NB, B]
             NDArray absmax = Nf4Kernels.absmax(blocks); // [NB]
-            NDArray codes = Nf4Kernels.codes(blocks, absmax); // [NB·B]
-            if (options.storage == Nf4Options.Storage.TWO_CODES_PER_BYTE) {
-                codes = Nf4Kernels.pack(codes);
-            }
+            NDArray codes = Nf4Kernels.pack(Nf4Kernels.codes(blocks, absmax)); // [NB·B/2]
             codes.attach(owner);
             if (!options.doubleQuant) {
                 absmax.attach(owner);
@@ -92,7 +90,7 @@ public final class Nf4Weight implements LinearWeight {
         }
     }
 
-    /** Loads codes quantized elsewhere, e.g. unpacked from a bitsandbytes checkpoint ({@link BnbNf4Tensors}). */
+    /** Loads codes quantized elsewhere, one per element, e.g. from a bitsandbytes checkpoint ({@link BnbNf4Tensors}). */
     static Nf4Weight fromCodes(byte[] codes, Shape shape, float[] absmax, DoubleQuantizedAbsmax dq, Nf4Options options,
             NDManager parent) {
         NDManager owner = parent.newSubManager();
@@ -100,16 +98,7 @@ public final class Nf4Weight implements LinearWeight {
             long numBlocks = (shape.size() + options.blockSize - 1) / options.blockSize;
             byte[] padded = new byte[Math.toIntExact(numBlocks * options.blockSize)];
             System.arraycopy(codes, 0, padded, 0, Math.toIntExact(shape.size()));
-            NDArray stored = uint8(owner, padded);
-            if (options.storage == Nf4Options.Storage.TWO_CODES_PER_BYTE) {
-                try (NDManager tmp = owner.newSubManager()) {
-                    tmp.tempAttachAll(stored);
-                    NDArray packed = Nf4Kernels.pack(stored);
-                    packed.attach(owner);
-                    stored.close();
-                    stored = packed;
-                }
-            }
+            NDArray stored = uint8(owner, Nf4Packing.pack(padded));
             NDArray abs = dq == null ? owner.create(absmax) : null;
             return assemble(owner, shape, options, numBlocks, stored, abs, dq);
         } catch (RuntimeException e) {
@@ -121,24 +110,16 @@ public final class Nf4Weight implements LinearWeight {
     private static Nf4Weight assemble(NDManager owner, Shape shape, Nf4Options options, long numBlocks, NDArray codes,
             NDArray absmax, DoubleQuantizedAbsmax dq) {
         DataType ct = options.computeType;
-        NDArray lut;
-        NDArray lutLow = null;
-        if (options.storage == Nf4Options.Storage.TWO_CODES_PER_BYTE) {
-            float[][] tables = Nf4Kernels.nibbleTables();
-            lut = table(owner, tables[0], ct);
-            lutLow = table(owner, tables[1], ct);
-        } else {
-            lut = table(owner, Nf4Code.values(), ct);
-        }
+        NDArray lut = table(owner, Nf4Kernels.nibblePairs(), new Shape(256, 2), ct);
         if (dq == null) {
-            return new Nf4Weight(owner, shape, options, numBlocks, codes, lut, lutLow, absmax, null, null, 0f);
+            return new Nf4Weight(owner, shape, options, numBlocks, codes, lut, absmax, null, null, 0f);
         }
         int nbs = dq.nestedBlockSize();
         float[] nested = dq.nestedAbsmax();
         byte[] q = new byte[nested.length * nbs]; // padded to whole nested blocks; the tail is sliced off
         System.arraycopy(dq.codes(), 0, q, 0, (int) numBlocks);
         NDArray qabs = uint8(owner, q);
-        return new Nf4Weight(owner, shape, options, numBlocks, codes, lut, lutLow, qabs, owner.create(nested),
+        return new Nf4Weight(owner, shape, options, numBlocks, codes, lut, qabs, owner.create(nested),
             owner.create(dq.map()), dq.offset());
     }
 
@@ -148,8 +129,8 @@ public final class Nf4Weight implements LinearWeight {
         return m.create(buf, new Shape(bytes.length), DataType.UINT8);
     }
 
-    private static NDArray table(NDManager m, float[] values, DataType type) {
-        NDArray f32 = m.create(values);
+    private static NDArray table(NDManager m, float[] values, Shape shape, DataType type) {
+        NDArray f32 = m.create(values, shape);
         if (type == DataType.FLOAT32) {
             return f32;
         }
@@ -159,10 +140,9 @@ public final class Nf4Weight implements LinearWeight {
     }
 
     /**
-     * The dequantized [out, in] weight in the compute dtype, attached to {@code scope}. QLoRA's default layout
-     * (one code per byte, double-quantized absmax) goes through one TorchScript call ({@code nf4_dequant.pt}, the
-     * same ops as {@link #materializeWithOps}) instead of about fifteen DJL calls: this runs for every projection
-     * twice per step.
+     * The dequantized [out, in] weight in the compute dtype, attached to {@code scope}. With double-quantized
+     * absmax (QLoRA's default) this is one TorchScript call ({@code nf4_dequant.pt}, the same ops as
+     * {@link #materializeWithOps}) instead of about fifteen DJL calls: this runs for every projection twice per step.
      */
     @Override
     public NDArray materialize(NDManager scope) {
@@ -175,14 +155,12 @@ public final class Nf4Weight implements LinearWeight {
         return materializeWithOps(scope);
     }
 
-    /** {@link #materialize} from DJL ops, for every storage layout. */
+    /** {@link #materialize} from DJL ops, with or without double quantization. */
     NDArray materializeWithOps(NDManager scope) {
         int bs = options.blockSize;
         try (NDManager tmp = scope.newSubManager()) {
-            tmp.tempAttachAll(lutLow == null ? new NDArray[] {codes, lut} : new NDArray[] {codes, lut, lutLow});
-            NDArray values = lutLow == null
-                ? Nf4Kernels.lookupCodes(codes, lut, numBlocks, bs)
-                : Nf4Kernels.lookupPacked(codes, lut, lutLow, numBlocks, bs); // [NB, B]
+            tmp.tempAttachAll(codes, lut);
+            NDArray values = Nf4Kernels.lookup(codes, lut, numBlocks, bs); // [NB, B]
             NDArray scale = blockScales(tmp).toType(options.computeType, false).reshape(numBlocks, 1); // [NB, 1]
             NDArray w = values.mul(scale).reshape(-1); // [NB·B]
             if (w.size() != shape.size()) {
@@ -212,12 +190,7 @@ public final class Nf4Weight implements LinearWeight {
 
     /** The 4-bit codes, one per element of the flattened weight (host copy, for export and tests). */
     public byte[] codes() {
-        byte[] stored = codes.toByteArray();
-        int n = Math.toIntExact(shape.size());
-        if (lutLow == null) {
-            return java.util.Arrays.copyOf(stored, n);
-        }
-        return Nf4Packing.unpack(stored, n);
+        return Nf4Packing.unpack(codes.toByteArray(), Math.toIntExact(shape.size()));
     }
 
     /** Absmax state: the float32 values without double quantization, else null. */
@@ -242,7 +215,6 @@ public final class Nf4Weight implements LinearWeight {
     /** Bytes held on the device (codes, scales, tables). */
     public long storageBytes() {
         long bytes = codes.size() + lut.size() * lut.getDataType().getNumOfBytes();
-        bytes += lutLow == null ? 0 : lutLow.size() * lutLow.getDataType().getNumOfBytes();
         bytes += absmax.size() * absmax.getDataType().getNumOfBytes();
         bytes += nestedMap == null ? 0 : (nestedAbsmax.size() + nestedMap.size()) * 4;
         return bytes;

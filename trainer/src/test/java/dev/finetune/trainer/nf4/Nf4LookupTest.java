@@ -13,15 +13,19 @@ import java.nio.ByteBuffer;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** The TorchScript code lookup (int32 index_select) loads here and gives each code's NF4 value. */
+/**
+ * Code lookup of packed bytes: the TorchScript module (int32 index_select) loads here and, like the take
+ * fallback, gives each code its NF4 value, the high nibble first (bitsandbytes' order).
+ */
 class Nf4LookupTest {
 
+    private static final int BLOCKS = 5;
+    private static final int BLOCK_SIZE = 64;
+
     @Test
-    void everyCodeMapsToItsNf4ValueThroughTheTorchScriptLookup() {
+    void everyCodeMapsToItsNf4ValueThroughTheModuleAndThroughTake() {
         assertTrue(ScriptModules.usable(ScriptModules.NF4_LOOKUP, Device.cpu()), "nf4_lookup.pt does not load");
-        int blocks = 5;
-        int blockSize = 64;
-        byte[] codes = new byte[blocks * blockSize];
+        byte[] codes = new byte[BLOCKS * BLOCK_SIZE];
         Random r = new Random(7);
         for (int i = 0; i < codes.length; i++) {
             codes[i] = (byte) r.nextInt(16);
@@ -31,13 +35,23 @@ class Nf4LookupTest {
         for (int i = 0; i < codes.length; i++) {
             expected[i] = nf4[codes[i]];
         }
+        byte[] packed = Nf4Packing.pack(codes);
         try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
-            ByteBuffer buf = ByteBuffer.allocateDirect(codes.length);
-            buf.put(codes).flip();
-            NDArray c = m.create(buf, new Shape(codes.length), DataType.UINT8);
-            NDArray values = Nf4Kernels.lookupCodes(c, m.create(nf4), blocks, blockSize);
-            assertArrayEquals(new long[] {blocks, blockSize}, values.getShape().getShape());
-            assertArrayEquals(expected, values.toFloatArray(), 0f);
+            NDArray bytes = uint8(m, packed);
+            NDArray pairs = m.create(Nf4Kernels.nibblePairs(), new Shape(256, 2));
+            assertValues(expected, Nf4Kernels.lookup(bytes, pairs, BLOCKS, BLOCK_SIZE), "module");
+            assertValues(expected, Nf4Kernels.lookupWithTake(bytes, pairs, BLOCKS, BLOCK_SIZE), "take");
         }
+    }
+
+    private static void assertValues(float[] expected, NDArray values, String path) {
+        assertArrayEquals(new long[] {BLOCKS, BLOCK_SIZE}, values.getShape().getShape(), path);
+        assertArrayEquals(expected, values.toFloatArray(), 0f, path);
+    }
+
+    private static NDArray uint8(NDManager m, byte[] bytes) {
+        ByteBuffer buf = ByteBuffer.allocateDirect(bytes.length);
+        buf.put(bytes).flip();
+        return m.create(buf, new Shape(bytes.length), DataType.UINT8);
     }
 }

@@ -133,22 +133,25 @@ class Nf4WeightTest {
                 assertEquals(ops.getShape(), fused.getShape());
                 assertEquals(compute, fused.getDataType());
                 assertArrayEquals(ops.toType(DataType.FLOAT32, false).toFloatArray(),
-                        fused.toType(DataType.FLOAT32, false).toFloatArray(), 0f, compute.toString());
+                    fused.toType(DataType.FLOAT32, false).toFloatArray(), 0f, compute.toString());
             }
         }
     }
 
     @Test
-    void packedStorageDequantizesExactlyLikeOneCodePerByte() {
+    void packedCodesDequantizeToTheirNf4ValueTimesTheBlockScaleInHalfAByteEach() {
         float[] w = normal(256 * 520, 7, 0.05);
-        Nf4Options one = Nf4Options.defaults(DataType.FLOAT32);
         try (NDArray weight = manager.create(w, new Shape(256, 520));
-             Nf4Weight a = Nf4Weight.quantize(weight, one, manager);
-             Nf4Weight b = Nf4Weight.quantize(weight, one.withStorage(Nf4Options.Storage.TWO_CODES_PER_BYTE), manager);
+             Nf4Weight q = Nf4Weight.quantize(weight, Nf4Options.defaults(DataType.FLOAT32), manager);
              NDManager scope = manager.newSubManager()) {
-            assertArrayEquals(a.codes(), b.codes());
-            assertArrayEquals(a.materialize(scope).toFloatArray(), b.materialize(scope).toFloatArray(), 0f);
-            assertTrue(b.storageBytes() < a.storageBytes() * 0.55, b.storageBytes() + " vs " + a.storageBytes());
+            byte[] codes = q.codes();
+            float[] scales = q.blockScales(scope).toFloatArray();
+            float[] nf4 = Nf4Code.values();
+            float[] got = q.materialize(scope).toFloatArray();
+            for (int i = 0; i < w.length; i++) {
+                assertEquals(nf4[codes[i]] * scales[i / 64], got[i], 0f, "element " + i);
+            }
+            assertTrue(q.storageBytes() < w.length * 0.55, q.storageBytes() + " bytes for " + w.length + " weights");
         }
     }
 
@@ -196,11 +199,9 @@ class Nf4WeightTest {
                 assertTrue(json.contains("\"quant_type\":\"nf4\"") && json.contains("\"blocksize\":64")
                     && json.contains("\"shape\":[64,100]") && json.contains("\"dtype\":\"bfloat16\""), json);
                 assertEquals(doubleQuant, json.contains("\"nested_blocksize\":256"), json);
-                for (Nf4Options.Storage storage : Nf4Options.Storage.values()) {
-                    try (Nf4Weight back = BnbNf4Tensors.fromStateDict(sd, key, o.withStorage(storage), manager)) {
-                        assertArrayEquals(q.materialize(host).toFloatArray(), back.materialize(host).toFloatArray(), 0f,
-                            "round trip, double quant " + doubleQuant + ", " + storage);
-                    }
+                try (Nf4Weight back = BnbNf4Tensors.fromStateDict(sd, key, o, manager)) {
+                    assertArrayEquals(q.materialize(host).toFloatArray(), back.materialize(host).toFloatArray(), 0f,
+                        "round trip, double quant " + doubleQuant);
                 }
             }
         }
