@@ -10,9 +10,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.finetune.trainer.cli.Main;
 import dev.finetune.trainer.model.Goldens;
-import dev.finetune.trainer.safetensors.SafetensorsFile;
 import dev.finetune.trainer.train.DataParallelCliLawTest;
 import dev.finetune.trainer.train.EndToEndTrainingTest;
+import dev.finetune.trainer.train.RunOutputs;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
@@ -81,31 +81,21 @@ class DistributedRealTrainTest {
         assertEquals(0, Main.run(new String[] {"train", "--config", config.toString(), "--base-save-dir",
             one.toString(), "--batch-size", "2"}, new PrintStream(new ByteArrayOutputStream()), System.err));
 
-        List<Double> reference = losses(one.resolve("law/logs/metrics-0.jsonl"));
+        List<Double> reference = RunOutputs.trainLosses(one.resolve("law/logs/metrics-0.jsonl"));
         Path resumedMetrics = run.resolve("logs/metrics-" + resumedAt + ".jsonl");
         // FP32 gradients are finite: a skipped step (carried into the checkpoint's state) is a trainer fault,
         // not a resume fault, and would otherwise show up only as a loss mismatch below
         assertEquals(0L, lastSkippedSteps(resumedMetrics), "steps skipped for Inf/NaN gradients in FP32 (see "
             + resumedMetrics + "): the ranks' gradients were not finite");
-        List<Double> resumed = losses(resumedMetrics);
+        List<Double> resumed = RunOutputs.trainLosses(resumedMetrics);
         assertEquals(STEPS, reference.size());
         assertEquals(STEPS - resumedAt, resumed.size(), "the resumed run logged steps " + (resumedAt + 1) + ".." + STEPS);
         for (int i = 0; i < resumed.size(); i++) {
             double want = reference.get(resumedAt + i);
             assertEquals(want, resumed.get(i), 1e-5 * Math.abs(want), "loss of step " + (resumedAt + i + 1));
         }
-        try (SafetensorsFile a = SafetensorsFile.open(one.resolve("law/final/adapter_model.safetensors"));
-             SafetensorsFile b = SafetensorsFile.open(run.resolve("final/adapter_model.safetensors"))) {
-            assertEquals(a.names(), b.names());
-            for (String name : a.names()) {
-                float[] x = a.readFloats(name);
-                float[] y = b.readFloats(name);
-                assertEquals(x.length, y.length, name);
-                for (int i = 0; i < x.length; i++) {
-                    assertEquals(x[i], y[i], 1e-5f, name + "[" + i + "]");
-                }
-            }
-        }
+        RunOutputs.assertSameAdapter(one.resolve("law/final/adapter_model.safetensors"),
+            run.resolve("final/adapter_model.safetensors"), 1e-5f);
     }
 
     /**
@@ -193,17 +183,6 @@ class DistributedRealTrainTest {
             }
         }
         return skipped;
-    }
-
-    private static List<Double> losses(Path metrics) throws Exception {
-        List<Double> losses = new ArrayList<>();
-        for (String line : Files.readAllLines(metrics, StandardCharsets.UTF_8)) {
-            JsonNode n = JSON.readTree(line);
-            if ("train".equals(n.path("kind").asText()) && n.has("loss")) {
-                losses.add(n.get("loss").asDouble());
-            }
-        }
-        return losses;
     }
 
     private static void sleep(long ms) {

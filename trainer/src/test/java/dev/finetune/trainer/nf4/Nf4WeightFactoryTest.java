@@ -25,23 +25,7 @@ class Nf4WeightFactoryTest {
         for (int i = 0; i < w.length; i++) {
             w[i] = (float) rnd.nextGaussian() * 0.02f;
         }
-        TensorSource source = new TensorSource() {
-            @Override
-            public boolean contains(String name) {
-                return true;
-            }
-
-            @Override
-            public long[] shape(String name) {
-                return new long[] {96, 64};
-            }
-
-            @Override
-            public NDArray load(String name, NDManager manager, DataType dtype) {
-                assertEquals(DataType.FLOAT32, dtype, "NF4 quantizes from FP32");
-                return manager.create(w, new Shape(96, 64));
-            }
-        };
+        TensorSource source = fp32Source(w, 96, 64);
         try (NDManager model = NDManager.newBaseManager();
              NDArray direct = model.create(w, new Shape(96, 64));
              Nf4Weight expected = Nf4Weight.quantize(direct, Nf4Options.defaults(DataType.FLOAT32), model)) {
@@ -59,26 +43,11 @@ class Nf4WeightFactoryTest {
     @Test
     void forBaseIsDenseWithout4bitAndQuantizesWithTheAskedDoubleQuantWithIt() throws Exception {
         assertSame(LinearWeightFactory.DENSE, Nf4WeightFactory.forBase(false, true));
-        TensorSource source = new TensorSource() {
-            @Override
-            public boolean contains(String name) {
-                return true;
-            }
-
-            @Override
-            public long[] shape(String name) {
-                return new long[] {4, 64};
-            }
-
-            @Override
-            public NDArray load(String name, NDManager manager, DataType dtype) {
-                float[] w = new float[256];
-                for (int i = 0; i < w.length; i++) {
-                    w[i] = (float) Math.sin(i);
-                }
-                return manager.create(w, new Shape(4, 64));
-            }
-        };
+        float[] w = new float[256];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) Math.sin(i);
+        }
+        TensorSource source = fp32Source(w, 4, 64);
         try (NDManager model = NDManager.newBaseManager()) {
             for (boolean dq : new boolean[] {true, false}) {
                 try (LinearWeight q = Nf4WeightFactory.forBase(true, dq).create("w", source, model, DataType.FLOAT32)) {
@@ -88,5 +57,26 @@ class Nf4WeightFactoryTest {
                 }
             }
         }
+    }
+
+    /** Every name holds {@code w} as a [rows, cols] tensor; the factory must ask for FP32. */
+    private static TensorSource fp32Source(float[] w, long rows, long cols) {
+        return new TensorSource() {
+            @Override
+            public boolean contains(String name) {
+                return true;
+            }
+
+            @Override
+            public long[] shape(String name) {
+                return new long[] {rows, cols};
+            }
+
+            @Override
+            public NDArray load(String name, NDManager manager, DataType dtype) {
+                assertEquals(DataType.FLOAT32, dtype, "NF4 quantizes from FP32");
+                return manager.create(w, new Shape(rows, cols));
+            }
+        };
     }
 }

@@ -3,17 +3,13 @@ package dev.finetune.trainer.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.finetune.trainer.cli.Main;
 import dev.finetune.trainer.model.Goldens;
-import dev.finetune.trainer.safetensors.SafetensorsFile;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -60,30 +56,12 @@ public class DataParallelCliLawTest {
             assertEquals(lossesOne.get(i), lossesTwo.get(i), 1e-5 * Math.abs(lossesOne.get(i)), "loss of step " + (i + 1));
         }
         assertTrue(Files.isDirectory(two.resolve("law/checkpoints/checkpoint-2")), "rank 0 wrote the checkpoint");
-        try (SafetensorsFile a = SafetensorsFile.open(one.resolve("law/final/adapter_model.safetensors"));
-             SafetensorsFile b = SafetensorsFile.open(two.resolve("law/final/adapter_model.safetensors"))) {
-            assertEquals(a.names(), b.names());
-            for (String name : a.names()) {
-                float[] x = a.readFloats(name);
-                float[] y = b.readFloats(name);
-                assertEquals(x.length, y.length, name);
-                for (int i = 0; i < x.length; i++) {
-                    assertEquals(x[i], y[i], 1e-5f, name + "[" + i + "]");
-                }
-            }
-        }
+        RunOutputs.assertSameAdapter(one.resolve("law/final/adapter_model.safetensors"),
+            two.resolve("law/final/adapter_model.safetensors"), 1e-5f);
     }
 
     private static List<Double> losses(Path out) throws Exception {
-        List<Double> losses = new ArrayList<>();
-        ObjectMapper json = new ObjectMapper();
-        for (String line : Files.readAllLines(out.resolve("law/logs/metrics-0.jsonl"), StandardCharsets.UTF_8)) {
-            JsonNode n = json.readTree(line);
-            if ("train".equals(n.path("kind").asText()) && n.has("loss")) {
-                losses.add(n.get("loss").asDouble());
-            }
-        }
-        return losses;
+        return RunOutputs.trainLosses(out.resolve("law/logs/metrics-0.jsonl"));
     }
 
     /**
