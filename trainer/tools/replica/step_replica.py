@@ -33,10 +33,11 @@ p.add_argument("--profile", action="store_true", help="print the CUDA kernels th
 p.add_argument("--scalars", default="cuda", help="device of the 0-dim scalar tensors: cuda or cpu")
 p.add_argument("--lora-scale", default="low", help="apply LoRA's scaling to the output (out) or to the rank-r middle (low)")
 p.add_argument("--mlp-act", default="scripted", help="silu(gate)*up as ops (x*sigmoid(x)*up), silu (F.silu) or scripted")
-p.add_argument("--dequant", default="pairs", help="NF4 lookup, one code per byte: take (int64 codes), select32 (index_select, "
+p.add_argument("--dequant", default="module", help="NF4 lookup, one code per byte: take (int64 codes), select32 (index_select, "
                "int32 codes), gather2d (gather from a per-block scaled table, no separate multiply) or packed (two codes per "
-               "byte as bitsandbytes stores them, looked up through two 256-entry nibble tables) or pairs (the same bytes "
-               "looked up once in a [256, 2] table of both nibbles' values)")
+               "byte as bitsandbytes stores them, looked up through two 256-entry nibble tables), pairs (the same bytes "
+               "looked up once in a [256, 2] table of both nibbles' values) or module (pairs through the trainer's "
+               "nf4_dequant.pt, as Nf4Weight calls it)")
 p.add_argument("--dequant-chunks", type=int, default=1, help="dequantize each weight in this many pieces")
 p.add_argument("--module", default="trainer/src/main/resources/dev/finetune/trainer/model/sdpa_attention.pt")
 a = p.parse_args()
@@ -64,13 +65,14 @@ NF4 = torch.tensor([-1.0, -0.6961928009986877, -0.5250730514526367, -0.394917488
 NIB_HI = NF4.repeat_interleave(16)  # value of the high nibble of each byte value 0..255
 NIB_LO = NF4.repeat(16)
 NIB_PAIRS = torch.stack([NIB_HI, NIB_LO], -1)  # [256, 2]: both values of each byte, in element order
+DEQUANT = torch.jit.load("trainer/src/main/resources/dev/finetune/trainer/model/nf4_dequant.pt", map_location=dev)
 
 
 class Nf4:  # blocks of 64, absmax double-quantized in nested blocks of 256
     def __init__(self, out, inn):
         n = out * inn
         self.shape = (out, inn)
-        packed = a.dequant in ("packed", "pairs")
+        packed = a.dequant in ("packed", "pairs", "module")
         self.codes = torch.randint(0, 256 if packed else 16, (n // 2 if packed else n,),
                                    device=dev, dtype=torch.uint8)
         nb = n // 64
@@ -78,8 +80,12 @@ class Nf4:  # blocks of 64, absmax double-quantized in nested blocks of 256
         self.qabs = torch.randint(0, 256, ((nb + 255) // 256 * 256,), device=dev, dtype=torch.uint8)
         self.nested = torch.rand((nb + 255) // 256, device=dev, dtype=f32) * 0.01
         self.map = torch.linspace(-1, 1, 256, device=dev, dtype=f32)
+        self.offset = torch.tensor([0.05])  # host tensors, as Nf4Weight passes them
+        self.dims = torch.tensor([nb, 64, out, inn])
 
     def materialize(self):
+        if a.dequant == "module":
+            return DEQUANT(NIB_PAIRS, self.codes, self.qabs, self.nested, self.map, self.offset, self.dims)
         absmax = (self.map.index_select(0, self.qabs.to(torch.int32)).reshape(self.nested.numel(), -1)
                   * self.nested.reshape(-1, 1) + 0.05).reshape(-1)[: self.nb].to(f16).reshape(-1, 1)
         pieces = []
@@ -226,6 +232,12 @@ final_norm = torch.ones(D, device=dev)
 params = [t for l in layers for ab in l.lora.values() for t in ab]
 m_state = [torch.zeros_like(t) for t in params]
 v_state = [torch.zeros_like(t) for t in params]
+if a.dequant == "module":  # the trainer's module on this GPU gives the replica's pair lookup, bit for bit
+    w = layers[0].w["q"] if "q" in layers[0].w else layers[0].w["qkv"]
+    absmax = (w.map[w.qabs.long()].reshape(w.nested.numel(), -1) * w.nested.reshape(-1, 1) + 0.05).reshape(-1)[: w.nb]
+    want = (NIB_PAIRS[w.codes.long()].reshape(-1, 64) * absmax.to(f16).reshape(-1, 1)).reshape(w.shape)
+    assert torch.equal(w.materialize(), want), "nf4_dequant.pt differs from the pair lookup"
+    print("nf4_dequant.pt on this GPU equals the pair lookup bit for bit")
 print(f"weights resident: {torch.cuda.memory_allocated() / 2**30:.2f} GiB")
 
 

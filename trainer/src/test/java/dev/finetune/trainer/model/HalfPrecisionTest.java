@@ -68,7 +68,7 @@ class HalfPrecisionTest {
                     Collections.singletonList(LoraSettings.ALL_LINEAR)), model.config, trainer, 1);
             // same weights as the reference adapter, dropout 0.5
             for (Map.Entry<String, NDArray> e : dropped.parameters().entrySet()) {
-                e.getValue().set(a.parameters().get(e.getKey()).toFloatArray());
+                Ops.assign(e.getValue(), a.parameters().get(e.getKey()).toFloatArray());
             }
             TrainingBatch batch = TrainingStepTest.referenceBatch(fam);
             model.setAdapter(a);
