@@ -68,6 +68,13 @@ public final class BenchCommand {
         public long seed = 0;
         /** sdpa or eager attention. */
         public String attnImplementation = "sdpa";
+        /**
+         * Same layers, heads, projections, vocabulary and tokens, but heads of 4 dimensions and an MLP of twice the
+         * hidden size: the same ops with negligible arithmetic, so step_s is what the host spends issuing them
+         * (Java, DJL, JNI, kernel launches). Compared with the real shape's step_s on the same GPU it tells whether
+         * the GPU waits for the host.
+         */
+        public boolean hostCost = false;
 
         public Options validate() {
             check(seq >= 2, "seq", seq, ">= 2");
@@ -97,6 +104,9 @@ public final class BenchCommand {
         Device device = o.device.equals("cpu") ? Device.cpu()
             : Device.gpu(o.device.equals("gpu") ? 0 : Integer.parseInt(o.device.substring(3)));
         JsonNode cfg = shapeConfig(o.shape, o.layers);
+        if (o.hostCost) {
+            cfg = hostCostShape(cfg);
+        }
         ModelConfig config = ModelConfig.parse(cfg, o.shape);
         DataType compute = o.quant.equals("fp32") ? DataType.FLOAT32
             : (device.isGpu() || o.quant.equals("fp16") ? DataType.FLOAT16 : DataType.FLOAT32);
@@ -173,6 +183,8 @@ public final class BenchCommand {
             result.put("quant", o.quant);
             result.put("compute_dtype", compute.toString().toLowerCase());
             result.put("attn_implementation", lm.attention().configName());
+            result.put("host_cost", o.hostCost);
+            result.put("hidden_size", config.hiddenSize);
             result.put("device", device.toString());
             result.put("engine", Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
             result.put("load_s", round(loadSeconds));
@@ -202,6 +214,20 @@ public final class BenchCommand {
             ((com.fasterxml.jackson.databind.node.ObjectNode) cfg).put("num_hidden_layers", layers);
         }
         return cfg;
+    }
+
+    /** {@link Options#hostCost}'s shape: {@code cfg} with heads of 4 dimensions and an MLP twice the hidden size. */
+    static JsonNode hostCostShape(JsonNode cfg) {
+        com.fasterxml.jackson.databind.node.ObjectNode small = cfg.deepCopy();
+        int heads = cfg.path("num_attention_heads").asInt();
+        if (heads <= 0) {
+            throw new IllegalArgumentException("--host-cost: the shape has no num_attention_heads");
+        }
+        int headDim = 4;
+        small.put("head_dim", headDim);
+        small.put("hidden_size", heads * headDim);
+        small.put("intermediate_size", 2 * heads * headDim);
+        return small;
     }
 
     /** One document per row, every token after the first a target; fixed seed. */
@@ -242,43 +268,5 @@ public final class BenchCommand {
 
     private static double round(double v) {
         return Math.round(v * 1000.0) / 1000.0;
-    }
-
-    /** {@code --shape qwen2-7b --seq 2048 --micro-batch 2 --steps 10 --lora-r 16 --targets all-linear --quant nf4 --device gpu0}. */
-    public static void main(String[] args) throws Exception {
-        Options o = new Options();
-        for (int i = 0; i < args.length; i += 2) {
-            String flag = args[i];
-            if (i + 1 >= args.length) {
-                System.err.println("ERROR " + flag + " needs a value");
-                System.exit(2);
-            }
-            String v = args[i + 1];
-            switch (flag) {
-                case "--shape": o.shape = v; break;
-                case "--seq": o.seq = Integer.parseInt(v); break;
-                case "--micro-batch": o.microBatch = Integer.parseInt(v); break;
-                case "--accumulation": o.accumulation = Integer.parseInt(v); break;
-                case "--steps": o.steps = Integer.parseInt(v); break;
-                case "--warmup": o.warmup = Integer.parseInt(v); break;
-                case "--lora-r": o.loraR = Integer.parseInt(v); break;
-                case "--targets": o.targets = v; break;
-                case "--quant": o.quant = v; break;
-                case "--device": o.device = v; break;
-                case "--layers": o.layers = Integer.parseInt(v); break;
-                case "--seed": o.seed = Long.parseLong(v); break;
-                case "--attn-implementation": o.attnImplementation = v; break;
-                default:
-                    System.err.println("ERROR unknown flag " + flag + "; flags: --shape --seq --micro-batch --accumulation "
-                        + "--steps --warmup --lora-r --targets --quant --device --layers --seed --attn-implementation");
-                    System.exit(2);
-            }
-        }
-        try {
-            run(o, System.out);
-        } catch (IllegalArgumentException e) {
-            System.err.println("ERROR " + e.getMessage());
-            System.exit(2);
-        }
     }
 }

@@ -18,6 +18,8 @@ final class BenchSubcommand extends Subcommand {
                 + "and a phase breakdown, with the configuration it ran.\n\n"
                 + "  jobs/finetune bench --shape qwen2-7b --seq 2048 --micro-batch 2 --steps 10 --lora-r 16 "
                 + "--targets all-linear --quant nf4 --device gpu0\n"
+                + "  jobs/finetune bench --shape qwen2-7b --seq 2048 --micro-batch 2 --steps 10 --lora-r 16 "
+                + "--targets all-linear --quant nf4 --device gpu0 --host-cost\n"
                 + "  jobs/finetune bench --shape qwen2.5-0.5b --seq 256 --micro-batch 1 --steps 3 --device cpu";
     }
 
@@ -38,7 +40,10 @@ final class BenchSubcommand extends Subcommand {
                 Flag.value("layers", "N", "Decoder layers to build; 0 = the shape's own count (a 7B shape's speed "
                         + "per layer fits a small machine).", "0"),
                 Flag.value("seed", "N", "Seed of the random weights and tokens.", "0"),
-                Flag.value("attn-implementation", "sdpa|eager", "Attention kernel.", "sdpa"));
+                Flag.value("attn-implementation", "sdpa|eager", "Attention kernel.", "sdpa"),
+                Flag.toggle("host-cost", "The shape's ops with negligible arithmetic (heads of 4 dimensions): step_s "
+                        + "is then the host's time to issue one step; if it nears the real shape's step_s on the same "
+                        + "GPU, the GPU waits for Java/DJL."));
     }
 
     @Override
@@ -57,6 +62,7 @@ final class BenchSubcommand extends Subcommand {
         o.layers = line.getInt("layers", o.layers);
         o.seed = line.getInt("seed", (int) o.seed);
         o.attnImplementation = line.get("attn-implementation", o.attnImplementation);
+        o.hostCost = line.isOn("host-cost");
         BenchCommand.run(o, out);
         return Main.OK;
     }

@@ -2,6 +2,7 @@ package dev.finetune.trainer.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.finetune.trainer.model.ModelConfig;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -50,5 +51,22 @@ class BenchCommandTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
             () -> BenchCommand.run(o, new PrintStream(new ByteArrayOutputStream())));
         assertTrue(e.getMessage().contains("qwen2-7b"), e.getMessage());
+    }
+
+    @Test
+    void hostCostKeepsLayersHeadsProjectionsAndVocabularyButNotTheArithmetic() throws Exception {
+        for (String shape : BenchCommand.SHAPES) {
+            ModelConfig real = ModelConfig.parse(BenchCommand.shapeConfig(shape, 0), shape);
+            ModelConfig small = ModelConfig.parse(BenchCommand.hostCostShape(BenchCommand.shapeConfig(shape, 0)), shape);
+            assertEquals(real.numLayers, small.numLayers, shape);
+            assertEquals(real.numHeads, small.numHeads, shape);
+            assertEquals(real.numKvHeads, small.numKvHeads, shape);
+            assertEquals(real.vocabSize, small.vocabSize, shape);
+            assertEquals(real.tieWordEmbeddings, small.tieWordEmbeddings, shape);
+            assertEquals(4, small.headDim, shape);
+            assertEquals(4 * real.numHeads, small.hiddenSize, shape);
+            assertTrue(small.intermediateSize * (long) small.hiddenSize * 100 < real.intermediateSize * (long) real.hiddenSize,
+                shape + ": the MLP keeps under 1 % of its weights");
+        }
     }
 }
