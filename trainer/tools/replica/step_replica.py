@@ -21,6 +21,8 @@ import torch.nn.functional as F
 p = argparse.ArgumentParser()
 p.add_argument("--shape", default="qwen2-7b", choices=["qwen2-7b", "llama3-8b"])
 p.add_argument("--layers", type=int, default=0, help="decoder layers (default: the shape's own)")
+p.add_argument("--host-cost", action="store_true", help="heads of 4 dimensions (as bench --host-cost): the same ops "
+               "with negligible arithmetic, so the step is the host's time to issue them")
 p.add_argument("--batch", type=int, default=2)
 p.add_argument("--seq", type=int, default=2048)
 p.add_argument("--attn", default="sdpa")
@@ -48,6 +50,9 @@ SHAPES = {  # hidden, heads, kv heads, head dim, intermediate, vocabulary, layer
     "llama3-8b": (4096, 32, 8, 128, 14336, 128256, 32, 5e5, False),
 }
 D, H, HKV, DH, F_, V, LAYERS, THETA, QKV_BIAS = SHAPES[a.shape]
+if a.host_cost:
+    DH, D = 4, H * 4
+    F_ = 2 * D
 R = 16
 a.layers = a.layers or LAYERS
 a.chunk_rows = a.chunk_rows or max(16, min(1024, 2 ** 26 // V))
@@ -325,7 +330,14 @@ if a.profile:
     rows.sort(key=lambda e: -e.self_device_time_total)
     for e in rows[:25]:
         print(f"{e.self_device_time_total / 1000:8.1f} ms {e.count:6d}x  {e.key:28s} {str(e.input_shapes)[:90]}")
-print(f"shape={a.shape} layers={a.layers} attn={a.attn} chunk_rows={a.chunk_rows} index={a.index} embed={a.embed} "
+    # what the host issues per step: kernel launches, and the ATen ops called most often
+    by_name = prof.key_averages()
+    launches = sum(e.count for e in by_name if "LaunchKernel" in e.key)
+    print(f"kernel launches per step: {launches}")
+    ops = sorted((e for e in by_name if e.key.startswith("aten::")), key=lambda e: -e.count)
+    for e in ops[:15]:
+        print(f"{e.count:6d}x {e.key:32s} self CPU {e.self_cpu_time_total / 1000:8.1f} ms")
+print(f"shape={a.shape}{' host-cost' if a.host_cost else ''} layers={a.layers} attn={a.attn} chunk_rows={a.chunk_rows} index={a.index} embed={a.embed} "
       f"dequant_chunks={a.dequant_chunks} fuse={a.fuse} scalars={a.scalars} lora_scale={a.lora_scale} mlp_act={a.mlp_act} dequant={a.dequant}: step {dt * 1000:.0f} ms, "
       f"{tokens / dt:.0f} tokens/s, peak {max(PEAKS.values()):.2f} GiB allocated, "
       f"{torch.cuda.max_memory_reserved() / 2**30:.2f} GiB reserved; peak by phase (GiB): "
