@@ -32,6 +32,8 @@ p.add_argument("--steps", type=int, default=3)
 p.add_argument("--embed", default="cpu", help="where the (untied) embedding table lives: cuda or cpu")
 p.add_argument("--fuse", action="store_true", help="one dequantize + GEMM for q/k/v and for gate/up")
 p.add_argument("--profile", action="store_true", help="print the CUDA kernels that take the most time")
+p.add_argument("--fresh-constants", action="store_true", help="a new 0-dim tensor per scalar use and zeros + copy_ "
+               "for casts, as the trainer did before it kept its constants")
 p.add_argument("--scalars", default="cuda", help="device of the 0-dim scalar tensors: cuda or cpu")
 p.add_argument("--lora-scale", default="low", help="apply LoRA's scaling to the output (out) or to the rank-r middle (low)")
 p.add_argument("--mlp-act", default="scripted", help="silu(gate)*up as ops (x*sigmoid(x)*up), silu (F.silu) or scripted")
@@ -141,8 +143,8 @@ class Layer:
         self.lora = {k: lora(*v) for k, v in dims.items()}
 
 
-def cast16(x):  # Ops.cast: zeros + copy_
-    y = torch.zeros(x.shape, dtype=f16, device=dev)
+def cast16(x):  # Ops.cast: empty + copy_ (session 2: zeros + copy_, --fresh-constants)
+    y = (torch.zeros if a.fresh_constants else torch.empty)(x.shape, dtype=f16, device=dev)
     y[...] = x
     return y
 
@@ -152,8 +154,23 @@ def rmsnorm(x, w):  # Ops.rmsNorm, FP32
     return x * (var + scalar(1e-6)).pow(scalar(-0.5)) * w
 
 
-def scalar(v):
-    return torch.full((), v, device=a.scalars)
+CONSTANTS = {}
+
+
+def scalar(v):  # Ops keeps one PyTorch-owned 0-dim tensor per constant (session 2: a new one per use)
+    if a.fresh_constants:
+        return torch.full((), v, device=a.scalars)
+    if v not in CONSTANTS:
+        CONSTANTS[v] = torch.full((), v, device=a.scalars)
+    return CONSTANTS[v]
+
+
+def zero32():  # Ops.toFloat32's [1] FP32 zero
+    if a.fresh_constants:
+        return torch.zeros(1, device=dev)
+    if "zero1" not in CONSTANTS:
+        CONSTANTS["zero1"] = torch.zeros(1, device=dev)
+    return CONSTANTS["zero1"]
 
 
 def delta(x, layer, name):
@@ -194,7 +211,7 @@ def attention(q, k, v, mask32, mask16):
     q5 = q.reshape(B, HKV, G, T, DH)
     kT = k.reshape(B, HKV, 1, T, DH).transpose(-1, -2)
     s = (q5 @ kT) * scalar(DH ** -0.5)
-    p_ = torch.softmax(s + torch.zeros(1, device=dev) + mask32, -1)
+    p_ = torch.softmax(s + zero32() + mask32, -1)
     return (cast16(p_) @ v.reshape(B, HKV, 1, T, DH)).reshape(B, H, T, DH)
 
 
@@ -275,7 +292,7 @@ def step():
     for s in range(0, rows.numel(), a.chunk_rows):
         idx, lab = rows[s:s + a.chunk_rows], labels[s:s + a.chunk_rows].reshape(-1, 1)
         x = cast16(rmsnorm(flat[idx], final_norm))
-        logits = F.linear(x, head) + torch.zeros(1, device=dev)
+        logits = F.linear(x, head) + zero32()
         nll = -logits.log_softmax(-1).gather(1, lab).sum()
         nll.backward(torch.full((), 1.0 / rows.numel(), device=dev))
     mark("loss")

@@ -1,11 +1,15 @@
 package dev.finetune.trainer.model;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BinaryOperator;
 
 /**
  * Small tensor functions of the decoder that must keep autograd across dtypes. DJL's toType cuts the graph
@@ -15,6 +19,10 @@ import ai.djl.nn.Activation;
  */
 public final class Ops {
     private static final NDIndex ALL = new NDIndex("...");
+    /** Constants kept per value and device; past this many, further values get a tensor per use. */
+    private static final int MAX_CONSTANTS = 256;
+    private static final Map<String, NDArray> CONSTANTS = new ConcurrentHashMap<>();
+    private static final Map<String, NDManager> CONSTANT_OWNERS = new ConcurrentHashMap<>();
 
     private Ops() {
     }
@@ -23,6 +31,10 @@ public final class Ops {
     public static NDArray toFloat32(NDArray x) {
         if (x.getDataType() == DataType.FLOAT32) {
             return x;
+        }
+        NDArray zero = constant(new Shape(1), 0f, x.getDevice()); // [1], not 0-dim: it must promote x to FP32
+        if (zero != null) {
+            return x.add(zero);
         }
         return x.add(x.getManager().zeros(new Shape(1), DataType.FLOAT32, x.getDevice()));
     }
@@ -35,7 +47,7 @@ public final class Ops {
         if (type == DataType.FLOAT32) {
             return toFloat32(x);
         }
-        NDArray y = x.getManager().zeros(x.getShape(), type, x.getDevice());
+        NDArray y = x.getManager().create(x.getShape(), type, x.getDevice()); // uninitialized: copy_ fills all of it
         y.set(ALL, x);
         return y;
     }
@@ -54,27 +66,46 @@ public final class Ops {
     // Scalars inside the autograd graph. DJL's x.mul(2f) and friends wrap the scalar in a direct buffer that
     // nothing keeps alive after the call, yet autograd saves that tensor for backward (MulBackward, PowBackward):
     // once the JVM collects the buffer, backward reads freed, reused memory (garbage or NaN gradients after a
-    // GC). A 0-dim tensor from PyTorch's allocator is reference-counted by the graph instead.
+    // GC). A 0-dim tensor from PyTorch's allocator is reference-counted by the graph instead. The model's scalars
+    // are a handful of constants (eps, -0.5, LoRA scaling, 1/√Dh), so each is made once per device and kept: on a
+    // GPU a fresh one is a fill kernel and JNI calls at every use, and a step issues hundreds of them.
 
     /** x · s, safe to backpropagate through. */
     public static NDArray mul(NDArray x, double s) {
-        try (NDArray scalar = scalarLike(x, s)) {
-            return x.mul(scalar);
-        }
+        return withScalar(x, s, NDArray::mul);
     }
 
     /** x + s, safe to backpropagate through. */
     public static NDArray add(NDArray x, double s) {
-        try (NDArray scalar = scalarLike(x, s)) {
-            return x.add(scalar);
-        }
+        return withScalar(x, s, NDArray::add);
     }
 
     /** x ^ e, safe to backpropagate through. */
     public static NDArray pow(NDArray x, double e) {
-        try (NDArray scalar = scalarLike(x, e)) {
-            return x.pow(scalar);
+        return withScalar(x, e, NDArray::pow);
+    }
+
+    /** op(x, v) with v a 0-dim FP32 tensor on x's device; type promotion keeps x's dtype (FP16 stays FP16). */
+    private static NDArray withScalar(NDArray x, double v, BinaryOperator<NDArray> op) {
+        NDArray kept = constant(new Shape(), (float) v, x.getDevice());
+        if (kept != null) {
+            return op.apply(x, kept);
         }
+        try (NDArray scalar = x.getManager().full(new Shape(), (float) v, DataType.FLOAT32, x.getDevice())) {
+            return op.apply(x, scalar);
+        }
+    }
+
+    /** A PyTorch-owned FP32 constant kept for the life of the process, or null once MAX_CONSTANTS exist. */
+    private static NDArray constant(Shape shape, float v, Device device) {
+        String key = device + " " + shape + " " + Float.floatToIntBits(v);
+        NDArray c = CONSTANTS.get(key);
+        if (c != null || CONSTANTS.size() >= MAX_CONSTANTS) {
+            return c;
+        }
+        return CONSTANTS.computeIfAbsent(key, k -> CONSTANT_OWNERS
+            .computeIfAbsent(device.toString(), d -> NDManager.newBaseManager(device))
+            .full(shape, v, DataType.FLOAT32, device));
     }
 
     /**
@@ -92,11 +123,6 @@ public final class Ops {
                 target.set(ALL, source);
             }
         });
-    }
-
-    /** A 0-dim FP32 tensor in x's manager and on its device; type promotion keeps x's dtype (FP16 stays FP16). */
-    private static NDArray scalarLike(NDArray x, double v) {
-        return x.getManager().full(new Shape(), (float) v, DataType.FLOAT32, x.getDevice());
     }
 
     /** silu(x) = x·sigmoid(x). */
