@@ -51,7 +51,7 @@ public final class TextTokenizer implements AutoCloseable {
                     + ": download the model's tokenizer files there first");
         }
         byte[] bytes = Files.readAllBytes(json);
-        this.fingerprint = sha256(bytes);
+        this.fingerprint = fingerprintOf(bytes);
         this.files = TokenizerFiles.read(dir);
         this.vocab = readVocab(bytes, json, specialTokens);
         int size = 0;
@@ -272,10 +272,11 @@ public final class TextTokenizer implements AutoCloseable {
         return r;
     }
 
-    private static String sha256(byte[] bytes) {
+    /** The fingerprint of a tokenizer.json's bytes (sha256, hex), as {@link #fingerprint()} and shard manifests hold it. */
+    public static String fingerprintOf(byte[] tokenizerJson) {
         try {
             StringBuilder sb = new StringBuilder();
-            for (byte b : MessageDigest.getInstance("SHA-256").digest(bytes)) {
+            for (byte b : MessageDigest.getInstance("SHA-256").digest(tokenizerJson)) {
                 sb.append(String.format("%02x", b));
             }
             return sb.toString();

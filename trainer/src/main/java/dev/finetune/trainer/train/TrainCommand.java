@@ -5,6 +5,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.finetune.shards.Manifest;
+import dev.finetune.tokenize.TextTokenizer;
 import dev.finetune.shards.ShardSet;
 import dev.finetune.trainer.lora.LoraAdapter;
 import dev.finetune.trainer.lora.LoraSettings;
@@ -22,8 +23,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Paths;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -120,7 +119,7 @@ public final class TrainCommand {
         if (want == null || !Files.isRegularFile(json)) {
             return; // tokenizer-less checkpoints (test models) or shards made from ids: nothing to compare
         }
-        String got = sha256(Files.readAllBytes(json));
+        String got = TextTokenizer.fingerprintOf(Files.readAllBytes(json));
         if (!got.equalsIgnoreCase(want)) {
             throw new IOException(shardsDir + "/manifest.json: tokenizer fingerprint " + want + " but " + json
                 + " hashes to " + got + "; the shards were tokenized for another model: re-run prepare with "
@@ -142,18 +141,6 @@ public final class TrainCommand {
         s.put("tokenizer_fingerprint", m.tokenizer.fingerprint);
         s.put("source", m.source);
         return s;
-    }
-
-    static String sha256(byte[] bytes) {
-        try {
-            StringBuilder sb = new StringBuilder();
-            for (byte b : MessageDigest.getInstance("SHA-256").digest(bytes)) {
-                sb.append(String.format("%02x", b));
-            }
-            return sb.toString();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 missing from this JRE", e);
-        }
     }
 
     /** {@code java ... TrainCommand config.yaml [--key value ...]}: for runs without the CLI launcher. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.finetune.shards.Manifest;
+import dev.finetune.tokenize.TextTokenizer;
 import dev.finetune.trainer.model.Goldens;
 import dev.finetune.shards.ShardFormat;
 import java.io.ByteArrayOutputStream;
@@ -29,7 +30,7 @@ class TokenizerMismatchTest {
         Path tokenizer = Paths.get(System.getProperty("fixtures.dir"), "tokenizers", "qwen3", "tokenizer.json");
         Files.copy(tokenizer, model.resolve("tokenizer.json"));
         Manifest m = new Manifest();
-        m.tokenizer.fingerprint = TrainCommand.sha256("another tokenizer".getBytes("UTF-8"));
+        m.tokenizer.fingerprint = TextTokenizer.fingerprintOf("another tokenizer".getBytes("UTF-8"));
 
         IOException e = assertThrows(IOException.class, () -> TrainCommand.checkTokenizer(m, model, "/data/shards"));
         assertTrue(e.getMessage().contains("/data/shards/manifest.json: tokenizer fingerprint"), e.getMessage());
