@@ -20,6 +20,8 @@ import dev.finetune.trainer.train.CausalLmTrainable;
 import dev.finetune.trainer.train.GradientSync;
 import dev.finetune.trainer.train.LossScaler;
 import dev.finetune.trainer.train.MemoryProbe;
+import dev.finetune.trainer.device.DeviceChoice;
+import dev.finetune.trainer.device.GpuMemory;
 import dev.finetune.trainer.train.MicroBatch;
 import dev.finetune.trainer.train.OptimizerStep;
 
@@ -101,8 +103,7 @@ public final class BenchCommand {
     /** Runs the benchmark and returns the JSON line (also printed to {@code out}). */
     public static String run(Options o, PrintStream out) throws IOException {
         o.validate();
-        Device device = o.device.equals("cpu") ? Device.cpu()
-            : Device.gpu(o.device.equals("gpu") ? 0 : Integer.parseInt(o.device.substring(3)));
+        Device device = DeviceChoice.resolve(o.device).device;
         JsonNode cfg = shapeConfig(o.shape, o.layers);
         if (o.hostCost) {
             cfg = hostCostShape(cfg);
@@ -114,7 +115,8 @@ public final class BenchCommand {
         Engine.getInstance().setRandomSeed((int) o.seed);
         double peak = 0;
         long loadStart = System.nanoTime();
-        try (NDManager manager = NDManager.newBaseManager(device);
+        try (GpuMemory.PeakSampler gpuPeak = device.isGpu() ? new GpuMemory.PeakSampler(device) : null;
+             NDManager manager = NDManager.newBaseManager(device);
              CausalLM lm = CausalLM.create(config, new RandomTensorSource(config), manager.newSubManager(), compute, weights)) {
             double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
             lm.setAttention(AttentionKernel.parse(o.attnImplementation));
@@ -159,15 +161,18 @@ public final class BenchCommand {
                     }
                     firstLoss = Double.isNaN(firstLoss) ? r.loss : firstLoss;
                     lastLoss = r.loss;
-                    peak = Math.max(peak, MemoryProbe.usedGiB(device));
+                    double used = MemoryProbe.usedGiB(device);
+                    peak = Double.isNaN(used) ? peak : Math.max(peak, used);
                 }
             }
-            peak = Math.max(peak, peakHostGiB(device));
+            double sampled = device.isGpu() ? gpuPeak.peakGiB() : peakHostGiB(device);
+            peak = Double.isNaN(sampled) ? peak : Math.max(peak, sampled);
             double stepSeconds = timedNanos / 1e9 / o.steps;
             Map<String, Object> result = new LinkedHashMap<>();
             result.put("tokens_per_s", round(tokensPerStep / stepSeconds));
             result.put("step_s", round(stepSeconds));
-            result.put("peak_mem_gib", round(peak));
+            result.put("peak_mem_gib", device.isGpu() && peak == 0 ? null : round(peak));
+            result.put("peak_mem_of", device.isGpu() ? "GPU memory.used (driver), sampled every 50 ms" : "process peak RSS");
             result.put("phases_ms", phases);
             result.put("shape", o.shape);
             result.put("layers", config.numLayers);

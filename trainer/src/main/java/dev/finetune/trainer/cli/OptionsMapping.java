@@ -163,11 +163,11 @@ final class OptionsMapping {
         }
     }
 
-    /** auto → the first GPU when DJL sees one, else cpu; gpu → gpu0. */
+    /** auto → the first GPU when PyTorch has CUDA and the host has a GPU, else cpu; gpu → gpu0. */
     static String device(String device) {
         String d = device.toLowerCase(java.util.Locale.ROOT);
         if (d.equals("auto")) {
-            return ai.djl.engine.Engine.getInstance().getGpuCount() > 0 ? "gpu0" : "cpu";
+            return dev.finetune.trainer.device.DeviceChoice.gpuCount() > 0 ? "gpu0" : "cpu";
         }
         return d.equals("gpu") ? "gpu0" : d;
     }

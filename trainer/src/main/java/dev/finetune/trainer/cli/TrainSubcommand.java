@@ -1,6 +1,5 @@
 package dev.finetune.trainer.cli;
 
-import ai.djl.engine.Engine;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.finetune.config.ConfigException;
@@ -125,12 +124,12 @@ final class TrainSubcommand extends Subcommand {
         if (line.has("local-gpus")) {
             gpus.addAll(Arrays.asList(line.get("local-gpus").split(",")));
         } else if (!"cpu".equals(OptionsMapping.device(c.device))) {
-            int visible = Engine.getInstance().getGpuCount();
+            int visible = dev.finetune.trainer.device.DeviceChoice.gpuCount();
             for (int g = 0; g < Math.min(visible, c.worldSize); g++) {
                 gpus.add(String.valueOf(g));
             }
             if (visible < c.worldSize) {
-                throw new ConfigException("world_size = " + c.worldSize + " but DJL sees " + visible + " GPUs: one rank "
+                throw new ConfigException("world_size = " + c.worldSize + " but this process sees " + visible + " GPUs: one rank "
                         + "per GPU; lower --world-size, or pass --device cpu to train on CPU processes");
             }
         }

@@ -1,6 +1,7 @@
 package dev.finetune.trainer.generate;
 
 import ai.djl.Device;
+import dev.finetune.trainer.device.DeviceChoice;
 import ai.djl.ndarray.NDManager;
 import dev.finetune.templates.ChatTemplate;
 import dev.finetune.tokenize.TextTokenizer;
@@ -42,7 +43,7 @@ public final class GenerateCommand {
             "  --seed S              sampler seed (default 0)",
             "  --stop TEXT           stop once the output contains TEXT; repeatable",
             "  --print-ids           also print the generated token ids",
-            "  --device cpu|gpu0     (default cpu)",
+            "  --device auto|cpu|gpuN (default cpu)",
             "  --use-4bit            load the base projections as NF4, as training does (use_4bit)",
             "  --no-double-quant     with --use-4bit: keep each block's absmax in float32 (double_quant false)",
             "  --attn-implementation sdpa|eager  attention kernel (default sdpa)",
@@ -111,8 +112,8 @@ public final class GenerateCommand {
         if (a.prompts.isEmpty() == a.promptIds.isEmpty()) {
             throw new IllegalArgumentException("give --prompt or --prompt-ids (not both)");
         }
-        if (!a.device.equals("cpu") && !a.device.matches("gpu\\d+")) {
-            throw new IllegalArgumentException("--device " + a.device + "; allowed cpu, gpu0, gpu1, ...");
+        if (!a.device.matches("auto|cpu|gpu|gpu\\d+")) {
+            throw new IllegalArgumentException("--device " + a.device + "; allowed auto, cpu, gpu0, gpu1, ...");
         }
         a.options.validate();
         return a;
@@ -152,7 +153,11 @@ public final class GenerateCommand {
             out.println(USAGE);
             return 2;
         }
-        Device device = a.device.equals("cpu") ? Device.cpu() : Device.fromName(a.device);
+        DeviceChoice choice = DeviceChoice.resolve(a.device);
+        if (!a.device.equals("cpu")) {
+            out.println(choice.describe());
+        }
+        Device device = choice.device;
         LoadOptions load = new LoadOptions(device, null, Nf4WeightFactory.forBase(a.use4bit, a.doubleQuant))
             .withAttention(a.attention);
         try (CausalLM model = ModelLoader.load(a.model, load);

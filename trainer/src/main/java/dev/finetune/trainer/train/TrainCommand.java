@@ -1,7 +1,7 @@
 package dev.finetune.trainer.train;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
+import dev.finetune.trainer.device.DeviceChoice;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.finetune.shards.Manifest;
@@ -52,7 +52,9 @@ public final class TrainCommand {
             throw new IOException("base_model_id = " + options.baseModelId + " is not a model folder (no config.json); "
                 + "download the model first (the CLI resolves Hub ids into the cache and passes the folder)");
         }
-        Device device = device(options.device);
+        DeviceChoice choice = DeviceChoice.resolve(options.device);
+        console.println(choice.describe());
+        Device device = choice.device;
         DataType compute = computeType(options, device);
         try (ShardSet shards = ShardSet.open(new Path(options.shardsDir), conf);
              NDManager manager = NDManager.newBaseManager(device)) {
@@ -83,22 +85,6 @@ public final class TrainCommand {
                 return result.finalDir;
             }
         }
-    }
-
-    /** {@code cpu}, {@code gpu} / {@code gpuN}, or {@code auto} (the first GPU when DJL sees one). */
-    static Device device(String name) {
-        if ("auto".equals(name)) {
-            return Engine.getInstance().getGpuCount() > 0 ? Device.gpu() : Device.cpu();
-        }
-        if ("cpu".equals(name)) {
-            return Device.cpu();
-        }
-        int id = "gpu".equals(name) ? 0 : Integer.parseInt(name.substring(3));
-        if (id >= Engine.getInstance().getGpuCount()) {
-            throw new IllegalArgumentException("device = " + name + " but DJL sees " + Engine.getInstance().getGpuCount()
-                + " GPUs (is -Djna.library.path set to the CUDA runtime's folder? FACTS §8)");
-        }
-        return Device.gpu(id);
     }
 
     static DataType computeType(TrainOptions o, Device device) {
