@@ -74,7 +74,8 @@ final class OptionsMapping {
                 "--top-p", String.valueOf(c.topP),
                 "--top-k", String.valueOf(c.topK),
                 "--seed", String.valueOf(c.seed),
-                "--device", device(c.device)));
+                "--device", device(c.device),
+                "--compute-dtype", c.computeDtype));
         if (promptIds.isEmpty()) {
             for (String p : prompts) {
                 a.add("--prompt");

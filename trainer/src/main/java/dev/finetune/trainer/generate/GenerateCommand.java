@@ -1,6 +1,7 @@
 package dev.finetune.trainer.generate;
 
 import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
 import dev.finetune.trainer.device.DeviceChoice;
 import ai.djl.ndarray.NDManager;
 import dev.finetune.templates.ChatTemplate;
@@ -44,6 +45,7 @@ public final class GenerateCommand {
             "  --stop TEXT           stop once the output contains TEXT; repeatable",
             "  --print-ids           also print the generated token ids",
             "  --device auto|cpu|gpuN (default cpu)",
+            "  --compute-dtype auto|fp16|fp32 (default auto: fp16 on a GPU, fp32 on the CPU)",
             "  --use-4bit            load the base projections as NF4, as training does (use_4bit)",
             "  --no-double-quant     with --use-4bit: keep each block's absmax in float32 (double_quant false)",
             "  --attn-implementation sdpa|eager  attention kernel (default sdpa)",
@@ -70,7 +72,19 @@ public final class GenerateCommand {
         boolean use4bit;
         boolean doubleQuant = true;
         AttentionKernel attention = AttentionKernel.SDPA;
+        /** null: FP16 on a GPU, FP32 on the CPU. */
+        DataType computeType;
         final GenerationOptions options = new GenerationOptions();
+    }
+
+    /** auto (null: the device's default), fp16 or fp32. */
+    static DataType computeType(String v) {
+        switch (v.toLowerCase(java.util.Locale.ROOT)) {
+            case "auto": return null;
+            case "fp16": return DataType.FLOAT16;
+            case "fp32": return DataType.FLOAT32;
+            default: throw new IllegalArgumentException("--compute-dtype " + v + "; allowed auto, fp16, fp32");
+        }
     }
 
     static Args parse(String[] argv) {
@@ -103,6 +117,7 @@ public final class GenerateCommand {
                 case "--stop": a.options.stopStrings.add(v); break;
                 case "--device": a.device = v; break;
                 case "--attn-implementation": a.attention = AttentionKernel.parse(v); break;
+                case "--compute-dtype": a.computeType = computeType(v); break;
                 default: throw new IllegalArgumentException("unknown flag " + f);
             }
         }
@@ -158,7 +173,7 @@ public final class GenerateCommand {
             out.println(choice.describe());
         }
         Device device = choice.device;
-        LoadOptions load = new LoadOptions(device, null, Nf4WeightFactory.forBase(a.use4bit, a.doubleQuant))
+        LoadOptions load = new LoadOptions(device, a.computeType, Nf4WeightFactory.forBase(a.use4bit, a.doubleQuant))
             .withAttention(a.attention);
         try (CausalLM model = ModelLoader.load(a.model, load);
                 NDManager adapterScope = model.manager().newSubManager()) {

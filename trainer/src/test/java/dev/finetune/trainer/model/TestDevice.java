@@ -1,0 +1,18 @@
+package dev.finetune.trainer.model;
+
+import ai.djl.Device;
+
+/**
+ * The device the reference-checking tests run their model on: the CPU, or the GPU named by the system property
+ * {@code finetune.test.device} (e.g. {@code gpu0}), so the same laws and tolerances are checked on a GPU machine
+ * (trainer/tools/gpu/check.sh runs them there).
+ */
+public final class TestDevice {
+    private TestDevice() {
+    }
+
+    public static Device get() {
+        String name = System.getProperty("finetune.test.device", "cpu");
+        return "cpu".equals(name) ? Device.cpu() : Device.fromName(name);
+    }
+}
