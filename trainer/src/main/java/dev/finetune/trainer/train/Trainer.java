@@ -297,6 +297,9 @@ public final class Trainer {
         }
         try (java.io.OutputStream png = out.fs.create(new Path(out.logs(), "loss_curve.png"), true)) {
             LossCurvePlot.write(trainPts, evalPts, o.projectName + ": loss per optimizer step", png);
+        } catch (RuntimeException | LinkageError e) {
+            // the plot is a convenience: a Java runtime without image support must not fail a finished run
+            console.println("note: loss_curve.png not drawn (" + e + "); the losses are in " + out.logs());
         }
     }
 
