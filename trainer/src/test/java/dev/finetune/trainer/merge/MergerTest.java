@@ -11,7 +11,6 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.finetune.storage.OutputExistsException;
-import dev.finetune.trainer.cli.Main;
 import dev.finetune.trainer.model.CausalLM;
 import dev.finetune.trainer.model.Goldens;
 import dev.finetune.trainer.model.LoadOptions;
@@ -415,28 +414,6 @@ class MergerTest {
             assertEquals(Arrays.asList("broken-adapter"), s.map(p -> p.getFileName().toString())
                     .collect(Collectors.toList()), "the aborted merge leaves nothing behind");
         }
-    }
-
-    @Test
-    void theCliMergesWithFlagsAndRefusesABadDtype() throws Exception {
-        Path fam = family("qwen2");
-        Path out = tmp.resolve("cli");
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int rc = Main.run(new String[] {"merge", "--model", fam.resolve("base").toString(), "--adapter",
-            fam.resolve("adapter").toString(), "--output", out.toString(), "--dtype", "fp32", "--max-shard-size",
-            "1GB"}, new PrintStream(o, true), new PrintStream(err, true));
-        assertEquals(0, rc, err.toString());
-        assertTrue(Files.exists(out.resolve("_SUCCESS")));
-        assertTrue(o.toString().contains("published"), o.toString());
-
-        err.reset();
-        rc = Main.run(new String[] {"merge", "--model", fam.resolve("base").toString(), "--adapter",
-            fam.resolve("adapter").toString(), "--output", tmp.resolve("cli2").toString(), "--dtype", "int8"},
-                new PrintStream(o, true), new PrintStream(err, true));
-        assertEquals(2, rc);
-        assertTrue(err.toString().contains("--dtype = 'int8'; allowed bf16, fp16, fp32"), err.toString());
-        assertFalse(Files.exists(tmp.resolve("cli2")));
     }
 
     static double maxAbsDiff(float[] a, float[] b) {

@@ -34,7 +34,7 @@ class TinyQwen3Test {
     }
 
     static Path tokenizerJson() {
-        return Paths.get(System.getProperty("project.root", "..")).resolve("trainer/src/demo/tokenizer/tokenizer.json");
+        return Paths.get(System.getProperty("project.root", "..")).resolve("app/src/demo/tokenizer/tokenizer.json");
     }
 
     @Test

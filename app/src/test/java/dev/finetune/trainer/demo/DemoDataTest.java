@@ -35,7 +35,7 @@ class DemoDataTest {
     @Test
     void theBundledTextBecomesJsonlOfTextRecords(@TempDir Path dir) throws IOException {
         Path text = Paths.get(System.getProperty("project.root", ".."))
-                .resolve("trainer/src/demo/text/ja_wagahai_ch1.txt");
+                .resolve("app/src/demo/text/ja_wagahai_ch1.txt");
         Path out = dir.resolve("d/wagahai.jsonl");
         int n = DemoData.writeJsonl(text, out);
         List<String> lines = Files.readAllLines(out, StandardCharsets.UTF_8);

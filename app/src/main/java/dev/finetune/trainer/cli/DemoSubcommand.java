@@ -46,7 +46,7 @@ final class DemoSubcommand extends Subcommand {
     @Override
     List<Flag> flags() {
         return flags(Flag.value("assets", "DIR", "Folder with the demo's tokenizer/ and text/.",
-                "trainer/src/demo in the project"));
+                "app/src/demo in the project"));
     }
 
     @Override
@@ -64,7 +64,7 @@ final class DemoSubcommand extends Subcommand {
         long start = System.nanoTime();
         String configFile = line.configFile() != null ? line.configFile() : home().resolve("conf/demo.yaml").toString();
         RunConfig c = ConfigLoader.loadFrom(configFile, line.overrides());
-        Path assets = Paths.get(line.get("assets", home().resolve("trainer/src/demo").toString()));
+        Path assets = Paths.get(line.get("assets", home().resolve("app/src/demo").toString()));
         Path output = Paths.get(c.outputDir()).toAbsolutePath().normalize();
         c.baseSaveDir = output.getParent().toString();
         out.println("demo: outputs in " + output + " (settings: " + configFile + ")");

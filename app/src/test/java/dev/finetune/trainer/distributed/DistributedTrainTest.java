@@ -29,7 +29,7 @@ class DistributedTrainTest {
         SparkSession spark = SparkSession.builder().master("local[2,3]").appName("distributed-train-test")
             .config("spark.ui.enabled", "false").config("spark.barrier.sync.timeout", "120s").getOrCreate();
         AtomicInteger kills = new AtomicInteger();
-        Thread killer = new Thread(() -> killRankAt(out, 1, 3, kills), "killer");
+        Thread killer = new Thread(() -> LocalLaunchTest.killRankAt(out, 1, 3, kills), "killer");
         killer.setDaemon(true);
         killer.start();
         int attempts;
@@ -64,32 +64,5 @@ class DistributedTrainTest {
         }
         state[0] = STEPS;
         return state;
-    }
-
-    /** Waits until {@code rank} reports {@code step}, then kills its child JVM from outside, as a crash would. */
-    static void killRankAt(Path out, int rank, int step, AtomicInteger kills) {
-        Path marker = out.resolve("rank" + rank + "-at-step-" + step);
-        long deadline = System.currentTimeMillis() + 120_000;
-        while (!Files.exists(marker) && System.currentTimeMillis() < deadline) {
-            sleep(20);
-        }
-        try {
-            long pid = Long.parseLong(new String(Files.readAllBytes(out.resolve("rank" + rank + ".pid")), "UTF-8").trim());
-            ProcessHandle.of(pid).ifPresent(p -> {
-                if (p.destroyForcibly()) {
-                    kills.incrementAndGet();
-                }
-            });
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException("cannot read the pid file of rank " + rank + " in " + out, e);
-        }
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }
