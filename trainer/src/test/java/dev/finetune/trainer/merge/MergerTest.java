@@ -10,7 +10,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.finetune.storage.OutputExistsException;
+import dev.finetune.config.ConfigException;
 import dev.finetune.trainer.cli.Main;
 import dev.finetune.trainer.model.CausalLM;
 import dev.finetune.trainer.model.Goldens;
@@ -263,10 +263,11 @@ class MergerTest {
         assertFalse(c.has("dtype"));
     }
 
-    /** The visible files of a published folder (the _SUCCESS marker aside). */
+    /** The visible files of a published folder (the _SUCCESS marker and hidden files aside). */
     static List<String> listing(Path dir) throws Exception {
         try (Stream<Path> s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString()).filter(n -> !n.equals("_SUCCESS")).sorted()
+            return s.map(p -> p.getFileName().toString()).filter(n -> !n.equals("_SUCCESS") && !n.startsWith("."))
+                    .sorted()
                     .collect(Collectors.toList());
         }
     }
@@ -367,7 +368,7 @@ class MergerTest {
         merge(command(fam, out, OutputDtype.BF16));
         assertTrue(Files.exists(out.resolve("_SUCCESS")));
         MergeCommand again = command(fam, out, OutputDtype.FP32);
-        OutputExistsException e = assertThrows(OutputExistsException.class, () -> merge(again));
+        ConfigException e = assertThrows(ConfigException.class, () -> merge(again));
         assertTrue(e.getMessage().contains("already complete"), e.getMessage());
         try (SafetensorsFile f = SafetensorsFile.open(out.resolve(ShardPlan.SINGLE_FILE))) {
             assertEquals(SafetensorsDType.BF16, f.info("model.embed_tokens.weight").dtype(), "untouched");
@@ -381,6 +382,55 @@ class MergerTest {
             assertEquals(Arrays.asList("twice"), s.map(p -> p.getFileName().toString()).collect(Collectors.toList()),
                     "no temporary or old folders left beside the output");
         }
+    }
+
+    /** Every file under {@code root} with its bytes' sha256 (folders as "name/"). */
+    static Map<String, String> tree(Path root) throws Exception {
+        Map<String, String> out = new java.util.TreeMap<>();
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                String rel = root.relativize(p).toString();
+                out.put(Files.isDirectory(p) ? rel + "/" : rel, Files.isDirectory(p) ? ""
+                        : dev.finetune.shards.Manifest.hex(java.security.MessageDigest.getInstance("SHA-256")
+                                .digest(Files.readAllBytes(p))));
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void mergeIntoAFolderItDidNotWriteIsRefusedAndEveryByteThereStays() throws Exception {
+        Path fam = family("qwen2");
+        Path userFolder = Files.createDirectories(tmp.resolve("my-files"));
+        Files.write(userFolder.resolve("notes.txt"), "mine".getBytes(StandardCharsets.UTF_8));
+        Path run = Files.createDirectories(tmp.resolve("run"));
+        Path finalDir = Files.createDirectories(run.resolve("final"));
+        for (Path f : Files.list(fam.resolve("adapter")).collect(Collectors.toList())) {
+            Files.copy(f, finalDir.resolve(f.getFileName()));
+        }
+        Files.write(finalDir.resolve("README.md"), "# model card".getBytes(StandardCharsets.UTF_8));
+        Files.createDirectories(run.resolve("checkpoints/checkpoint-5"));
+        Files.write(run.resolve("checkpoints/checkpoint-5/trainer_state.json"), "{}".getBytes(StandardCharsets.UTF_8));
+        Files.createDirectories(run.resolve("data"));
+        Files.write(run.resolve("data/manifest.json"), "{}".getBytes(StandardCharsets.UTF_8));
+        Map<String, String> before = tree(tmp);
+        for (Path output : new Path[] {userFolder, finalDir, run}) {
+            ByteArrayOutputStream o = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            int rc = Main.run(new String[] {"merge", "--model", fam.resolve("base").toString(), "--adapter",
+                finalDir.toString(), "--output", output.toString(), "--dtype", "fp32"}, new PrintStream(o, true),
+                    new PrintStream(err, true));
+            assertTrue(rc != 0, "merge into " + output + " must fail");
+            String e = err.toString(StandardCharsets.UTF_8);
+            assertTrue(e.contains(output.toString()) && e.contains("--overwrite"), e);
+            assertEquals(before, tree(tmp), "merge --output " + output + " changed files");
+        }
+        int rc = Main.run(new String[] {"merge", "--model", fam.resolve("base").toString(), "--adapter",
+            finalDir.toString(), "--output", userFolder.toString(), "--dtype", "fp32", "--overwrite"},
+                new PrintStream(new ByteArrayOutputStream(), true), new PrintStream(new ByteArrayOutputStream(), true));
+        assertEquals(0, rc, "--overwrite replaces the folder");
+        assertFalse(Files.exists(userFolder.resolve("notes.txt")));
+        assertTrue(Files.exists(userFolder.resolve("_SUCCESS")));
     }
 
     @Test
