@@ -184,8 +184,9 @@ public final class RunConfig {
             + "for no evaluation (the seed's default).")
     public int evalSteps = 0;
 
-    @Option(section = Section.TRAINING, help = "Resume: auto (from the newest checkpoint when one exists), "
-            + "never (start fresh; refuses to overwrite existing checkpoints), or a checkpoint path.")
+    @Option(section = Section.TRAINING, help = "Resume: auto (from the newest checkpoint that verifies; one "
+            + "trained with other data, model or settings is refused), never (start fresh; a checkpoint it saves "
+            + "replaces an older one of the same step), or a checkpoint path.")
     public String resume = "auto";
 
     @Option(section = Section.TRAINING, help = "Seed for LoRA initialisation, dropout, shuffling and sampling.")

@@ -2,6 +2,7 @@ package dev.finetune.pipeline.records;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -195,6 +196,26 @@ class TokenizingRecordEncoderTest {
         e = assertThrows(IllegalArgumentException.class,
                 () -> chat.encode(record("messages", List.of(Map.of("content", "no role")))));
         assertTrue(e.getMessage().contains("message 0"), e.getMessage());
+    }
+
+    @Test
+    void aMessageWithARoleNoTemplateRendersIsRefusedNamingTheRoleAndTheAcceptedOnes() {
+        TokenizingRecordEncoder chat = new TokenizingRecordEncoder(TOK, RecordOptions.messages("messages"));
+        List<Map<String, Object>> wizard = List.of(msg("user", "Cast a spell."), msg("wizard", "Abracadabra."));
+        // the template alone would drop the turn: the rendering has no trace of it
+        assertFalse(chat.render(wizard).contains("Abracadabra."));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> chat.encode(record("messages", wizard)));
+        assertTrue(e.getMessage().contains("message 1") && e.getMessage().contains("'wizard'")
+                && e.getMessage().contains("system, user, assistant, tool"), e.getMessage());
+        for (String role : RecordColumns.ROLES) {
+            List<Map<String, Object>> ok = new java.util.ArrayList<>(List.of(msg("user", "Hi.")));
+            if (!role.equals("user")) {
+                ok.add(0, msg(role, "Some text."));
+            }
+            ok.add(msg("assistant", "Hello."));
+            chat.encode(record("messages", ok)); // accepted
+        }
     }
 
     @Test
