@@ -21,7 +21,7 @@ OUTDIR="$1"; SHARDS="$2"; shift 2
 SECTIONS="${*:-device commands resume ranks curves}"
 FT="${FT:-jobs/finetune}"
 PY="python3 $(dirname "$0")/gpu_check.py"
-TOK="${TOK:-app/src/demo/tokenizer}"; [[ -d "$TOK" ]] || TOK=trainer/src/demo/tokenizer
+TOK="${TOK:-app/src/demo/tokenizer}"
 mkdir -p "$OUTDIR"; RES="$OUTDIR/results.md"; : > "$RES"
 MODEL="${MODEL:-$OUTDIR/model}"; DEV="${DEV:-gpu0}"; FAILS=0
 say() { echo "$*" | tee -a "$RES"; }

@@ -34,9 +34,9 @@ public final class RunConfig {
             + "folder with config.json, tokenizer files and *.safetensors. Gated models need a token (HF_TOKEN).")
     public String baseModelId;
 
-    @Option(section = Section.MODEL, defaultText = "main",
+    @Option(section = Section.MODEL,
             help = "Hub revision (branch, tag or commit) of the base model; pin a commit for reproducible runs.")
-    public String modelRevision;
+    public String modelRevision = "main";
 
     @Option(section = Section.MODEL, help = "Load the frozen base in NF4 4-bit (QLoRA, double quantization). "
             + "false keeps FP16 on GPU / FP32 on CPU: more memory, slightly more exact.")
@@ -67,8 +67,8 @@ public final class RunConfig {
     @Option(section = Section.DATA, help = "Split to train on.")
     public String datasetSplit = "train";
 
-    @Option(section = Section.DATA, defaultText = "main", help = "Hub revision of the dataset.")
-    public String datasetRevision;
+    @Option(section = Section.DATA, help = "Hub revision of the dataset.")
+    public String datasetRevision = "main";
 
     @Option(section = Section.DATA, help = "Split used for evaluation (e.g. validation); empty for none.")
     public String validationSplit;

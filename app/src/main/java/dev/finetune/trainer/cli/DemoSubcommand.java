@@ -65,10 +65,19 @@ final class DemoSubcommand extends Subcommand {
         return Paths.get(h).toAbsolutePath().normalize();
     }
 
+    private static String configFile(CommandLine line) {
+        return line.configFile() != null ? line.configFile() : home().resolve("conf/demo.yaml").toString();
+    }
+
+    @Override
+    java.nio.file.Path logFile(CommandLine line) {
+        return LogFile.forOutputs(ConfigLoader.loadFrom(configFile(line), line.overrides()).outputDir(), name);
+    }
+
     @Override
     int run(CommandLine line, PrintStream out) throws Exception {
         long start = System.nanoTime();
-        String configFile = line.configFile() != null ? line.configFile() : home().resolve("conf/demo.yaml").toString();
+        String configFile = configFile(line);
         RunConfig c = ConfigLoader.loadFrom(configFile, line.overrides());
         Path assets = Paths.get(line.get("assets", home().resolve("app/src/demo").toString()));
         Path output = Paths.get(c.outputDir()).toAbsolutePath().normalize();

@@ -71,6 +71,11 @@ final class TrainSubcommand extends Subcommand {
     }
 
     @Override
+    java.nio.file.Path logFile(CommandLine line) {
+        return LogFile.forOutputs(line.config().outputDir(), name);
+    }
+
+    @Override
     int run(CommandLine line, PrintStream out) throws Exception {
         RunConfig c = line.config();
         if (line.has("peers")) {

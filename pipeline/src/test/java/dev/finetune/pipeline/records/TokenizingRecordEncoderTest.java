@@ -24,8 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The targets contract of SHARD-FORMAT.md on the Qwen3 fixture tokenizer and transformers' renderings. */
 class TokenizingRecordEncoderTest {
-    static final Path FIXTURES = Paths.get(System.getProperty("fixtures.dir", "../../shared/fixtures"));
-    static final TextTokenizer TOK = TextTokenizer.shared(FIXTURES.resolve("tokenizers/qwen3"));
+    static final Path FIXTURES = Paths.get(System.getProperty("fixtures.dir", "../test-fixtures"));
+    static final Path QWEN3 = Paths.get(System.getProperty("fixtures.tokenizer.dir", "../app/src/demo/tokenizer"));
+    static final TextTokenizer TOK = TextTokenizer.shared(QWEN3);
     static final String IM_END = "<|im_end|>";
 
     static int[] ints(JsonNode a) {
@@ -233,7 +234,7 @@ class TokenizingRecordEncoderTest {
     /** A Qwen3 vocabulary dressed as a BOS-adding tokenizer: <|endoftext|> plays BOS. */
     static TextTokenizer bosTokenizer(Path dir, String template) throws IOException {
         Files.createSymbolicLink(dir.resolve("tokenizer.json"),
-                FIXTURES.resolve("tokenizers/qwen3/tokenizer.json").toAbsolutePath());
+                QWEN3.resolve("tokenizer.json").toAbsolutePath());
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("bos_token", "<|endoftext|>");
         config.put("eos_token", "<|im_end|>");

@@ -45,7 +45,7 @@ class PrepareTokenizerTest {
     @BeforeAll
     static void start() throws IOException {
         spark = SparkTestSession.start("local[2]");
-        tokenizer = FixtureDocuments.fixtures().resolve("tokenizers/qwen3");
+        tokenizer = FixtureDocuments.tokenizer();
         reference = new ObjectMapper().readTree(FixtureDocuments.fixtures().resolve("reference/qwen3_tokens.json")
                 .toFile());
     }

@@ -40,6 +40,16 @@ public final class TrainCommand {
     private TrainCommand() {
     }
 
+    /**
+     * The options a configuration key or flag sets, as the user writes them (what the console shows); fixed
+     * internals (AdamW's betas and epsilon, the evaluation row cap) are left out here and kept in checkpoints.
+     */
+    static java.util.Map<String, Object> settable(TrainOptions options) {
+        java.util.Map<String, Object> shown = new java.util.LinkedHashMap<>(options.toMap());
+        shown.keySet().removeIf(k -> !dev.finetune.config.ConfigSchema.get().has(k));
+        return shown;
+    }
+
     /** Trains with {@code options} in this process alone; returns the final adapter folder. */
     public static Path run(TrainOptions options, PrintStream console) throws IOException {
         return run(options, GradientSync.local(), console);
@@ -73,7 +83,7 @@ public final class TrainCommand {
             } catch (ShardFormatException e) {
                 throw new ConfigException(e.getMessage() + " (prepare --overwrite)", e);
             }
-            console.println("resolved options: " + options.toMap());
+            console.println("settings: " + settable(options));
             LinearWeightFactory weights = Nf4WeightFactory.forBase(options.use4bit, options.doubleQuant);
             LoadOptions load = new LoadOptions(device, compute, weights)
                 .withAttention(AttentionKernel.parse(options.attnImplementation));
