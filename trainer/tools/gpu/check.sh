@@ -10,7 +10,8 @@
 #   commands  train on the GPU (checkpoints, eval, final adapter), generate with the KV cache (greedy ids equal
 #             transformers + peft on the GPU in FP32), chat, merge (merged logits equal base + adapter in peft)
 #   resume    kill -9 mid-run, rerun: final adapter equals an uninterrupted run's (FP32)
-#   ranks     train --world-size 2 on one GPU (two rank processes on gpu0) equals 1 rank with twice the batch (FP32)
+#   ranks     train --world-size 2 on one GPU (two rank processes on gpu0) equals 1 rank with twice the batch (FP32,
+#             no LoRA dropout: dropout masks are drawn per rank)
 #   curves    200 steps in FP16 track the FP32 run's loss curve
 #   tests     the reference-checking JUnit tests (logits, one and three AdamW steps, KV cache, attention kernels,
 #             NF4, FP16) run on the GPU: JUNIT_JAR (junit-platform-console-standalone), TEST_CP (the trainer's
@@ -105,7 +106,7 @@ fi
 if has ranks; then
   say "## 2 ranks on one GPU == 1 rank with twice the batch (FP32)"
   R="$OUTDIR/runs"
-  base=("${common[@]}" --base-save-dir "$R" --max-steps 10 --save-steps 100 --eval-steps 1000 --compute-dtype fp32)
+  base=("${common[@]}" --lora-dropout 0.0 --base-save-dir "$R" --max-steps 10 --save-steps 100 --eval-steps 1000 --compute-dtype fp32)
   check "1 rank, batch 4" $FT train "${base[@]}" --project-name one --batch-size 4 --device "$DEV"
   check "2 ranks on gpu0, batch 2 each" $FT train "${base[@]}" --project-name two --batch-size 2 --world-size 2 --local-gpus 0,0 --device "$DEV"
   check "2-rank adapter equals the 1-rank adapter (1e-4)" $PY same-adapter "$R/one/final" "$R/two/final" 1e-4
