@@ -47,6 +47,13 @@ public final class BenchCommand {
     /** Shapes bundled as config.json resources. */
     public static final List<String> SHAPES = Arrays.asList("qwen2.5-0.5b", "qwen2-7b", "llama3-8b");
 
+    /**
+     * CPU time of the thread that runs the step: on a CPU device with one intra-op thread (OMP_NUM_THREADS=1)
+     * it is the step's host work alone, steadier than wall time on a shared machine.
+     */
+    private static final java.lang.management.ThreadMXBean THREADS =
+        java.lang.management.ManagementFactory.getThreadMXBean();
+
     private BenchCommand() {
     }
 
@@ -75,6 +82,12 @@ public final class BenchCommand {
          * the GPU waits for the host.
          */
         public boolean hostCost = false;
+        /**
+         * After the timed steps, one more step under PyTorch's profiler: ops_per_step counts the ATen ops it
+         * dispatched (nested ones included), top_level_ops_per_step those no other op encloses
+         * ({@link OpCounter}). Counts, free of the noise that wall time has on a shared machine.
+         */
+        public boolean countOps = false;
 
         public Options validate() {
             check(seq >= 2, "seq", seq, ">= 2");
@@ -132,7 +145,9 @@ public final class BenchCommand {
             double firstLoss = Double.NaN;
             double lastLoss = Double.NaN;
             long timedNanos = 0;
+            long timedCpuNanos = 0;
             Map<String, Double> phases = new LinkedHashMap<>();
+            Map<String, Long> opCounts = null;
             try (AdamW adamw = new AdamW(manager, new ArrayList<>(model.parameters().values()), 0.9, 0.999, 1e-8, 0.0)) {
                 OptimizerStep step = new OptimizerStep(model, GradientSync.local(), scaler, adamw, 1.0);
                 for (int i = 0; i < o.warmup + o.steps + 1; i++) {
@@ -142,8 +157,10 @@ public final class BenchCommand {
                         PhaseTimer.enable(true);
                     }
                     long t0 = System.nanoTime();
+                    long c0 = THREADS.getCurrentThreadCpuTime();
                     OptimizerStep.Outcome r = step.run(batches, s -> 1e-4);
                     long dt = System.nanoTime() - t0;
+                    long dc = THREADS.getCurrentThreadCpuTime() - c0;
                     if (phased) {
                         double sum = 0;
                         for (Map.Entry<PhaseTimer.Phase, Double> e : PhaseTimer.totalsMillis().entrySet()) {
@@ -156,6 +173,10 @@ public final class BenchCommand {
                     }
                     if (timed) {
                         timedNanos += dt;
+                        timedCpuNanos += dc;
+                    }
+                    if (phased && o.countOps) {
+                        opCounts = OpCounter.countStep(device, () -> step.run(batches, s -> 1e-4));
                     }
                     firstLoss = Double.isNaN(firstLoss) ? r.loss : firstLoss;
                     lastLoss = r.loss;
@@ -167,8 +188,12 @@ public final class BenchCommand {
             Map<String, Object> result = new LinkedHashMap<>();
             result.put("tokens_per_s", round(tokensPerStep / stepSeconds));
             result.put("step_s", round(stepSeconds));
+            result.put("step_thread_cpu_s", round(timedCpuNanos / 1e9 / o.steps));
             result.put("peak_mem_gib", round(peak));
             result.put("phases_ms", phases);
+            if (opCounts != null) {
+                result.putAll(opCounts);
+            }
             result.put("shape", o.shape);
             result.put("layers", config.numLayers);
             result.put("seq", o.seq);
