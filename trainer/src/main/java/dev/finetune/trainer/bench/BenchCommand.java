@@ -21,6 +21,7 @@ import dev.finetune.trainer.train.GradientSync;
 import dev.finetune.trainer.train.LossScaler;
 import dev.finetune.trainer.train.MemoryProbe;
 import dev.finetune.trainer.train.MicroBatch;
+import dev.finetune.trainer.train.MicroBatchSplit;
 import dev.finetune.trainer.train.OptimizerStep;
 
 import java.io.IOException;
@@ -88,6 +89,8 @@ public final class BenchCommand {
          * ({@link OpCounter}). Counts, free of the noise that wall time has on a shared machine.
          */
         public boolean countOps = false;
+        /** Rows per micro-batch chosen to fit the device, micro-batch × accumulation rows per step kept. */
+        public boolean autoMicroBatch = false;
 
         public Options validate() {
             check(seq >= 2, "seq", seq, ">= 2");
@@ -148,8 +151,13 @@ public final class BenchCommand {
             long timedCpuNanos = 0;
             Map<String, Double> phases = new LinkedHashMap<>();
             Map<String, Long> opCounts = null;
+            int autoRows = 0;
             try (AdamW adamw = new AdamW(manager, new ArrayList<>(model.parameters().values()), 0.9, 0.999, 1e-8, 0.0)) {
                 OptimizerStep step = new OptimizerStep(model, GradientSync.local(), scaler, adamw, 1.0);
+                if (o.autoMicroBatch) {
+                    step.withMicroBatchSplit(MicroBatchSplit.largestFirst(o.microBatch * o.accumulation),
+                        m -> System.err.println("auto_micro_batch: " + m));
+                }
                 for (int i = 0; i < o.warmup + o.steps + 1; i++) {
                     boolean timed = i >= o.warmup && i < o.warmup + o.steps;
                     boolean phased = i == o.warmup + o.steps;
@@ -178,6 +186,7 @@ public final class BenchCommand {
                     if (phased && o.countOps) {
                         opCounts = OpCounter.countStep(device, () -> step.run(batches, s -> 1e-4));
                     }
+                    autoRows = o.autoMicroBatch ? step.microBatchSplit().rows() : 0;
                     firstLoss = Double.isNaN(firstLoss) ? r.loss : firstLoss;
                     lastLoss = r.loss;
                     peak = Math.max(peak, MemoryProbe.usedGiB(device));
@@ -198,6 +207,9 @@ public final class BenchCommand {
             result.put("layers", config.numLayers);
             result.put("seq", o.seq);
             result.put("micro_batch", o.microBatch);
+            if (o.autoMicroBatch) {
+                result.put("auto_micro_batch_rows", autoRows);
+            }
             result.put("accumulation", o.accumulation);
             result.put("tokens_per_step", tokensPerStep);
             result.put("steps", o.steps);

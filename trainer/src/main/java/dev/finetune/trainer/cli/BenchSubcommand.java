@@ -45,7 +45,9 @@ final class BenchSubcommand extends Subcommand {
                         + "is then the host's time to issue one step; if it nears the real shape's step_s on the same "
                         + "GPU, the GPU waits for Java/DJL."),
                 Flag.toggle("count-ops", "One more step under PyTorch's profiler: ops_per_step (ATen ops dispatched, "
-                        + "nested ones included) and, on a GPU, kernels_per_step."));
+                        + "nested ones included) and top_level_ops_per_step (about one per JNI call or autograd node)."),
+                Flag.toggle("auto-micro-batch", "Rows per micro-batch chosen to fit the device (all of micro-batch x "
+                        + "accumulation first, then smaller divisors on out-of-memory); tokens per step unchanged."));
     }
 
     @Override
@@ -66,6 +68,7 @@ final class BenchSubcommand extends Subcommand {
         o.attnImplementation = line.get("attn-implementation", o.attnImplementation);
         o.hostCost = line.isOn("host-cost");
         o.countOps = line.isOn("count-ops");
+        o.autoMicroBatch = line.isOn("auto-micro-batch");
         BenchCommand.run(o, out);
         return Main.OK;
     }
