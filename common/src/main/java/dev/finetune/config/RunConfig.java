@@ -147,6 +147,11 @@ public final class RunConfig {
             + "gradient_accumulation_steps x world_size x max_seq_length.")
     public int gradientAccumulationSteps = 16;
 
+    @Option(section = Section.TRAINING, help = "Pick the rows per micro-batch that fit the device: start with all of "
+            + "a step's batch_size x gradient_accumulation_steps rows at once and, on out-of-memory, try the next "
+            + "smaller divisor. Tokens per step stay the same; the choice is kept for the rest of the run.")
+    public boolean autoMicroBatch = false;
+
     @Option(section = Section.TRAINING, help = "Peak learning rate of AdamW, above 0 and at most 1.")
     public double learningRate = 2e-4;
 

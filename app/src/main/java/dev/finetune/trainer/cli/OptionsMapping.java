@@ -123,6 +123,7 @@ final class OptionsMapping {
         o.useRslora = c.useRslora;
         o.batchSize = c.batchSize;
         o.gradientAccumulationSteps = c.gradientAccumulationSteps;
+        o.autoMicroBatch = c.autoMicroBatch;
         o.learningRate = c.learningRate;
         o.numTrainEpochs = c.numTrainEpochs;
         o.maxSteps = c.maxSteps;

@@ -153,6 +153,10 @@ public final class Trainer {
                 result.metricsFile = metrics == null ? null : metrics.file();
                 Interval interval = new Interval();
                 OptimizerStep stepper = new OptimizerStep(model, sync, scaler, adamw, o.maxGradNorm);
+                if (o.autoMicroBatch) {
+                    stepper.withMicroBatchSplit(MicroBatchSplit.largestFirst(o.batchSize * o.gradientAccumulationSteps),
+                        m -> console.println("auto_micro_batch: " + m));
+                }
                 while (state.globalStep < totalSteps) {
                     double loss = step(state, sampler, stepper, schedule, interval);
                     result.losses.add(loss);
