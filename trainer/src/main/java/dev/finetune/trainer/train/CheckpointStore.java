@@ -130,9 +130,12 @@ public final class CheckpointStore {
      * @throws UnverifiedCheckpointException naming {@code dir} and the first file that does not verify
      */
     public java.nio.file.Path fetch(Path dir, java.nio.file.Path localParent) throws IOException {
+        if (!fs.exists(dir)) {
+            throw new UnverifiedCheckpointException(dir + " does not exist");
+        }
         if (!fs.exists(new Path(dir, MARKER))) {
-            throw new IOException(dir + " has no " + MARKER + " marker: it was not completely written; resume from "
-                + "an earlier checkpoint (or resume=auto picks the newest complete one)");
+            throw new UnverifiedCheckpointException(dir + " has no " + MARKER + " marker: it was not completely "
+                + "written");
         }
         java.nio.file.Path local = Files.createTempDirectory(localParent, "resume-");
         try {

@@ -113,7 +113,7 @@ public final class Trainer {
         OtherRunException(Path from, List<String> differences) {
             super("resume: auto found " + from + ", trained with other settings: " + String.join(", ", differences)
                 + "; start fresh with resume: never (--resume never), or train under another project_name "
-                + "(--project-name)");
+                + "(--project-name); to continue it with these settings anyway, set resume to its path");
             this.differences = new ArrayList<>(differences);
         }
 

@@ -200,6 +200,19 @@ class ResumeSafetyTest {
     }
 
     @Test
+    void anExplicitResumeFromAnUnfinishedOrMissingCheckpointIsRefusedInOneLine() throws Exception {
+        Path unfinished = Files.createDirectories(tmp.resolve("explicit/checkpoints/checkpoint-3"));
+        Files.write(unfinished.resolve(CheckpointFiles.ADAPTER_WEIGHTS), new byte[] {1, 2, 3});
+        for (Path from : new Path[] {unfinished, tmp.resolve("explicit/checkpoints/checkpoint-99")}) {
+            TrainOptions o = options("explicit", 4);
+            o.resume = from.toString();
+            ConfigException e = assertThrows(ConfigException.class, () -> run(o));
+            assertTrue(e.getMessage().contains(from.getFileName().toString()) && e.getMessage().contains("resume: auto")
+                && !e.getMessage().contains("\n"), e.getMessage());
+        }
+    }
+
+    @Test
     void shardsWithoutATrainedTokenAreRefusedAndNoFinalAdapterIsWritten() throws Exception {
         RowSource masked = new RowSource() {
             final InMemoryRows rows = new InMemoryRows(24, 16, VOCAB);
