@@ -121,6 +121,8 @@ final class DemoSubcommand extends Subcommand {
         summary.put("generated_text", gen.texts.get(0));
         summary.put("generated_tokens", gen.tokenCounts.get(0));
         summary.put("seconds", (System.nanoTime() - start) / 1e9);
+        List<String> next = nextCommands(configFile, output, model, trained.adapterDir, prompts.get(0));
+        summary.put("next_commands", next);
         Path summaryFile = output.resolve("demo-summary.json");
         Files.write(summaryFile, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
                 .writeValueAsBytes(summary));
@@ -134,7 +136,23 @@ final class DemoSubcommand extends Subcommand {
         out.println("  prompt:       " + prompts.get(0));
         out.println("  generated:    " + gen.texts.get(0));
         out.println("  summary:      " + summaryFile);
+        out.println("  logs:         " + output.resolve("logs") + " (metrics jsonl, loss_curve.png, TensorBoard events)");
+        out.println();
+        out.println("next, on these outputs:");
+        out.println("  shards:    " + next.get(0));
+        out.println("  generate:  " + next.get(1));
+        out.println("  merge:     " + next.get(2));
         return Main.OK;
+    }
+
+    /** inspect, generate and merge on the demo's own outputs, as command lines to copy. */
+    static List<String> nextCommands(String configFile, Path output, Path model, String adapter, String prompt) {
+        List<String> c = new ArrayList<>();
+        c.add("jobs/finetune inspect --config " + configFile + " --base-save-dir " + output.getParent()
+                + " --base-model-id " + model + " --rows 2");
+        c.add("jobs/finetune generate --model " + model + " --adapter " + adapter + " --greedy --prompt " + prompt);
+        c.add("jobs/finetune merge --model " + model + " --adapter " + adapter + " --output " + output.resolve("merged"));
+        return c;
     }
 
     private static void step(PrintStream out, int i, String what) {
