@@ -121,7 +121,7 @@ final class DemoSubcommand extends Subcommand {
         summary.put("generated_text", gen.texts.get(0));
         summary.put("generated_tokens", gen.tokenCounts.get(0));
         summary.put("seconds", (System.nanoTime() - start) / 1e9);
-        List<String> next = nextCommands(configFile, output, model, trained.adapterDir, prompts.get(0));
+        List<String> next = nextCommands(configFile, output, model, trained.adapterDir, prompts.get(0), c.maxNewTokens);
         summary.put("next_commands", next);
         Path summaryFile = output.resolve("demo-summary.json");
         Files.write(summaryFile, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
@@ -146,11 +146,14 @@ final class DemoSubcommand extends Subcommand {
     }
 
     /** inspect, generate and merge on the demo's own outputs, as command lines to copy. */
-    static List<String> nextCommands(String configFile, Path output, Path model, String adapter, String prompt) {
+    static List<String> nextCommands(String configFile, Path output, Path model, String adapter, String prompt,
+            int maxNewTokens) {
         List<String> c = new ArrayList<>();
         c.add("jobs/finetune inspect --config " + configFile + " --base-save-dir " + output.getParent()
                 + " --base-model-id " + model + " --rows 2");
-        c.add("jobs/finetune generate --model " + model + " --adapter " + adapter + " --greedy --prompt " + prompt);
+        // as step 5 ran it: the prompt as plain text (the demo trains on plain text, not conversations)
+        c.add("jobs/finetune generate --model " + model + " --adapter " + adapter + " --raw --greedy --max-new-tokens "
+                + maxNewTokens + " --prompt " + prompt);
         c.add("jobs/finetune merge --model " + model + " --adapter " + adapter + " --output " + output.resolve("merged"));
         return c;
     }
