@@ -212,4 +212,14 @@ class OneLineErrorsTest {
         String[] lines = e.trim().split("\n");
         assertTrue(lines[lines.length - 1].startsWith("error: train: "), e);
     }
+
+    @Test
+    void inspectErrorsNameOnlyFlagsInspectTakes() throws Exception {
+        Path model = Files.createDirectories(tmp.resolve("model"));
+        assertEquals(Main.USAGE, run("inspect", "--base-model-id", model.toString(), "--shards",
+                tmp.resolve("none").toString()));
+        String e = oneErrorLine("inspect");
+        assertTrue(e.contains(tmp.resolve("none") + ": no such prepared output; run `prepare` first"), e);
+        assertFalse(e.contains("--tokenizer"), e); // the library entry's flag, which the CLI's inspect does not take
+    }
 }
