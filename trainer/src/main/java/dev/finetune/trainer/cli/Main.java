@@ -77,7 +77,7 @@ public final class Main {
         if (command == null) {
             err.println("error: unknown subcommand '" + args[0] + "'"
                     + ConfigSchema.suggestion(args[0], new ArrayList<>(commands.keySet()))
-                    + "\nRun `jobs/finetune --help` for the list.");
+                    + " (`jobs/finetune --help` lists them)");
             return USAGE;
         }
         try {
@@ -89,8 +89,13 @@ public final class Main {
             if (logToFile && !LogFile.underSparkSubmit()) {
                 Path file = command.logFile(line);
                 if (file != null) {
-                    LogFile.redirect(file);
-                    out.println(command.name + ": Spark, DJL and Hadoop messages go to " + file);
+                    try {
+                        LogFile.redirect(file);
+                        out.println(command.name + ": Spark, DJL and Hadoop messages go to " + file);
+                    } catch (IOException e) {
+                        out.println(command.name + ": cannot write " + file + " (" + e.getMessage() + "); Spark, "
+                                + "DJL and Hadoop messages stay on the console");
+                    }
                 }
             }
             return command.run(line, out);
@@ -98,8 +103,8 @@ public final class Main {
             err.println("error: `" + command.name + "` cannot run in this build: " + e.getMessage());
             return UNAVAILABLE;
         } catch (UsageException | ConfigException e) {
-            err.println("error: " + e.getMessage());
-            err.println("Run `jobs/finetune " + command.name + " --help` for the options.");
+            err.println("error: " + oneLine(e.getMessage()) + " (`jobs/finetune " + command.name
+                    + " --help` lists the options)");
             return USAGE;
         } catch (Throwable e) {
             LogFile.failure(command.name + " failed", e);
@@ -116,6 +121,12 @@ public final class Main {
                 err.println("error: " + command.name + ": the disk is full (" + full + "); free space there, or "
                         + "set base_save_dir (and DJL_CACHE_DIR, java.io.tmpdir) to a disk with room, then run it "
                         + "again (train resumes from its last checkpoint)");
+                return FAILED;
+            }
+            if (first(e, OutOfMemoryError.class) != null) {
+                err.println("error: " + command.name + ": the JVM ran out of memory (" + oneLine(String.valueOf(
+                        first(e, OutOfMemoryError.class).getMessage())) + "); give it more with FINETUNE_JAVA_OPTS="
+                        + "-Xmx<size> (e.g. -Xmx24g), or lower batch_size and max_seq_length");
                 return FAILED;
             }
             Path log = LogFile.active();
