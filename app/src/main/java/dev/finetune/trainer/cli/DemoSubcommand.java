@@ -139,6 +139,8 @@ final class DemoSubcommand extends Subcommand {
         summary.put("generated_text", gen.texts.get(0));
         summary.put("generated_tokens", gen.tokenCounts.get(0));
         summary.put("seconds", (System.nanoTime() - start) / 1e9);
+        List<String> next = nextCommands(configFile, output, model, trained.adapterDir, prompts.get(0), c.maxNewTokens);
+        summary.put("next_commands", next);
         Path summaryFile = output.resolve("demo-summary.json");
         Files.write(summaryFile, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
                 .writeValueAsBytes(summary));
@@ -152,6 +154,12 @@ final class DemoSubcommand extends Subcommand {
         out.println("  prompt:       " + prompts.get(0));
         out.println("  generated:    " + gen.texts.get(0));
         out.println("  summary:      " + summaryFile);
+        out.println("  logs:         " + output.resolve("logs") + " (metrics jsonl, loss_curve.png, TensorBoard events)");
+        out.println();
+        out.println("next, on these outputs:");
+        out.println("  shards:    " + next.get(0));
+        out.println("  generate:  " + next.get(1));
+        out.println("  merge:     " + next.get(2));
         return Main.OK;
     }
 
@@ -199,6 +207,19 @@ final class DemoSubcommand extends Subcommand {
                 Files.delete(p);
             }
         }
+    }
+
+    /** inspect, generate and merge on the demo's own outputs, as command lines to copy. */
+    static List<String> nextCommands(String configFile, Path output, Path model, String adapter, String prompt,
+            int maxNewTokens) {
+        List<String> c = new ArrayList<>();
+        c.add("jobs/finetune inspect --config " + configFile + " --base-save-dir " + output.getParent()
+                + " --base-model-id " + model + " --rows 2");
+        // as step 5 ran it: the prompt as plain text (the demo trains on plain text, not conversations)
+        c.add("jobs/finetune generate --model " + model + " --adapter " + adapter + " --raw --greedy --max-new-tokens "
+                + maxNewTokens + " --prompt " + prompt);
+        c.add("jobs/finetune merge --model " + model + " --adapter " + adapter + " --output " + output.resolve("merged"));
+        return c;
     }
 
     private static void step(PrintStream out, int i, String what) {

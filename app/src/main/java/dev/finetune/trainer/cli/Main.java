@@ -3,6 +3,10 @@ package dev.finetune.trainer.cli;
 import dev.finetune.config.ConfigException;
 import dev.finetune.config.ConfigSchema;
 import dev.finetune.hub.HubAccessException;
+import dev.finetune.shards.ShardFormatException;
+import dev.finetune.storage.OutputExistsException;
+import dev.finetune.templates.TemplateException;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -52,10 +56,15 @@ public final class Main {
 
     /** Runs one command line; with {@code logToFile}, Spark/DJL/Hadoop logging goes to the run's log file. */
     static int run(String[] given, PrintStream out, PrintStream err, boolean logToFile) {
+        return run(given, out, err, logToFile, commands());
+    }
+
+    /** {@link #run(String[], PrintStream, PrintStream, boolean)} over a given set of subcommands (tests). */
+    static int run(String[] given, PrintStream out, PrintStream err, boolean logToFile,
+            Map<String, Subcommand> commands) {
         List<String> kept = new ArrayList<>(Arrays.asList(given));
         boolean debug = kept.removeIf("--debug"::equals);
         String[] args = kept.toArray(new String[0]);
-        Map<String, Subcommand> commands = commands();
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
             if (args.length > 1 && commands.containsKey(args[1])) {
                 out.print(Help.of(commands.get(args[1])));
@@ -68,7 +77,7 @@ public final class Main {
         if (command == null) {
             err.println("error: unknown subcommand '" + args[0] + "'"
                     + ConfigSchema.suggestion(args[0], new ArrayList<>(commands.keySet()))
-                    + "\nRun `jobs/finetune --help` for the list.");
+                    + " (`jobs/finetune --help` lists them)");
             return USAGE;
         }
         try {
@@ -80,8 +89,13 @@ public final class Main {
             if (logToFile && !LogFile.underSparkSubmit()) {
                 Path file = command.logFile(line);
                 if (file != null) {
-                    LogFile.redirect(file);
-                    out.println(command.name + ": Spark, DJL and Hadoop messages go to " + file);
+                    try {
+                        LogFile.redirect(file);
+                        out.println(command.name + ": Spark, DJL and Hadoop messages go to " + file);
+                    } catch (IOException e) {
+                        out.println(command.name + ": cannot write " + file + " (" + e.getMessage() + "); Spark, "
+                                + "DJL and Hadoop messages stay on the console");
+                    }
                 }
             }
             return command.run(line, out);
@@ -89,8 +103,8 @@ public final class Main {
             err.println("error: `" + command.name + "` cannot run in this build: " + e.getMessage());
             return UNAVAILABLE;
         } catch (UsageException | ConfigException e) {
-            err.println("error: " + e.getMessage());
-            err.println("Run `jobs/finetune " + command.name + " --help` for the options.");
+            err.println("error: " + oneLine(e.getMessage()) + " (`jobs/finetune " + command.name
+                    + " --help` lists the options)");
             return USAGE;
         } catch (Throwable e) {
             LogFile.failure(command.name + " failed", e);
@@ -106,13 +120,25 @@ public final class Main {
             if (full != null) {
                 err.println("error: " + command.name + ": the disk is full (" + full + "); free space there, or "
                         + "set base_save_dir (and DJL_CACHE_DIR, java.io.tmpdir) to a disk with room, then run it "
-                        + "again: it resumes from the last checkpoint");
+                        + "again (train resumes from its last checkpoint)");
+                return FAILED;
+            }
+            if (first(e, OutOfMemoryError.class) != null) {
+                err.println("error: " + command.name + ": the JVM ran out of memory (" + oneLine(String.valueOf(
+                        first(e, OutOfMemoryError.class).getMessage())) + "); give it more with FINETUNE_JAVA_OPTS="
+                        + "-Xmx<size> (e.g. -Xmx24g), or lower batch_size and max_seq_length");
                 return FAILED;
             }
             Path log = LogFile.active();
-            err.println("error: " + command.name + " failed: " + oneLine(String.valueOf(e))
-                    + (debug ? "" : log != null ? " (stack trace in " + log + "; --debug prints it here)"
-                    : " (--debug prints the stack trace)"));
+            String where = debug ? "" : log != null ? " (stack trace in " + log + "; --debug prints it here)"
+                    : " (--debug prints the stack trace)";
+            IOException io = first(e, IOException.class);
+            if (io != null && io.getMessage() != null) {
+                // our own I/O errors name the file and the fix; a library's at least name the file
+                err.println("error: " + command.name + ": " + oneLine(io.getMessage()) + where);
+            } else {
+                err.println("error: " + command.name + " failed: " + oneLine(String.valueOf(e)) + where);
+            }
             return FAILED;
         }
     }
@@ -131,13 +157,14 @@ public final class Main {
      * FSError, which is an Error, not an exception), or null.
      */
     static String diskFull(Throwable e) {
+        String found = null;
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             String m = t.getMessage();
             if (m != null && m.contains("No space left on device")) {
-                return m;
+                found = m; // the innermost says it plainest
             }
         }
-        return null;
+        return found;
     }
 
     /**
@@ -147,8 +174,19 @@ public final class Main {
     static Throwable userCause(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof ConfigException || t instanceof IllegalArgumentException
-                    || t instanceof HubAccessException) {
+                    || t instanceof HubAccessException || t instanceof ShardFormatException
+                    || t instanceof OutputExistsException || t instanceof TemplateException) {
                 return t;
+            }
+        }
+        return null;
+    }
+
+    /** The first of {@code e} and its causes that is a {@code type}, or null. */
+    static <T extends Throwable> T first(Throwable e, Class<T> type) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (type.isInstance(t)) {
+                return type.cast(t);
             }
         }
         return null;

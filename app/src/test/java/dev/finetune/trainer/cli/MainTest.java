@@ -74,6 +74,7 @@ class MainTest {
         assertEquals(2, run("config", "--lora-rank", "8"));
         assertTrue(err().contains("unknown option --lora-rank for config; did you mean '--lora-r'?"), err());
         assertTrue(err().contains("jobs/finetune config --help"), err());
+        assertEquals(1, err().split("\n").length, "one line: " + err());
     }
 
     @Test

@@ -34,9 +34,18 @@ public final class FileProblems {
     private FileProblems() {
     }
 
-    /** The first problem among {@code files} (JSON lines or JSON), or null when each reads as JSON objects. */
+    /**
+     * The first problem among {@code files}: for JSON lines or JSON, a file that is empty or does not read as JSON
+     * objects; for parquet, a file without parquet's markers. Null when none is found.
+     */
     public static String first(InputFiles files, Configuration conf) throws IOException {
         if (files.format == FileFormat.PARQUET) {
+            for (String f : files.files) {
+                String p = parquet(f, conf);
+                if (p != null) {
+                    return p;
+                }
+            }
             return null;
         }
         boolean allEmpty = true;
@@ -64,6 +73,35 @@ public final class FileProblems {
         try (InputStream in = new BufferedInputStream(fs.open(path), 1 << 16)) {
             return format == FileFormat.JSON ? wholeJson(file, in) : jsonLines(file, in);
         }
+    }
+
+    /**
+     * A parquet file starts and ends with the 4 bytes "PAR1" (the footer, which readers need first, sits just
+     * before the last ones); a truncated download or a file of another kind lacks them.
+     */
+    public static String parquet(String file, Configuration conf) throws IOException {
+        Path path = new Path(file);
+        FileSystem fs = path.getFileSystem(conf);
+        long len = fs.getFileStatus(path).getLen();
+        String fix = "; download or write it again, or remove it";
+        if (len < 12) {
+            return file + " is not a readable parquet file (" + len + " bytes, too short for one)" + fix;
+        }
+        byte[] head = new byte[4];
+        byte[] tail = new byte[4];
+        try (org.apache.hadoop.fs.FSDataInputStream in = fs.open(path)) {
+            in.readFully(0, head);
+            in.readFully(len - 4, tail);
+        }
+        byte[] magic = "PAR1".getBytes(StandardCharsets.US_ASCII);
+        if (!java.util.Arrays.equals(head, magic)) {
+            return file + " is not a parquet file (it does not start with parquet's PAR1 marker)" + fix;
+        }
+        if (!java.util.Arrays.equals(tail, magic)) {
+            return file + " is not a readable parquet file (it does not end with parquet's PAR1 marker: "
+                    + "truncated, e.g. an interrupted download)" + fix;
+        }
+        return null;
     }
 
     /** JSON lines: every non-blank line one JSON object, in UTF-8. */

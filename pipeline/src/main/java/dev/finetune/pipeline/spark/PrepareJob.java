@@ -99,7 +99,17 @@ public final class PrepareJob {
         try {
             Map<Integer, Manifest.Split> splits = new LinkedHashMap<>();
             for (SourcePlan plan : plans) {
-                for (WindowResult r : runSource(plan, tmp, conf, packing)) {
+                List<WindowResult> results;
+                try {
+                    results = runSource(plan, tmp, conf, packing);
+                } catch (Exception e) { // SparkException is checked, though Scala code throws it undeclared
+                    RuntimeException named = unreadable(plan, conf, e);
+                    if (named != null) {
+                        throw named;
+                    }
+                    throw e;
+                }
+                for (WindowResult r : results) {
                     Manifest.Split s = splits.computeIfAbsent(r.split, k -> new Manifest.Split());
                     s.shards.add(r.shard());
                     add(s, r.stats);
@@ -237,6 +247,18 @@ public final class PrepareJob {
         } finally {
             orderB.destroy();
         }
+    }
+
+    /**
+     * A Spark failure reading a source, said as what is wrong with which file when a file is the cause (a parquet
+     * file without its footer, a JSON file that does not parse), else null (the failure stands as it is).
+     */
+    static RuntimeException unreadable(SourcePlan plan, Configuration conf, Exception e) {
+        if (e instanceof IllegalArgumentException) {
+            return null; // already says what is wrong
+        }
+        String problem = problem(plan.files, conf);
+        return problem == null ? null : new IllegalArgumentException(plan.label + ": " + problem, e);
     }
 
     /** What is wrong with the files when Spark reads no usable columns from them (empty, not JSON), or null. */

@@ -110,6 +110,12 @@ public final class TrainCommand {
                 Trainer.Result result = trainer.trainedFrom(sources).run();
                 console.printf(Locale.ROOT, "done: %d steps, %d skipped; %s%n", result.lastStep, result.skippedSteps,
                     result.finalDir != null ? "adapter in " + result.finalDir : "rank 0 saved the adapter");
+                if (result.finalDir != null) {
+                    String logs = "file".equals(out.logs().toUri().getScheme()) ? out.logs().toUri().getPath()
+                        : out.logs().toString();
+                    console.println("logs: " + logs + " (metrics-<first step>.jsonl, loss_curve.png, TensorBoard "
+                        + "events: tensorboard --logdir " + logs + ")");
+                }
                 return result;
             }
         }

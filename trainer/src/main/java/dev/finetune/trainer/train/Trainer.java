@@ -170,6 +170,8 @@ public final class Trainer {
                             state.logHistory.add(history(step, logged));
                         }
                         bar.update(step, ((Number) logged.get("loss")).doubleValue(),
+                            ((Number) logged.get("learning_rate")).doubleValue(),
+                            ((Number) logged.get("grad_norm")).doubleValue(),
                             ((Number) logged.get("tokens_per_s")).doubleValue());
                     }
                     if (o.evalSteps > 0 && validation != null && (step % o.evalSteps == 0 || step == totalSteps)) {

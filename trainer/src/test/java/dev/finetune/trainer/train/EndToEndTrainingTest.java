@@ -146,6 +146,16 @@ public class EndToEndTrainingTest {
             assertTrue(card.startsWith("---\nbase_model: ../base\nlibrary_name: peft\npipeline_tag: text-generation\n"
                 + "tags:\n- base_model:adapter:../base\n- lora\n- transformers\n---\n"), card);
             assertTrue(card.contains("learning_rate: 0.01") && card.contains("### Framework versions"), card);
+            // the model card records the run's final validation loss, the one the metrics log has last
+            double lastEval = Double.NaN;
+            for (String l : Files.readAllLines(tmp.resolve("out/e2e/logs/metrics-0.jsonl"))) {
+                if (l.contains("\"kind\":\"eval\"")) {
+                    lastEval = new com.fasterxml.jackson.databind.ObjectMapper().readTree(l).get("loss").asDouble();
+                }
+            }
+            assertEquals(r.lastEvalLoss, lastEval, 0.0);
+            assertTrue(card.contains(String.format(java.util.Locale.ROOT, "- final validation loss: %.4f", lastEval)),
+                card);
 
             TrainingBatch batch = CausalLmTrainable.toTrainingBatch(
                 MicroBatch.read(new ShardRowSource(set, "validation"), new long[] {0, 1}));
