@@ -24,7 +24,7 @@ public final class MemoryProbe {
             try {
                 return CudaUtils.getGpuMemory(device).getCommitted() / GIB;
             } catch (RuntimeException | UnsatisfiedLinkError e) {
-                return Double.NaN; // libcudart not findable by JNA (FACTS §8): report unknown, never fail training
+                return Double.NaN; // libcudart not findable by JNA (docs/djl.md): report unknown, never fail training
             }
         }
         try {

@@ -96,7 +96,8 @@ public final class TrainCommand {
         int id = "gpu".equals(name) ? 0 : Integer.parseInt(name.substring(3));
         if (id >= Engine.getInstance().getGpuCount()) {
             throw new IllegalArgumentException("device = " + name + " but DJL sees " + Engine.getInstance().getGpuCount()
-                + " GPUs (is -Djna.library.path set to the CUDA runtime's folder? FACTS §8)");
+                + " GPUs: DJL finds GPUs through libcudart; put the CUDA runtime's folder on LD_LIBRARY_PATH or set"
+                + " FINETUNE_JAVA_OPTS=-Djna.library.path=<that folder>");
         }
         return Device.gpu(id);
     }
