@@ -1,6 +1,6 @@
 """A PyTorch replica of the Java trainer's optimizer step, op for op, to project its GPU speed and memory.
 
-DJL's JNI does not load on the lent GPU machine (FACTS-JAVA-STACK.md §8), so the trainer's own benchmark
+DJL's published JNI does not load against the GPU machine's torch 2.11, so the trainer's own benchmark
 (`jobs/finetune bench ... --device gpu0`) runs elsewhere. This script issues the same ATen ops in the same order
 (DecoderLayer.forward / recomputeBackward, Nf4Weight.materialize, LoraLinear.delta, Ops, CausalLM's chunked
 cross-entropy, AdamW) so its time and peak memory are a projection of one step of that benchmark, without DJL's

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Everything a run is configured by: the seed notebook's parameter cell (SEED-PARAMETERS.md) in snake_case, plus
+ * Everything a run is configured by: the seed notebook's parameter cell in snake_case (LORA_R → lora_r), plus
  * the keys the product adds. Fields are bound by Jackson (snake_case names); each carries its help text in
  * {@link Option}. Defaults are the seed notebook's values where it has one. No field ever holds a token: the
  * Hugging Face token comes from HF_TOKEN or the token file only.

@@ -37,7 +37,7 @@ class ConfigLoaderTest {
 
     @Test
     void keysMirrorTheSeedNotebookParameterCell() {
-        // SEED-PARAMETERS.md's table: every notebook name lowercased is a key, with a kebab-case flag
+        // the seed notebook's parameter cell: every notebook name lowercased is a key, with a kebab-case flag
         for (String seed : Arrays.asList("PROJECT_NAME", "BASE_SAVE_DIR", "BASE_MODEL_ID", "USE_4BIT", "DATASET_ID",
                 "DATASET_SPLIT", "TEXT_COLUMN", "MAX_SEQ_LENGTH", "PACKING", "LORA_R", "LORA_ALPHA", "LORA_DROPOUT",
                 "LORA_TARGET_MODULES", "BATCH_SIZE", "GRADIENT_ACCUMULATION_STEPS", "LEARNING_RATE",

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * DESIGN.md's law "2 ranks × micro-batch b = 1 rank × 2b" on the real model path: `finetune train --world-size 2`
+ * The law "2 ranks × micro-batch b = 1 rank × 2b" (docs/data-contract.md) on the real model path: `finetune train --world-size 2`
  * starts two rank JVMs (LocalLaunch → the CLI's train with --rank/--peers → TcpGradientSync → TrainCommand) on
  * the tiny reference Llama; their per-step losses and final adapter equal one in-process rank with micro-batch 2.
  */

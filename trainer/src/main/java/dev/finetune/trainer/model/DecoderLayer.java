@@ -111,11 +111,11 @@ public final class DecoderLayer {
 
     /**
      * Recomputes this layer from its saved input with gradients on, injects the upstream gradient
-     * dOutput [B, T, D] fp32 (torch.autograd.backward(out, dOutput), FACTS §3 c'), and returns dInput
+     * dOutput [B, T, D] fp32 (torch.autograd.backward(out, dOutput), docs/djl.md), and returns dInput
      * [B, T, D] fp32. LoRA gradients accumulate into A/B. Everything but dInput stays in {@code scope}.
      */
     NDArray recomputeBackward(NDManager scope, NDArray input, NDArray dOutput, LayerContext ctx, LoraLayer lora) {
-        NDArray x = input.duplicate(); // a fresh leaf: duplicate runs without grad (FACTS §10)
+        NDArray x = input.duplicate(); // a fresh leaf: duplicate runs without grad (docs/djl.md)
         x.attach(scope);
         boolean before = JniUtils.isGradMode();
         JniUtils.setGradMode(true);

@@ -13,7 +13,7 @@ import java.util.function.BinaryOperator;
 
 /**
  * Small tensor functions of the decoder that must keep autograd across dtypes. DJL's toType cuts the graph
- * (FACTS §10), so up-casts add a one-element FP32 zero (type promotion) and down-casts copy into a tensor of
+ * (docs/djl.md), so up-casts add a one-element FP32 zero (type promotion) and down-casts copy into a tensor of
  * the target dtype through set() (PyTorch copy_, differentiable). Every result lands in the manager of the
  * first argument.
  */
@@ -53,7 +53,7 @@ public final class Ops {
     }
 
     /**
-     * RMSNorm over the last axis with FP32 statistics (FP16 statistics overflow in backward, FACTS §10):
+     * RMSNorm over the last axis with FP32 statistics (FP16 statistics overflow in backward, docs/djl.md):
      * x / sqrt(mean(x²) + eps) · weight, as transformers' LlamaRMSNorm. x any float dtype, weight FP32 [D];
      * returns FP32.
      */

@@ -11,7 +11,7 @@ import dev.finetune.trainer.model.ScriptModules;
 /**
  * A frozen [out, in] base weight held as NF4 codes on its device and dequantized per use into the compute
  * dtype: {@code W[i] = NF4[code[i]] * absmax[i / 64]}, with the absmax itself double-quantized by default
- * (bitsandbytes {@code quantize_4bit(..., quant_type="nf4", compress_statistics=True)}, HF-FORMATS.md §6).
+ * (bitsandbytes {@code quantize_4bit(..., quant_type="nf4", compress_statistics=True)}, docs/formats.md).
  *
  * <p>Memory per weight (defaults): 1/2 byte of code (two per byte, bitsandbytes' layout) + 1/64 byte of absmax
  * code, plus 4 bytes per 16,384 weights. Each byte is looked up whole in a [256, 2] table of both nibbles'

@@ -12,7 +12,7 @@ import java.util.List;
 /**
  * Global-norm gradient clipping as torch.nn.utils.clip_grad_norm_ (norm type 2): the norm of the per-tensor
  * norms, then every gradient multiplied in place by min(1, max_norm / (norm + 1e-6)). DJL's optClipGrad is a
- * per-element clamp instead (FACTS §12).
+ * per-element clamp instead (docs/djl.md).
  */
 public final class GradientClipping {
 

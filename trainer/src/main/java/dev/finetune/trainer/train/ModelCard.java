@@ -7,7 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * README.md of final/, in the layout peft's save_pretrained gives (HF-FORMATS.md §5.5): YAML front matter
+ * README.md of final/, in the layout peft's save_pretrained gives (docs/formats.md): YAML front matter
  * with base_model, library_name: peft, pipeline_tag: text-generation and sorted tags (lora, transformers,
  * base_model:adapter:&lt;base&gt;), then huggingface_hub's model-card sections, here filled with what we know:
  * the training configuration, the data manifest's summary and the run's outcome.

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.function.LongToDoubleFunction;
 
 /**
- * One optimizer step over a step's micro-batches, in DESIGN.md's order: agree on the loss divisor (targets of
+ * One optimizer step over a step's micro-batches, in the order docs/data-contract.md gives: agree on the loss divisor (targets of
  * every micro-batch on every rank), forward/backward each micro-batch with the loss scale, all-reduce the
  * gradients and loss, unscale, check for Inf/NaN (then skip: the scaler backs off, the weights stay as they
  * were), clip to the global norm, AdamW, zero the gradients.

@@ -13,7 +13,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Every knob of a training run, snake_case as in conf/ files and SEED-PARAMETERS.md (flags are the kebab-case
+ * Every knob of a training run, snake_case as in conf/ files and the README's configuration reference (flags are the kebab-case
  * forms). Defaults are the seed notebook's parameter cell where it has one, transformers' TrainingArguments
  * otherwise. {@link #validate()} names the option, the value and the allowed range.
  */
@@ -139,7 +139,7 @@ public final class TrainOptions {
         require(device.matches("auto|cpu|gpu|gpu\\d+"), "device", device, "auto, cpu, gpu or gpuN");
         String dt = computeDtype.toLowerCase(Locale.ROOT);
         require(dt.equals("auto") || dt.equals("fp16") || dt.equals("fp32"), "compute_dtype", computeDtype,
-            "auto, fp16 or fp32 (bf16 crashes DJL 0.36's JNI, FACTS §2.1)");
+            "auto, fp16 or fp32 (bf16 crashes DJL 0.36's JNI)");
         String attn = attnImplementation.toLowerCase(Locale.ROOT);
         require(attn.equals("sdpa") || attn.equals("eager"), "attn_implementation", attnImplementation,
             "sdpa or eager");

@@ -190,7 +190,7 @@ public class EndToEndTrainingTest {
      * Field by field against peft 0.21's own file: every field we write is one peft writes, with the same JSON
      * type and, where this run's settings equal the reference's, the same value. The fields peft added after
      * 0.13 are left out on purpose (LoraSettings.write): peft before 0.14 refuses unknown keys, and every newer
-     * peft fills absent fields with their defaults (HF-FORMATS.md §5.2).
+     * peft fills absent fields with their defaults (docs/formats.md).
      */
     private static void assertPeftConfig(java.nio.file.Path referenceFile, java.nio.file.Path ours) throws Exception {
         ObjectMapper json = new ObjectMapper();

@@ -14,7 +14,7 @@ import java.security.MessageDigest;
 import java.util.Arrays;
 
 /**
- * A stand-in trainer for testing the distribution machinery until the real training loop lands: each
+ * A stand-in trainer for testing the launch machinery without a model (child JVMs, restarts, resume): each
  * "optimizer step" all-reduces a deterministic per-rank vector into the state, rank 0 checkpoints after every
  * step (atomically), a restarted run resumes from the latest checkpoint (rank 0 reads it and broadcasts it),
  * and at the end all ranks prove they hold identical state before rank 0 publishes {@code final.bin}.

@@ -5,7 +5,10 @@ import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Command-line flags ({@code --max-seq-length 1024} or {@code --max-seq-length=1024}) → {@link PrepareOptions}. */
+/**
+ * {@link PrepareMain}'s flags ({@code --max-seq-length 1024} or {@code --max-seq-length=1024}) → {@link PrepareOptions},
+ * named after PrepareOptions' fields.
+ */
 public final class PrepareArgs {
     private PrepareArgs() {
     }

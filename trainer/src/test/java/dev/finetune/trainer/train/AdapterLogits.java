@@ -18,8 +18,10 @@ import java.util.Map;
 
 /**
  * Writes the logits our FP32 CPU forward gives for base + a saved adapter on {@code input_ids}, for
- * trainer/tools/check_peft_adapter.py to compare with peft's:
- * {@code AdapterLogits BASE_DIR ADAPTER_DIR inputs.safetensors out.safetensors}.
+ * trainer/tools/check_peft_adapter.py to compare with peft's (PeftCheckedAdapterTest calls {@link #write}). From the
+ * repository root, after {@code mvn -o -q -B -DskipTests package}:
+ * {@code java -cp "trainer/target/test-classes:app/target/dist/lib/*:app/target/dist/native/*"
+ * dev.finetune.trainer.train.AdapterLogits BASE_DIR ADAPTER_DIR inputs.safetensors out.safetensors}.
  */
 public final class AdapterLogits {
 

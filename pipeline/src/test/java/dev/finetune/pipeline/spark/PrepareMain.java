@@ -8,9 +8,9 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * Command-line entry of {@code prepare} (also what the CLI's "prepare" subcommand calls). Exit status 0 on
- * success or when the output is already complete, 2 for bad input (the message says what to change), 1 for
- * other failures.
+ * The prepare job as a process of its own, for tests that kill it mid-run ({@code KillableChild}); users run
+ * prepare through the CLI. Exit status 0 on success or when the output is already complete, 2 for bad input
+ * (the message says what to change), 1 for other failures.
  */
 public final class PrepareMain {
     private PrepareMain() {
