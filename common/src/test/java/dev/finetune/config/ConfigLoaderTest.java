@@ -69,6 +69,23 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aKeyGivenTwiceIsRefusedNamingKeyFileAndLine() throws IOException {
+        Path p = yaml("project_name: a\nlora_r: 16\nlearning_rate: 1e-4\nlora_r: 8\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(p, overrides()));
+        assertTrue(e.getMessage().startsWith("key 'lora_r' appears twice in " + p + " (line 4)"), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+    }
+
+    @Test
+    void theDocumentedRevisionDefaultIsTheResolvedValue() {
+        RunConfig c = ConfigLoader.load(null, Collections.emptyMap());
+        assertEquals("main", c.modelRevision);
+        assertEquals("main", c.datasetRevision);
+        assertTrue(ConfigLoader.toYaml(c).contains("model_revision: main\n"), ConfigLoader.toYaml(c));
+        assertEquals("main", ConfigSchema.get().key("model_revision").defaultText);
+    }
+
+    @Test
     void notebookUppercaseNamesAreSuggestedInSnakeCase() throws IOException {
         Path p = yaml("LEARNING_RATE: 1e-4\n");
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(p, overrides()));

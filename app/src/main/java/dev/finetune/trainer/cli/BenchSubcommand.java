@@ -43,7 +43,11 @@ final class BenchSubcommand extends Subcommand {
                 Flag.value("attn-implementation", "sdpa|eager", "Attention kernel.", "sdpa"),
                 Flag.toggle("host-cost", "The shape's ops with negligible arithmetic (heads of 4 dimensions): step_s "
                         + "is then the host's time to issue one step; if it nears the real shape's step_s on the same "
-                        + "GPU, the GPU waits for Java/DJL."));
+                        + "GPU, the GPU waits for Java/DJL."),
+                Flag.toggle("count-ops", "One more step under PyTorch's profiler: ops_per_step (ATen ops dispatched, "
+                        + "nested ones included) and top_level_ops_per_step (about one per JNI call or autograd node)."),
+                Flag.toggle("auto-micro-batch", "Rows per micro-batch chosen to fit the device (all of micro-batch x "
+                        + "accumulation first, then smaller divisors on out-of-memory); tokens per step unchanged."));
     }
 
     @Override
@@ -63,6 +67,8 @@ final class BenchSubcommand extends Subcommand {
         o.seed = line.getInt("seed", (int) o.seed);
         o.attnImplementation = line.get("attn-implementation", o.attnImplementation);
         o.hostCost = line.isOn("host-cost");
+        o.countOps = line.isOn("count-ops");
+        o.autoMicroBatch = line.isOn("auto-micro-batch");
         BenchCommand.run(o, out);
         return Main.OK;
     }

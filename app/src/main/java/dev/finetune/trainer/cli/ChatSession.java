@@ -35,7 +35,9 @@ final class ChatSession {
     private ChatSession() {}
 
     static void run(RunConfig c, Path modelDir, Path adapterDir, BufferedReader in, PrintStream out) throws Exception {
-        Device device = Device.fromName(OptionsMapping.device(c.device));
+        dev.finetune.trainer.device.DeviceChoice choice = dev.finetune.trainer.device.DeviceChoice.resolve(c.device);
+        out.println(choice.describe());
+        Device device = choice.device;
         try (CausalLM model = ModelLoader.load(modelDir,
                 new LoadOptions(device, null, Nf4WeightFactory.forBase(c.use4bit, c.doubleQuant))
                     .withAttention(AttentionKernel.parse(c.attnImplementation)));

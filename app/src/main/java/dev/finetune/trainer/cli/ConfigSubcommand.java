@@ -34,6 +34,11 @@ final class ConfigSubcommand extends Subcommand {
     }
 
     @Override
+    java.nio.file.Path logFile(CommandLine line) {
+        return null; // starts neither Spark nor DJL, and must not create the run folder
+    }
+
+    @Override
     int run(CommandLine line, PrintStream out) {
         if (line.isOn("reference")) {
             out.print(ConfigReference.START + "\n" + ConfigReference.markdown() + "\n" + ConfigReference.END + "\n");

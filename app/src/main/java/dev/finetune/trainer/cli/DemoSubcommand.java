@@ -2,12 +2,14 @@ package dev.finetune.trainer.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.finetune.config.ConfigException;
 import dev.finetune.config.ConfigLoader;
 import dev.finetune.config.RunConfig;
 import dev.finetune.config.Section;
 import dev.finetune.shards.Manifest;
 import dev.finetune.trainer.demo.DemoData;
 import dev.finetune.trainer.demo.TinyQwen3;
+import dev.finetune.trainer.train.Trainer;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -38,7 +40,10 @@ final class DemoSubcommand extends Subcommand {
                 + "prepare, train and generate code as real runs, on CPU without network, in a few minutes. It "
                 + "ends with where the adapter is, the loss before and after training and a sample generation, "
                 + "also written to <base_save_dir>/<project_name>/demo-summary.json. Settings come from "
-                + "conf/demo.yaml (or --config); any key can be overridden.\n\n"
+                + "conf/demo.yaml (or --config); any key can be overridden. Rerun with the same settings, it resumes "
+                + "from its last checkpoint; with other settings (e.g. --max-steps 20 after a 60-step demo) it starts "
+                + "over in its folder, which is its own scratch space. It refuses a folder holding files it does not "
+                + "write unless --overwrite is given.\n\n"
                 + "  jobs/finetune demo\n"
                 + "  jobs/finetune demo --max-steps 20 --base-save-dir /tmp/demo";
     }
@@ -46,7 +51,8 @@ final class DemoSubcommand extends Subcommand {
     @Override
     List<Flag> flags() {
         return flags(Flag.value("assets", "DIR", "Folder with the demo's tokenizer/ and text/.",
-                "app/src/demo in the project"));
+                "app/src/demo in the project"),
+                Flag.toggle("overwrite", "Write into an output folder that holds files the demo does not write."));
     }
 
     @Override
@@ -59,14 +65,26 @@ final class DemoSubcommand extends Subcommand {
         return Paths.get(h).toAbsolutePath().normalize();
     }
 
+    private static String configFile(CommandLine line) {
+        return line.configFile() != null ? line.configFile() : home().resolve("conf/demo.yaml").toString();
+    }
+
+    @Override
+    java.nio.file.Path logFile(CommandLine line) {
+        return LogFile.forOutputs(ConfigLoader.loadFrom(configFile(line), line.overrides()).outputDir(), name);
+    }
+
     @Override
     int run(CommandLine line, PrintStream out) throws Exception {
         long start = System.nanoTime();
-        String configFile = line.configFile() != null ? line.configFile() : home().resolve("conf/demo.yaml").toString();
+        String configFile = configFile(line);
         RunConfig c = ConfigLoader.loadFrom(configFile, line.overrides());
         Path assets = Paths.get(line.get("assets", home().resolve("app/src/demo").toString()));
         Path output = Paths.get(c.outputDir()).toAbsolutePath().normalize();
         c.baseSaveDir = output.getParent().toString();
+        if (!line.isOn("overwrite")) {
+            requireDemoFolder(output);
+        }
         out.println("demo: outputs in " + output + " (settings: " + configFile + ")");
 
         step(out, 1, "writing a random-initialised tiny Qwen3-shaped model");
@@ -90,7 +108,16 @@ final class DemoSubcommand extends Subcommand {
         Manifest manifest = PrepareSubcommand.prepare(c, true, "demo");
 
         step(out, 4, "train: LoRA on CPU");
-        TrainSubcommand.Outcome trained = TrainSubcommand.train(c, out);
+        TrainSubcommand.Outcome trained;
+        try {
+            trained = TrainSubcommand.train(c, out);
+        } catch (Trainer.OtherRunException e) {
+            // the demo's folder is its own scratch space: a demo with other settings starts over in it
+            out.println("demo: the checkpoints in " + output.resolve("checkpoints") + " are of a demo with other "
+                    + "settings (" + String.join(", ", e.differences()) + "); starting this one fresh");
+            deleteTree(output.resolve("checkpoints"));
+            trained = TrainSubcommand.train(c, out);
+        }
 
         step(out, 5, "generate: reload base model + adapter, continue the prompt");
         List<String> prompts = c.prompts.isEmpty() ? java.util.Collections.singletonList("吾輩は") : c.prompts;
@@ -126,6 +153,52 @@ final class DemoSubcommand extends Subcommand {
         out.println("  generated:    " + gen.texts.get(0));
         out.println("  summary:      " + summaryFile);
         return Main.OK;
+    }
+
+    /** What the demo writes into its output folder (besides its own logs). */
+    static final List<String> DEMO_ENTRIES = java.util.Arrays.asList("base-model", "dataset", "data", "data._staging",
+            "checkpoints", "logs", "final", "merged", "demo-summary.json");
+
+    /**
+     * The demo writes into {@code output} only when it is missing, empty or holds nothing but what a demo writes
+     * (and the temporary siblings of those): it never mixes into, or replaces, a folder of the user's.
+     */
+    static void requireDemoFolder(Path output) throws IOException {
+        if (!Files.exists(output)) {
+            return;
+        }
+        if (!Files.isDirectory(output)) {
+            throw new ConfigException(output + " is a file, not the demo's output folder; choose another "
+                    + "--base-save-dir or --project-name");
+        }
+        List<String> foreign = new ArrayList<>();
+        try (Stream<Path> s = Files.list(output)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                String name = p.getFileName().toString();
+                boolean temp = name.startsWith(".tmp-") || name.startsWith(".old-") || name.contains("._tmp-")
+                        || name.contains("._old-");
+                if (!DEMO_ENTRIES.contains(name) && !temp) {
+                    foreign.add(name);
+                }
+            }
+        }
+        if (!foreign.isEmpty()) {
+            java.util.Collections.sort(foreign);
+            throw new ConfigException(output + " holds files the demo does not write (" + String.join(", ",
+                    foreign.size() <= 4 ? foreign : foreign.subList(0, 4)) + (foreign.size() > 4 ? ", ..." : "")
+                    + "); choose another --base-save-dir or --project-name, or pass --overwrite to write into it");
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) walk.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                Files.delete(p);
+            }
+        }
     }
 
     private static void step(PrintStream out, int i, String what) {

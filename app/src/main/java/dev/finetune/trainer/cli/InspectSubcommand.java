@@ -39,10 +39,13 @@ final class InspectSubcommand extends Subcommand {
     int run(CommandLine line, PrintStream out) throws Exception {
         RunConfig c = line.config();
         c.require(name, "base_model_id");
-        String[] args = {"--shards", line.get("shards", c.resolvedShardsDir()),
-            "--tokenizer", ModelFiles.tokenizerDir(c).toString(),
-            "--rows", String.valueOf(line.getInt("rows", 2)),
-            "--split", line.get("split", "train")};
-        return InspectMain.run(args, out) == 0 ? Main.OK : Main.USAGE;
+        String split = line.get("split", "train");
+        if (!split.equals("train") && !split.equals("validation")) {
+            throw new UsageException("--split takes train or validation, got '" + split + "'");
+        }
+        // errors reach Main, which prints one line and points at `inspect --help` for this command's own flags
+        InspectMain.inspect(line.get("shards", c.resolvedShardsDir()), ModelFiles.tokenizerDir(c).toString(), split,
+                line.getInt("rows", 2), out);
+        return Main.OK;
     }
 }

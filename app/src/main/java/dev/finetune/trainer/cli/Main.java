@@ -4,17 +4,22 @@ import dev.finetune.config.ConfigException;
 import dev.finetune.config.ConfigSchema;
 import dev.finetune.hub.HubAccessException;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * The one entry point: {@code jobs/finetune <subcommand> ...} and
  * {@code spark-submit --class dev.finetune.trainer.cli.Main <jar> <subcommand> ...}.
  *
- * <p>Exit codes: 0 done, 1 failed while running, 2 a mistake in the command line or configuration (the message
- * says what to change), 3 the subcommand is not part of this build.
+ * <p>Exit codes: 0 done, 1 failed while running, 2 a mistake in the command line, configuration or input (the
+ * message says what to change), 3 the subcommand is not part of this build.
+ *
+ * <p>A failure prints one line, {@code error: ...}; its stack trace goes to the run's log file ({@link LogFile}),
+ * and also to the console with {@code --debug} (accepted anywhere on the command line).
  */
 public final class Main {
     static final int OK = 0;
@@ -25,7 +30,7 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
-        int rc = run(args, System.out, System.err);
+        int rc = run(args, System.out, System.err, true);
         System.out.flush();
         // Spark and DJL leave non-daemon threads behind; the exit code is the result either way
         System.exit(rc);
@@ -40,8 +45,16 @@ public final class Main {
         return m;
     }
 
-    /** Runs one command line; never calls System.exit (tests call this). */
+    /** Runs one command line; never calls System.exit (tests call this); logging is left as it is. */
     public static int run(String[] args, PrintStream out, PrintStream err) {
+        return run(args, out, err, false);
+    }
+
+    /** Runs one command line; with {@code logToFile}, Spark/DJL/Hadoop logging goes to the run's log file. */
+    static int run(String[] given, PrintStream out, PrintStream err, boolean logToFile) {
+        List<String> kept = new ArrayList<>(Arrays.asList(given));
+        boolean debug = kept.removeIf("--debug"::equals);
+        String[] args = kept.toArray(new String[0]);
         Map<String, Subcommand> commands = commands();
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
             if (args.length > 1 && commands.containsKey(args[1])) {
@@ -64,6 +77,13 @@ public final class Main {
                 out.print(Help.of(command));
                 return OK;
             }
+            if (logToFile && !LogFile.underSparkSubmit()) {
+                Path file = command.logFile(line);
+                if (file != null) {
+                    LogFile.redirect(file);
+                    out.println(command.name + ": Spark, DJL and Hadoop messages go to " + file);
+                }
+            }
             return command.run(line, out);
         } catch (UnavailableException e) {
             err.println("error: `" + command.name + "` cannot run in this build: " + e.getMessage());
@@ -72,16 +92,52 @@ public final class Main {
             err.println("error: " + e.getMessage());
             err.println("Run `jobs/finetune " + command.name + " --help` for the options.");
             return USAGE;
-        } catch (Exception e) {
+        } catch (Throwable e) {
+            LogFile.failure(command.name + " failed", e);
+            if (debug) {
+                e.printStackTrace(err);
+            }
             Throwable user = userCause(e);
             if (user != null) {
-                err.println("error: " + command.name + ": " + user.getMessage());
+                err.println("error: " + command.name + ": " + oneLine(user.getMessage()));
                 return USAGE;
             }
-            err.println("error: " + command.name + " failed: " + e);
-            e.printStackTrace(err);
+            String full = diskFull(e);
+            if (full != null) {
+                err.println("error: " + command.name + ": the disk is full (" + full + "); free space there, or "
+                        + "set base_save_dir (and DJL_CACHE_DIR, java.io.tmpdir) to a disk with room, then run it "
+                        + "again: it resumes from the last checkpoint");
+                return FAILED;
+            }
+            Path log = LogFile.active();
+            err.println("error: " + command.name + " failed: " + oneLine(String.valueOf(e))
+                    + (debug ? "" : log != null ? " (stack trace in " + log + "; --debug prints it here)"
+                    : " (--debug prints the stack trace)"));
             return FAILED;
         }
+    }
+
+    /** The first line of a message (some libraries' messages run over several lines). */
+    static String oneLine(String message) {
+        if (message == null) {
+            return "(no message)";
+        }
+        int nl = message.indexOf('\n');
+        return nl < 0 ? message : message.substring(0, nl).trim() + " ...";
+    }
+
+    /**
+     * The message of a "no space left" failure anywhere in the causes (Hadoop's local file system wraps it in an
+     * FSError, which is an Error, not an exception), or null.
+     */
+    static String diskFull(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String m = t.getMessage();
+            if (m != null && m.contains("No space left on device")) {
+                return m;
+            }
+        }
+        return null;
     }
 
     /**

@@ -74,7 +74,8 @@ final class OptionsMapping {
                 "--top-p", String.valueOf(c.topP),
                 "--top-k", String.valueOf(c.topK),
                 "--seed", String.valueOf(c.seed),
-                "--device", device(c.device)));
+                "--device", device(c.device),
+                "--compute-dtype", c.computeDtype));
         if (promptIds.isEmpty()) {
             for (String p : prompts) {
                 a.add("--prompt");
@@ -122,6 +123,7 @@ final class OptionsMapping {
         o.useRslora = c.useRslora;
         o.batchSize = c.batchSize;
         o.gradientAccumulationSteps = c.gradientAccumulationSteps;
+        o.autoMicroBatch = c.autoMicroBatch;
         o.learningRate = c.learningRate;
         o.numTrainEpochs = c.numTrainEpochs;
         o.maxSteps = c.maxSteps;
@@ -163,11 +165,11 @@ final class OptionsMapping {
         }
     }
 
-    /** auto → the first GPU when DJL sees one, else cpu; gpu → gpu0. */
+    /** auto → the first GPU when PyTorch has CUDA and the host has a GPU, else cpu; gpu → gpu0. */
     static String device(String device) {
         String d = device.toLowerCase(java.util.Locale.ROOT);
         if (d.equals("auto")) {
-            return ai.djl.engine.Engine.getInstance().getGpuCount() > 0 ? "gpu0" : "cpu";
+            return dev.finetune.trainer.device.DeviceChoice.gpuCount() > 0 ? "gpu0" : "cpu";
         }
         return d.equals("gpu") ? "gpu0" : d;
     }

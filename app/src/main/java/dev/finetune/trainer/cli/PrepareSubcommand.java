@@ -43,6 +43,11 @@ final class PrepareSubcommand extends Subcommand {
     }
 
     @Override
+    java.nio.file.Path logFile(CommandLine line) {
+        return LogFile.forOutputs(line.config().outputDir(), name);
+    }
+
+    @Override
     int run(CommandLine line, PrintStream out) throws Exception {
         prepare(line.config(), line.isOn("overwrite"), "prepare " + String.join(" ", line.arguments()));
         return Main.OK;

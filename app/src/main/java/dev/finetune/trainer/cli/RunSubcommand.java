@@ -26,6 +26,11 @@ final class RunSubcommand extends Subcommand {
     }
 
     @Override
+    java.nio.file.Path logFile(CommandLine line) {
+        return LogFile.forOutputs(line.config().outputDir(), name);
+    }
+
+    @Override
     int run(CommandLine line, PrintStream out) throws Exception {
         RunConfig c = line.config();
         c.require(name, "base_model_id", "dataset_id");

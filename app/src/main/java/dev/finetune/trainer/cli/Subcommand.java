@@ -42,6 +42,14 @@ abstract class Subcommand {
     /** Runs it; returns the exit code. Errors in what the user wrote are ConfigException / UsageException. */
     abstract int run(CommandLine line, PrintStream out) throws Exception;
 
+    /**
+     * The log file for Spark, DJL and Hadoop messages while this runs ({@link LogFile}), or null to leave logging
+     * as it is. Default: a local temp folder (a command that does not own a run folder must not create one).
+     */
+    java.nio.file.Path logFile(CommandLine line) {
+        return LogFile.forOutputs(null, name);
+    }
+
     static List<Flag> flags(Flag... flags) {
         return new ArrayList<>(Arrays.asList(flags));
     }

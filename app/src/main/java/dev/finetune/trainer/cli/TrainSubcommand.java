@@ -1,6 +1,5 @@
 package dev.finetune.trainer.cli;
 
-import ai.djl.engine.Engine;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.finetune.config.ConfigException;
@@ -14,11 +13,9 @@ import dev.finetune.trainer.distributed.LocalLaunch;
 import dev.finetune.trainer.train.GradientSync;
 import dev.finetune.trainer.train.TrainCommand;
 import dev.finetune.trainer.train.TrainOptions;
+import dev.finetune.trainer.train.Trainer;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
@@ -74,6 +71,11 @@ final class TrainSubcommand extends Subcommand {
     }
 
     @Override
+    java.nio.file.Path logFile(CommandLine line) {
+        return LogFile.forOutputs(line.config().outputDir(), name);
+    }
+
+    @Override
     int run(CommandLine line, PrintStream out) throws Exception {
         RunConfig c = line.config();
         if (line.has("peers")) {
@@ -125,12 +127,12 @@ final class TrainSubcommand extends Subcommand {
         if (line.has("local-gpus")) {
             gpus.addAll(Arrays.asList(line.get("local-gpus").split(",")));
         } else if (!"cpu".equals(OptionsMapping.device(c.device))) {
-            int visible = Engine.getInstance().getGpuCount();
+            int visible = dev.finetune.trainer.device.DeviceChoice.gpuCount();
             for (int g = 0; g < Math.min(visible, c.worldSize); g++) {
                 gpus.add(String.valueOf(g));
             }
             if (visible < c.worldSize) {
-                throw new ConfigException("world_size = " + c.worldSize + " but DJL sees " + visible + " GPUs: one rank "
+                throw new ConfigException("world_size = " + c.worldSize + " but this process sees " + visible + " GPUs: one rank "
                         + "per GPU; lower --world-size, or pass --device cpu to train on CPU processes");
             }
         }
@@ -213,35 +215,18 @@ final class TrainSubcommand extends Subcommand {
 
     /**
      * One rank of {@code sync}'s world through the trainer's {@link TrainCommand}: resumes, checkpoints and saves
-     * final/ (rank 0 writes). The losses come back from the run's metrics log (logs/metrics-0.jsonl, rank 0's),
-     * which is what a user reads too.
+     * final/ (rank 0 writes). The losses are this run's own (after a resume: the steps it trained, as in its
+     * metrics file), not an earlier run's.
      */
     static Outcome train(RunConfig c, GradientSync sync, PrintStream out) throws Exception {
         c.require("train", "base_model_id");
         TrainOptions o = OptionsMapping.train(c, ModelFiles.modelDir(c).toString());
-        org.apache.hadoop.fs.Path written = TrainCommand.run(o, sync, out);
-        if (written == null) {
+        Trainer.Result r = TrainCommand.train(o, sync, out);
+        if (r.finalDir == null) {
             return new Outcome(new ArrayList<>(), null, null); // ranks other than 0 write nothing
         }
-        String finalDir = local(written);
-        List<Double> losses = new ArrayList<>();
-        List<Long> steps = new ArrayList<>();
-        Double eval = null;
-        java.nio.file.Path metrics = Paths.get(c.outputDir(), "logs", "metrics-0.jsonl");
-        if (Files.isRegularFile(metrics)) {
-            ObjectMapper json = new ObjectMapper();
-            for (String line : Files.readAllLines(metrics, StandardCharsets.UTF_8)) {
-                JsonNode n = json.readTree(line);
-                if (n.has("loss") && "train".equals(n.path("kind").asText())) {
-                    losses.add(n.get("loss").asDouble());
-                    steps.add(n.path("step").asLong());
-                } else if (n.has("loss") && "eval".equals(n.path("kind").asText())) {
-                    eval = n.get("loss").asDouble();
-                }
-            }
-        }
-        Outcome outcome = new Outcome(losses, eval, finalDir);
-        outcome.steps.addAll(steps);
+        Outcome outcome = new Outcome(new ArrayList<>(r.loggedLosses), r.lastEvalLoss, local(r.finalDir));
+        outcome.steps.addAll(r.loggedSteps);
         return outcome;
     }
 

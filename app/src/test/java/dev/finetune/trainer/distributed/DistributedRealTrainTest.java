@@ -164,7 +164,7 @@ class DistributedRealTrainTest {
             }
         }
         jvm.add("-Xmx1g");
-        for (String key : new String[] {"ai.djl.offline", "DJL_CACHE_DIR", "ENGINE_CACHE_DIR", "fixtures.dir"}) {
+        for (String key : new String[] {"ai.djl.offline", "DJL_CACHE_DIR", "ENGINE_CACHE_DIR", "fixtures.dir", "fixtures.tokenizer.dir"}) {
             String value = System.getProperty(key);
             if (value != null) {
                 jvm.add("-D" + key + "=" + value);

@@ -5,6 +5,7 @@ import dev.finetune.hub.HubClient;
 import dev.finetune.hub.HubRepo;
 import dev.finetune.hub.HubSettings;
 import dev.finetune.pipeline.ingest.FileFormat;
+import dev.finetune.pipeline.ingest.FileProblems;
 import dev.finetune.pipeline.ingest.Holdout;
 import dev.finetune.pipeline.ingest.InputFiles;
 import dev.finetune.pipeline.ingest.RecordEncoderFactory;
@@ -181,6 +182,10 @@ public final class PrepareJob {
         List<String> present = Arrays.asList(df.columns());
         for (String c : columns) {
             if (!present.contains(c)) {
+                String problem = problem(plan.files, conf);
+                if (problem != null) {
+                    throw new IllegalArgumentException(plan.label + ": " + problem);
+                }
                 throw new IllegalArgumentException(plan.label + ": column \"" + c + "\" not found in "
                         + plan.files.files.get(0) + (plan.files.files.size() > 1 ? " …" : "") + "; it has "
                         + present + "; set the column option (e.g. --text-column) to one of them");
@@ -218,7 +223,8 @@ public final class PrepareJob {
         int partitions = (int) Math.max(1, Math.min(windows, 2L * jsc.defaultParallelism()));
         try (Progress progress = new Progress(spark.sparkContext(), plan.label, order.documents(), docs, tokens, 10)) {
             List<WindowResult> results = keyed.javaRDD()
-                    .mapPartitionsToPair(new EncodePartition(factory, orderB, plan.assigner, docs, tokens))
+                    .mapPartitionsToPair(new EncodePartition(factory, orderB, plan.assigner, docs, tokens,
+                            plan.files.format, plan.label, new HadoopConf(conf)))
                     .repartitionAndSortWithinPartitions(
                             new WindowPartitioner(partitions, options.windowDocuments, windowOffset))
                     .mapPartitions(new WriteWindows(tmp.toString(), new HadoopConf(conf), packing,
@@ -230,6 +236,15 @@ public final class PrepareJob {
             return sorted;
         } finally {
             orderB.destroy();
+        }
+    }
+
+    /** What is wrong with the files when Spark reads no usable columns from them (empty, not JSON), or null. */
+    static String problem(InputFiles files, Configuration conf) {
+        try {
+            return FileProblems.first(files, conf);
+        } catch (IOException | RuntimeException e) {
+            return null; // the caller's own message stands
         }
     }
 

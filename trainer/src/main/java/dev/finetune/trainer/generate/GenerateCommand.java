@@ -1,6 +1,8 @@
 package dev.finetune.trainer.generate;
 
 import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
+import dev.finetune.trainer.device.DeviceChoice;
 import ai.djl.ndarray.NDManager;
 import dev.finetune.templates.ChatTemplate;
 import dev.finetune.tokenize.TextTokenizer;
@@ -42,7 +44,8 @@ public final class GenerateCommand {
             "  --seed S              sampler seed (default 0)",
             "  --stop TEXT           stop once the output contains TEXT; repeatable",
             "  --print-ids           also print the generated token ids",
-            "  --device cpu|gpu0     (default cpu)",
+            "  --device auto|cpu|gpuN (default cpu)",
+            "  --compute-dtype auto|fp16|fp32 (default auto: fp16 on a GPU, fp32 on the CPU)",
             "  --use-4bit            load the base projections as NF4, as training does (use_4bit)",
             "  --no-double-quant     with --use-4bit: keep each block's absmax in float32 (double_quant false)",
             "  --attn-implementation sdpa|eager  attention kernel (default sdpa)",
@@ -69,7 +72,19 @@ public final class GenerateCommand {
         boolean use4bit;
         boolean doubleQuant = true;
         AttentionKernel attention = AttentionKernel.SDPA;
+        /** null: FP16 on a GPU, FP32 on the CPU. */
+        DataType computeType;
         final GenerationOptions options = new GenerationOptions();
+    }
+
+    /** auto (null: the device's default), fp16 or fp32. */
+    static DataType computeType(String v) {
+        switch (v.toLowerCase(java.util.Locale.ROOT)) {
+            case "auto": return null;
+            case "fp16": return DataType.FLOAT16;
+            case "fp32": return DataType.FLOAT32;
+            default: throw new IllegalArgumentException("--compute-dtype " + v + "; allowed auto, fp16, fp32");
+        }
     }
 
     static Args parse(String[] argv) {
@@ -102,6 +117,7 @@ public final class GenerateCommand {
                 case "--stop": a.options.stopStrings.add(v); break;
                 case "--device": a.device = v; break;
                 case "--attn-implementation": a.attention = AttentionKernel.parse(v); break;
+                case "--compute-dtype": a.computeType = computeType(v); break;
                 default: throw new IllegalArgumentException("unknown flag " + f);
             }
         }
@@ -111,8 +127,8 @@ public final class GenerateCommand {
         if (a.prompts.isEmpty() == a.promptIds.isEmpty()) {
             throw new IllegalArgumentException("give --prompt or --prompt-ids (not both)");
         }
-        if (!a.device.equals("cpu") && !a.device.matches("gpu\\d+")) {
-            throw new IllegalArgumentException("--device " + a.device + "; allowed cpu, gpu0, gpu1, ...");
+        if (!a.device.matches("auto|cpu|gpu|gpu\\d+")) {
+            throw new IllegalArgumentException("--device " + a.device + "; allowed auto, cpu, gpu0, gpu1, ...");
         }
         a.options.validate();
         return a;
@@ -152,8 +168,12 @@ public final class GenerateCommand {
             out.println(USAGE);
             return 2;
         }
-        Device device = a.device.equals("cpu") ? Device.cpu() : Device.fromName(a.device);
-        LoadOptions load = new LoadOptions(device, null, Nf4WeightFactory.forBase(a.use4bit, a.doubleQuant))
+        DeviceChoice choice = DeviceChoice.resolve(a.device);
+        if (!a.device.equals("cpu")) {
+            out.println(choice.describe());
+        }
+        Device device = choice.device;
+        LoadOptions load = new LoadOptions(device, a.computeType, Nf4WeightFactory.forBase(a.use4bit, a.doubleQuant))
             .withAttention(a.attention);
         try (CausalLM model = ModelLoader.load(a.model, load);
                 NDManager adapterScope = model.manager().newSubManager()) {

@@ -1,7 +1,7 @@
 package dev.finetune.trainer.train;
 
 import ai.djl.Device;
-import ai.djl.util.cuda.CudaUtils;
+import dev.finetune.trainer.device.GpuMemory;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -9,8 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Paths;
 
 /**
- * Memory in use, in GiB: on a GPU the device's used memory (cudaMemGetInfo: includes PyTorch's cache and
- * other processes), on the CPU this process's resident set (Linux), else the JVM heap.
+ * Memory in use, in GiB: on a GPU the device's used memory as the driver reports it (includes PyTorch's cache
+ * and other processes), on the CPU this process's resident set (Linux), else the JVM heap.
  */
 public final class MemoryProbe {
 
@@ -21,11 +21,7 @@ public final class MemoryProbe {
 
     public static double usedGiB(Device device) {
         if (device.isGpu()) {
-            try {
-                return CudaUtils.getGpuMemory(device).getCommitted() / GIB;
-            } catch (RuntimeException | UnsatisfiedLinkError e) {
-                return Double.NaN; // libcudart not findable by JNA (docs/djl.md): report unknown, never fail training
-            }
+            return GpuMemory.usedGiB(device); // NaN when unknown: never fails training
         }
         try {
             for (String line : Files.readAllLines(Paths.get("/proc/self/status"), StandardCharsets.US_ASCII)) {

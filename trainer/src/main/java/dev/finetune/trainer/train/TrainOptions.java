@@ -42,6 +42,8 @@ public final class TrainOptions {
     /** Rows per micro-batch per device. */
     public int batchSize = 1;
     public int gradientAccumulationSteps = 16;
+    /** Rows per micro-batch chosen to fit the device, rows per step kept ({@link MicroBatchSplit}). */
+    public boolean autoMicroBatch = false;
     public double learningRate = 2e-4;
     public double numTrainEpochs = 2;
     /** Optimizer steps to stop after; -1 = as many as num_train_epochs gives. Also sets the schedule length. */

@@ -10,7 +10,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.finetune.storage.OutputExistsException;
+import dev.finetune.config.ConfigException;
 import dev.finetune.trainer.model.CausalLM;
 import dev.finetune.trainer.model.Goldens;
 import dev.finetune.trainer.model.LoadOptions;
@@ -262,10 +262,11 @@ class MergerTest {
         assertFalse(c.has("dtype"));
     }
 
-    /** The visible files of a published folder (the _SUCCESS marker aside). */
+    /** The visible files of a published folder (the _SUCCESS marker and hidden files aside). */
     static List<String> listing(Path dir) throws Exception {
         try (Stream<Path> s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString()).filter(n -> !n.equals("_SUCCESS")).sorted()
+            return s.map(p -> p.getFileName().toString()).filter(n -> !n.equals("_SUCCESS") && !n.startsWith("."))
+                    .sorted()
                     .collect(Collectors.toList());
         }
     }
@@ -366,7 +367,7 @@ class MergerTest {
         merge(command(fam, out, OutputDtype.BF16));
         assertTrue(Files.exists(out.resolve("_SUCCESS")));
         MergeCommand again = command(fam, out, OutputDtype.FP32);
-        OutputExistsException e = assertThrows(OutputExistsException.class, () -> merge(again));
+        ConfigException e = assertThrows(ConfigException.class, () -> merge(again));
         assertTrue(e.getMessage().contains("already complete"), e.getMessage());
         try (SafetensorsFile f = SafetensorsFile.open(out.resolve(ShardPlan.SINGLE_FILE))) {
             assertEquals(SafetensorsDType.BF16, f.info("model.embed_tokens.weight").dtype(), "untouched");

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -39,7 +38,7 @@ class AttentionKernelTest {
     void sdpaGivesTheEagerLogitsAndGradientsForEveryFamily() throws Exception {
         TrainingBatch batch = packedBatch();
         for (Path fam : Goldens.families()) {
-            try (CausalLM model = ModelLoader.load(fam.resolve("base"), LoadOptions.on(Device.cpu()));
+            try (CausalLM model = ModelLoader.load(fam.resolve("base"), TestDevice.fp32());
                     NDManager scope = model.manager().newSubManager()) {
                 LoraAdapter adapter = LoraAdapter.load(fam.resolve("adapter"), model.config, scope, true);
                 model.setAdapter(adapter);
@@ -72,7 +71,7 @@ class AttentionKernelTest {
         TrainingBatch batch = packedBatch();
         Path fam = Goldens.families().get(0);
         try (CausalLM model = ModelLoader.load(fam.resolve("base"),
-                new LoadOptions(Device.cpu(), DataType.FLOAT16, null));
+                new LoadOptions(TestDevice.get(), DataType.FLOAT16, null));
                 NDManager scope = model.manager().newSubManager()) {
             model.setAdapter(LoraAdapter.load(fam.resolve("adapter"), model.config, scope, false));
             model.setAttention(AttentionKernel.EAGER);
@@ -88,7 +87,7 @@ class AttentionKernelTest {
     @Test
     void cachedDecodingWithLeftPaddingMatchesEager() throws Exception {
         for (Path fam : Goldens.families()) {
-            try (CausalLM model = ModelLoader.load(fam.resolve("base"), LoadOptions.on(Device.cpu()))) {
+            try (CausalLM model = ModelLoader.load(fam.resolve("base"), TestDevice.fp32())) {
                 float[][] got = new float[2][];
                 for (AttentionKernel kernel : AttentionKernel.values()) {
                     model.setAttention(kernel);

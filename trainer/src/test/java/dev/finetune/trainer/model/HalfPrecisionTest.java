@@ -2,7 +2,6 @@ package dev.finetune.trainer.model;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -24,7 +23,7 @@ class HalfPrecisionTest {
     @Test
     void fp16ComputeGivesReferenceLogitsAndGradientsWithinHalfPrecision() throws Exception {
         Path fam = Goldens.families().get(1); // qwen2: biases and tied head
-        LoadOptions fp16 = new LoadOptions(Device.cpu(), DataType.FLOAT16, null);
+        LoadOptions fp16 = new LoadOptions(TestDevice.get(), DataType.FLOAT16, null);
         try (CausalLM model = ModelLoader.load(fam.resolve("base"), fp16);
                 NDManager trainer = model.manager().newSubManager();
                 SafetensorsFile lora = SafetensorsFile.open(fam.resolve("logits_lora.safetensors"));
@@ -61,7 +60,7 @@ class HalfPrecisionTest {
     @Test
     void withLoraDropoutTheRecomputedBackwardStillEqualsThePlainOne() throws Exception {
         Path fam = Goldens.families().get(0);
-        try (CausalLM model = ModelLoader.load(fam.resolve("base"), LoadOptions.on(Device.cpu()));
+        try (CausalLM model = ModelLoader.load(fam.resolve("base"), TestDevice.fp32());
                 NDManager trainer = model.manager().newSubManager()) {
             LoraAdapter a = LoraAdapter.load(fam.resolve("adapter"), model.config, trainer, true);
             LoraAdapter dropped = LoraAdapter.initialize(new LoraSettings(8, 16, 0.5, false,

@@ -2,7 +2,6 @@ package dev.finetune.trainer.model;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.finetune.trainer.lora.LoraAdapter;
@@ -43,7 +42,7 @@ class ReferenceLogitsTest {
         List<Path> families = Goldens.families();
         StringBuilder report = new StringBuilder();
         for (Path fam : families) {
-            try (CausalLM model = ModelLoader.load(fam.resolve("base"), LoadOptions.on(Device.cpu()));
+            try (CausalLM model = ModelLoader.load(fam.resolve("base"), TestDevice.fp32());
                     SafetensorsFile inputs = SafetensorsFile.open(fam.resolve("inputs.safetensors"));
                     SafetensorsFile base = SafetensorsFile.open(fam.resolve("logits_base.safetensors"));
                     SafetensorsFile lora = SafetensorsFile.open(fam.resolve("logits_lora.safetensors"));

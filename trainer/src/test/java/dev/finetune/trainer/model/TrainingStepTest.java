@@ -3,7 +3,6 @@ package dev.finetune.trainer.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -39,7 +38,7 @@ class TrainingStepTest {
     void lossAndEveryLoraGradientMatchPeftForEveryFamily() throws Exception {
         StringBuilder report = new StringBuilder();
         for (Path fam : Goldens.families()) {
-            try (CausalLM model = ModelLoader.load(fam.resolve("base"), LoadOptions.on(Device.cpu()));
+            try (CausalLM model = ModelLoader.load(fam.resolve("base"), TestDevice.fp32());
                     NDManager trainer = model.manager().newSubManager();
                     SafetensorsFile ref = SafetensorsFile.open(fam.resolve("train_step.safetensors"))) {
                 LoraAdapter adapter = LoraAdapter.load(fam.resolve("adapter"), model.config, trainer, true);
@@ -73,7 +72,7 @@ class TrainingStepTest {
     @Test
     void recomputedBackwardEqualsPlainBackwardAndGradientsAccumulate() throws Exception {
         Path fam = Goldens.families().get(0);
-        try (CausalLM model = ModelLoader.load(fam.resolve("base"), LoadOptions.on(Device.cpu()));
+        try (CausalLM model = ModelLoader.load(fam.resolve("base"), TestDevice.fp32());
                 NDManager trainer = model.manager().newSubManager()) {
             LoraAdapter adapter = LoraAdapter.load(fam.resolve("adapter"), model.config, trainer, true);
             model.setAdapter(adapter);

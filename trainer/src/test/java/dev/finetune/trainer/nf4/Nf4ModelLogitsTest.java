@@ -2,7 +2,6 @@ package dev.finetune.trainer.nf4;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -12,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.finetune.trainer.generate.GenerationOptions;
 import dev.finetune.trainer.generate.Generator;
 import dev.finetune.trainer.generate.TokenListener;
+import dev.finetune.trainer.model.TestDevice;
 import dev.finetune.trainer.model.CausalLM;
 import dev.finetune.trainer.model.DenseLinearWeight;
 import dev.finetune.trainer.model.Goldens;
@@ -156,7 +156,7 @@ class Nf4ModelLogitsTest {
     }
 
     static float[] logits(Path fam, LinearWeightFactory weights, TrainingBatch batch) throws Exception {
-        try (CausalLM lm = ModelLoader.load(fam.resolve("base"), new LoadOptions(Device.cpu(), DataType.FLOAT32, weights));
+        try (CausalLM lm = ModelLoader.load(fam.resolve("base"), new LoadOptions(TestDevice.get(), DataType.FLOAT32, weights));
                 NDManager scope = lm.manager().newSubManager()) {
             NDArray out = lm.logits(scope, batch); // [B, T, V]
             return out.toFloatArray();
@@ -190,7 +190,7 @@ class Nf4ModelLogitsTest {
         o.greedy = true;
         o.maxNewTokens = n;
         o.eosTokenIds = Collections.singletonList(-1L); // the reference run ignores EOS
-        try (CausalLM lm = ModelLoader.load(fam.resolve("base"), new LoadOptions(Device.cpu(), DataType.FLOAT32, weights))) {
+        try (CausalLM lm = ModelLoader.load(fam.resolve("base"), new LoadOptions(TestDevice.get(), DataType.FLOAT32, weights))) {
             return new Generator(lm).generate(Collections.singletonList(prompt), o, TokenListener.NONE, null).get(0);
         }
     }

@@ -70,6 +70,8 @@ public class EndToEndTrainingTest {
                         ids[t] = (bytes[offset++] & 0xFF) + 3;
                         seg[t] = t < cut ? 1 : 2;
                         tgt[t] = (byte) (t == 0 || t == cut ? 0 : 1);
+                        s.tokens++;
+                        s.lossTokens += tgt[t];
                     }
                     w.write(new ShardRow(ids, seg, tgt));
                 }
