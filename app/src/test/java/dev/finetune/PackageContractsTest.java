@@ -122,6 +122,16 @@ class PackageContractsTest {
     }
 
     @Test
+    void deviceChoiceUsesDjlsApiAndNothingOfOurs() {
+        noClasses().that().resideInAPackage("dev.finetune.trainer.device..")
+            .should().dependOnClassesThat(resideInAPackage("dev.finetune..")
+                .and(resideOutsideOfPackage("dev.finetune.trainer.device..")))
+            .orShould().dependOnClassesThat().resideInAPackage("ai.djl.pytorch..")
+            .because("train, generate, bench and the rank launcher all ask it; it must not depend on them")
+            .check(TRAINER);
+    }
+
+    @Test
     void mergeDoesItsArithmeticWithoutDjlArrays() {
         noClasses().that().resideInAPackage("dev.finetune.trainer.merge..")
             .should().dependOnClassesThat().resideInAnyPackage("ai.djl.ndarray..")
