@@ -8,6 +8,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.finetune.trainer.model.LinearWeight;
 import dev.finetune.trainer.model.LinearWeightGroup;
+import dev.finetune.trainer.model.ScriptModules;
+import dev.finetune.trainer.safetensors.Half;
 import java.util.List;
 
 /**
@@ -27,17 +29,19 @@ final class Nf4LayerGroup implements LinearWeightGroup {
     private final NDArray codes;   // [Σ NB·B/2] uint8
     private final NDArray scales;  // [Σ NB, 1] compute dtype
     private final NDArray lut;     // [256, 2] compute dtype (the first weight's)
+    private final NDArray words;   // the same table as [256] words of both values (int32 for FP16, int64 for FP32)
     private final long blocks;
     private final int blockSize;
     private final long[] splits;   // element offsets where weights 2..n begin
     private final Shape[] shapes;
 
-    private Nf4LayerGroup(NDManager owner, NDArray codes, NDArray scales, NDArray lut, long blocks, int blockSize,
-            long[] splits, Shape[] shapes) {
+    private Nf4LayerGroup(NDManager owner, NDArray codes, NDArray scales, NDArray lut, NDArray words, long blocks,
+            int blockSize, long[] splits, Shape[] shapes) {
         this.owner = owner;
         this.codes = codes;
         this.scales = scales;
         this.lut = lut;
+        this.words = words;
         this.blocks = blocks;
         this.blockSize = blockSize;
         this.splits = splits;
@@ -100,7 +104,8 @@ final class Nf4LayerGroup implements LinearWeightGroup {
                     w.useCodes(codes.get(new ai.djl.ndarray.index.NDIndex().addSliceDim(at, at + n)));
                     at += n;
                 }
-                return new Nf4LayerGroup(owner, codes, scales, lut, blocks, o.blockSize, splits, shapes);
+                NDArray words = pairWords(owner, o.computeType);
+                return new Nf4LayerGroup(owner, codes, scales, lut, words, blocks, o.blockSize, splits, shapes);
             }
         } catch (RuntimeException e) {
             owner.close();
@@ -113,7 +118,15 @@ final class Nf4LayerGroup implements LinearWeightGroup {
         NDArray[] out = new NDArray[shapes.length];
         try (NDManager tmp = scope.newSubManager()) {
             tmp.tempAttachAll(codes, lut, scales);
-            NDArray values = Nf4Kernels.lookup(codes, lut, blocks, blockSize); // [Σ NB, B]
+            NDArray values;
+            if (words != null && ScriptModules.usable(ScriptModules.NF4_WORD_LOOKUP, codes.getDevice())) {
+                tmp.tempAttachAll(words);
+                // one 4- (8-) byte gather per byte instead of a gather of a 2-element row: the same bits
+                values = ScriptModules.call(ScriptModules.NF4_WORD_LOOKUP, words, codes, scales)
+                    .reshape(blocks, blockSize);
+            } else {
+                values = Nf4Kernels.lookup(codes, lut, blocks, blockSize); // [Σ NB, B]
+            }
             NDArray w = values.mul(scales); // not in place: the module's result may be an inference tensor
             values.close();                 // freed at once: only the product stays
             NDList parts = w.reshape(-1).split(splits);                        // views, one per weight
@@ -123,6 +136,42 @@ final class Nf4LayerGroup implements LinearWeightGroup {
             }
         }
         return out;
+    }
+
+    /**
+     * The [256, 2] pair table as [256] words, each holding both values of a byte in memory order (the high nibble's
+     * value at the lower address, little-endian): int32 words of two FP16 values, int64 words of two FP32 values.
+     * Null where {@link ScriptModules#NF4_WORD_LOOKUP} is not bundled or the dtype is neither.
+     */
+    private static NDArray pairWords(NDManager owner, DataType type) {
+        if (!ScriptModules.bundled(ScriptModules.NF4_WORD_LOOKUP)) {
+            return null;
+        }
+        float[] pairs = Nf4Kernels.nibblePairs();
+        if (type == DataType.FLOAT16) {
+            int[] w = new int[256];
+            for (int b = 0; b < 256; b++) {
+                w[b] = (Half.floatToF16(pairs[2 * b]) & 0xFFFF) | (Half.floatToF16(pairs[2 * b + 1]) << 16);
+            }
+            return copyOf(owner, owner.create(w));
+        }
+        if (type == DataType.FLOAT32) {
+            long[] w = new long[256];
+            for (int b = 0; b < 256; b++) {
+                w[b] = (Float.floatToRawIntBits(pairs[2 * b]) & 0xFFFFFFFFL)
+                    | ((long) Float.floatToRawIntBits(pairs[2 * b + 1]) << 32);
+            }
+            return copyOf(owner, owner.create(w));
+        }
+        return null;
+    }
+
+    /** A copy in PyTorch's own storage (the created array may sit on a Java buffer), in {@code owner}. */
+    private static NDArray copyOf(NDManager owner, NDArray created) {
+        NDArray copy = created.duplicate();
+        copy.attach(owner);
+        created.close();
+        return copy;
     }
 
     @Override
