@@ -3,8 +3,7 @@ sdpa_attention.pt (torch's scaled_dot_product_attention: flash / memory-efficien
 silu_mul.pt (F.silu(gate) * up, the MLP activation, in one kernel fewer than x * sigmoid(x) * up) and
 nf4_lookup.pt (NF4 code values by index_select with int32 indices: DJL's take needs int64 codes, 8 bytes of
 transient per weight element instead of 4), nf4_dequant.pt (a whole double-quantized NF4 weight in one call:
-about 15 DJL calls fewer per weight and use), nf4_word_lookup.pt (packed NF4 bytes through a table of 32- or
-64-bit words holding both of a byte's values: a plain gather, faster than gathering 2-element rows) and adamw_foreach.pt (torch's AdamW update for all LoRA tensors in one
+about 15 DJL calls fewer per weight and use) and adamw_foreach.pt (torch's AdamW update for all LoRA tensors in one
 call through the multi-tensor _foreach ops, instead of about 20 JNI calls and kernels per tensor).
 
 Each archive holds its source as text and is compiled by whatever libtorch loads it (2.7.1 in DJL), so the
@@ -61,26 +60,6 @@ class Nf4Dequant(torch.nn.Module):
         values = lut.index_select(0, codes.to(torch.int32)).view(num_blocks, block_size)
         w = (values * absmax.to(values.dtype).view(num_blocks, 1)).view(-1)[: rows * cols]
         return w.view(rows, cols)
-
-
-class Nf4WordLookup(torch.nn.Module):
-    """Packed NF4 bytes -> their values through a [256] table of words, each holding a byte's two values side by side
-    (int32 words of two FP16 values, int64 words of two FP32 values, the high nibble's at the lower address): one
-    4- or 8-byte gather per byte, then the words read as values. The [256, 2] pair table gives the same bits through
-    a gather of 2-element rows, which is slower on a GPU. Returns [num_bytes * 2] in dtype_probe's dtype.
-    """
-
-    def forward(self, words: torch.Tensor, codes: torch.Tensor, dtype_probe: torch.Tensor) -> torch.Tensor:
-        return words.index_select(0, codes.to(torch.int32)).view(dtype_probe.dtype)
-
-
-def check_word_lookup(path):
-    module = torch.jit.load(path)
-    codes = torch.randint(0, 256, (1000,), dtype=torch.uint8)
-    for dtype, word in ((torch.float16, torch.int32), (torch.float32, torch.int64)):
-        pairs = torch.randn(256, 2).to(dtype)
-        words = pairs.view(word).view(256)
-        assert torch.equal(module(words, codes, pairs), pairs[codes.long()].view(-1)), dtype
 
 
 def check_dequant(path):
@@ -145,9 +124,6 @@ def main():
     dequant = torch.jit.script(Nf4Dequant())
     dequant.save(f"{out}/nf4_dequant.pt")
     check_dequant(f"{out}/nf4_dequant.pt")
-    words = torch.jit.script(Nf4WordLookup())
-    words.save(f"{out}/nf4_word_lookup.pt")
-    check_word_lookup(f"{out}/nf4_word_lookup.pt")
     lookup = torch.jit.script(Nf4Lookup())
     lookup.save(f"{out}/nf4_lookup.pt")
     lut, codes = torch.randn(256, 2), torch.randint(0, 256, (1000,), dtype=torch.uint8)

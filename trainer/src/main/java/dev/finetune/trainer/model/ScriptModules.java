@@ -30,8 +30,6 @@ public final class ScriptModules {
     public static final String NF4_LOOKUP = "nf4_lookup.pt";
     public static final String ADAMW_FOREACH = "adamw_foreach.pt";
     public static final String NF4_DEQUANT = "nf4_dequant.pt";
-    /** Packed NF4 bytes through a [256] table of words that each hold a byte's two values (make_modules.py). */
-    public static final String NF4_WORD_LOOKUP = "nf4_word_lookup.pt";
 
     private static final Map<String, Model> LOADED = new ConcurrentHashMap<>();
     private static final Map<String, Boolean> USABLE = new ConcurrentHashMap<>();
@@ -80,11 +78,6 @@ public final class ScriptModules {
                 return false;
             }
         });
-    }
-
-    /** Whether module {@code name} is on the classpath at all (a module added later may be missing from a build). */
-    public static boolean bundled(String name) {
-        return ScriptModules.class.getResource(name) != null;
     }
 
     /** The module loaded on {@code device}, loading it on first use. */

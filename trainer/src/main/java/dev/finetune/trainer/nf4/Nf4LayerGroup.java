@@ -8,8 +8,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.finetune.trainer.model.LinearWeight;
 import dev.finetune.trainer.model.LinearWeightGroup;
-import dev.finetune.trainer.model.ScriptModules;
-import dev.finetune.trainer.safetensors.Half;
 import java.util.List;
 
 /**
@@ -17,8 +15,15 @@ import java.util.List;
  * weight's own codes become a view into it, so they are stored once), next to one array of every block's scale,
  * already in the compute dtype. Dequantizing all of them is then a table lookup, one multiply and views: about
  * a dozen calls and three kernels per layer, where weight by weight it was seven module calls of eight kernels
- * each. The values are bit for bit those of {@link Nf4Weight#materialize}: the same table, and the scale that
- * call derives from the double-quantized codes at every use (FP32, then cast to the compute dtype), derived once.
+ * each. The values are those of {@link Nf4Weight#materialize}: the same table, and the scale that call derives
+ * from the double-quantized codes at every use (FP32, then cast to the compute dtype), derived once with DJL ops
+ * (bit for bit on the CPU, Nf4LayerGroupTest; on a GPU the TorchScript call may fuse the scale's multiply-add, and
+ * the qwen2-7b bench's first loss moved by 4e-6 relative).
+ *
+ * <p>Measured on an H200 (qwen2-7b 2×2048, NF4, r=16 all-linear, same call): 0.621 → 0.576 s per step together with
+ * the other op cuts of that change. Tried: reading each packed byte's two FP16 values as one int32 word (a plain
+ * gather instead of a gather of 2-element rows) dequantizes a layer in 1.07 instead of 1.38 ms in PyTorch, about
+ * 17 ms a step; TorchScript compiles {@code Tensor.view(dtype)} as a reshape, so it needs another way into a module.
  *
  * <p>Memory: the kept scales add 2 bytes (FP16) per 64 weights, about 0.2 GiB for a 7B model; dequantizing a
  * whole layer at once needs that layer's values transiently beside its weights.
@@ -29,19 +34,17 @@ final class Nf4LayerGroup implements LinearWeightGroup {
     private final NDArray codes;   // [Σ NB·B/2] uint8
     private final NDArray scales;  // [Σ NB, 1] compute dtype
     private final NDArray lut;     // [256, 2] compute dtype (the first weight's)
-    private final NDArray words;   // the same table as [256] words of both values (int32 for FP16, int64 for FP32)
     private final long blocks;
     private final int blockSize;
     private final long[] splits;   // element offsets where weights 2..n begin
     private final Shape[] shapes;
 
-    private Nf4LayerGroup(NDManager owner, NDArray codes, NDArray scales, NDArray lut, NDArray words, long blocks,
-            int blockSize, long[] splits, Shape[] shapes) {
+    private Nf4LayerGroup(NDManager owner, NDArray codes, NDArray scales, NDArray lut, long blocks, int blockSize,
+            long[] splits, Shape[] shapes) {
         this.owner = owner;
         this.codes = codes;
         this.scales = scales;
         this.lut = lut;
-        this.words = words;
         this.blocks = blocks;
         this.blockSize = blockSize;
         this.splits = splits;
@@ -104,8 +107,7 @@ final class Nf4LayerGroup implements LinearWeightGroup {
                     w.useCodes(codes.get(new ai.djl.ndarray.index.NDIndex().addSliceDim(at, at + n)));
                     at += n;
                 }
-                NDArray words = pairWords(owner, o.computeType);
-                return new Nf4LayerGroup(owner, codes, scales, lut, words, blocks, o.blockSize, splits, shapes);
+                return new Nf4LayerGroup(owner, codes, scales, lut, blocks, o.blockSize, splits, shapes);
             }
         } catch (RuntimeException e) {
             owner.close();
@@ -118,15 +120,7 @@ final class Nf4LayerGroup implements LinearWeightGroup {
         NDArray[] out = new NDArray[shapes.length];
         try (NDManager tmp = scope.newSubManager()) {
             tmp.tempAttachAll(codes, lut, scales);
-            NDArray values;
-            if (words != null && ScriptModules.usable(ScriptModules.NF4_WORD_LOOKUP, codes.getDevice())) {
-                tmp.tempAttachAll(words);
-                // one 4- (8-) byte gather per byte instead of a gather of a 2-element row: the same bits
-                values = ScriptModules.call(ScriptModules.NF4_WORD_LOOKUP, words, codes, scales)
-                    .reshape(blocks, blockSize);
-            } else {
-                values = Nf4Kernels.lookup(codes, lut, blocks, blockSize); // [Σ NB, B]
-            }
+            NDArray values = Nf4Kernels.lookup(codes, lut, blocks, blockSize); // [Σ NB, B]
             NDArray w = values.mul(scales); // not in place: the module's result may be an inference tensor
             values.close();                 // freed at once: only the product stays
             NDList parts = w.reshape(-1).split(splits);                        // views, one per weight
@@ -136,42 +130,6 @@ final class Nf4LayerGroup implements LinearWeightGroup {
             }
         }
         return out;
-    }
-
-    /**
-     * The [256, 2] pair table as [256] words, each holding both values of a byte in memory order (the high nibble's
-     * value at the lower address, little-endian): int32 words of two FP16 values, int64 words of two FP32 values.
-     * Null where {@link ScriptModules#NF4_WORD_LOOKUP} is not bundled or the dtype is neither.
-     */
-    private static NDArray pairWords(NDManager owner, DataType type) {
-        if (!ScriptModules.bundled(ScriptModules.NF4_WORD_LOOKUP)) {
-            return null;
-        }
-        float[] pairs = Nf4Kernels.nibblePairs();
-        if (type == DataType.FLOAT16) {
-            int[] w = new int[256];
-            for (int b = 0; b < 256; b++) {
-                w[b] = (Half.floatToF16(pairs[2 * b]) & 0xFFFF) | (Half.floatToF16(pairs[2 * b + 1]) << 16);
-            }
-            return copyOf(owner, owner.create(w));
-        }
-        if (type == DataType.FLOAT32) {
-            long[] w = new long[256];
-            for (int b = 0; b < 256; b++) {
-                w[b] = (Float.floatToRawIntBits(pairs[2 * b]) & 0xFFFFFFFFL)
-                    | ((long) Float.floatToRawIntBits(pairs[2 * b + 1]) << 32);
-            }
-            return copyOf(owner, owner.create(w));
-        }
-        return null;
-    }
-
-    /** A copy in PyTorch's own storage (the created array may sit on a Java buffer), in {@code owner}. */
-    private static NDArray copyOf(NDManager owner, NDArray created) {
-        NDArray copy = created.duplicate();
-        copy.attach(owner);
-        created.close();
-        return copy;
     }
 
     @Override
