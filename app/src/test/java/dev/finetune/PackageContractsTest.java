@@ -17,7 +17,6 @@ import dev.finetune.trainer.cli.Main;
 import dev.finetune.trainer.model.CausalLM;
 import java.net.URL;
 import java.util.Arrays;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -163,23 +162,5 @@ class PackageContractsTest {
                 resideInAPackage("dev.finetune.trainer.lora.."))
             .ignoreDependency(alwaysTrue(), belongToAnyOf(PhaseTimer.class))
             .check(ALL);
-    }
-
-    @Test
-    @Disabled("target of the LoRA-hook restructuring (the model owns an adapter interface that lora implements), "
-        + "being done in model/ and lora/ by the model-performance work this session; enable it when that lands")
-    void theModelDoesNotImportLora() {
-        noClasses().that().resideInAPackage("dev.finetune.trainer.model..")
-            .should().dependOnClassesThat().resideInAPackage("dev.finetune.trainer.lora..")
-            .check(TRAINER);
-    }
-
-    @Test
-    @Disabled("target of moving the phase timer out of the model (it observes the model from outside); "
-        + "model/ is being changed by the model-performance work this session; enable it when that lands")
-    void theModelDoesNotImportTheBenchmarksTimer() {
-        noClasses().that().resideInAPackage("dev.finetune.trainer.model..")
-            .should().dependOnClassesThat().resideInAPackage("dev.finetune.trainer.bench..")
-            .check(TRAINER);
     }
 }
