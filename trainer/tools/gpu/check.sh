@@ -64,7 +64,7 @@ if has allreduce; then
     # shellcheck disable=SC2086
     ${JAVA:-java} ${JAVA_OPTS:-} -cp "$RUNTIME_CP" dev.finetune.trainer.collective.AllReduceBenchmark --launch-local 2 \
         --iterations 5 $wire > "$OUTDIR/allreduce$wire.log" 2>&1
-    say "  ${wire:-fp32 wire}: $(grep -v '^\s*$' "$OUTDIR/allreduce$wire.log" | tail -3 | tr '\n' ' ')"
+    say "  ${wire:-fp32 wire}: $(grep -m1 '^loopback:' "$OUTDIR/allreduce$wire.log")"
   done
 fi
 
@@ -99,7 +99,7 @@ if has resume; then
   pkill -9 -f "project-name killed" ; wait $pid 2>/dev/null
   say "  killed after: $(ls "$R/killed/checkpoints" 2>/dev/null | tr '\n' ' ')"
   run killed > "$OUTDIR/killed-2.log" 2>&1
-  say "  resumed: $(grep -m1 -i 'resum' "$OUTDIR/killed-2.log")"
+  say "  rerun: $(grep -m1 -i 'resum' "$OUTDIR/killed-2.log" | grep -v '^settings' | cut -c1-200)"
   check "resumed final adapter equals the uninterrupted run's (1e-4)" $PY same-adapter "$R/whole/final" "$R/killed/final" 1e-4
 fi
 
