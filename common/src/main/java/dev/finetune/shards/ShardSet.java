@@ -106,6 +106,16 @@ public final class ShardSet implements AutoCloseable {
         byte[] buf = new byte[1 << 20];
         for (Manifest.Split split : manifest.splits.values()) {
             for (Manifest.Shard s : split.shards) {
+                Path file = new Path(dir, s.file);
+                if (!fs.exists(file)) {
+                    throw new ShardFormatException(file + " is missing, though manifest.json lists it; the data "
+                            + "folder is incomplete: re-run `prepare` with --overwrite");
+                }
+                long size = fs.getFileStatus(file).getLen();
+                if (s.bytes > 0 && size != s.bytes) {
+                    throw new ShardFormatException(file + " is " + (size < s.bytes ? "truncated" : "longer than written")
+                            + ": " + size + " bytes, manifest.json says " + s.bytes + "; re-run `prepare` with --overwrite");
+                }
                 MessageDigest md = sha256();
                 try (InputStream in = fs.open(new Path(dir, s.file))) {
                     int n;
@@ -116,7 +126,7 @@ public final class ShardSet implements AutoCloseable {
                 String actual = Manifest.hex(md.digest());
                 if (!actual.equals(s.sha256)) {
                     throw new ShardFormatException(new Path(dir, s.file) + ": sha256 " + actual + ", manifest says "
-                            + s.sha256 + "; the file was modified or corrupted, re-run `prepare`");
+                            + s.sha256 + "; the file was modified or corrupted, re-run `prepare` with --overwrite");
                 }
             }
         }

@@ -103,7 +103,7 @@ public final class Main {
             err.println("error: `" + command.name + "` cannot run in this build: " + e.getMessage());
             return UNAVAILABLE;
         } catch (UsageException | ConfigException e) {
-            err.println("error: " + oneLine(e.getMessage()) + " (`jobs/finetune " + command.name
+            err.println("error: " + command.name + ": " + oneLine(e.getMessage()) + " (`jobs/finetune " + command.name
                     + " --help` lists the options)");
             return USAGE;
         } catch (Throwable e) {

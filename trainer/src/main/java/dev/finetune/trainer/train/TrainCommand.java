@@ -78,11 +78,7 @@ public final class TrainCommand {
              NDManager manager = NDManager.newBaseManager(device)) {
             checkTokenizer(shards.manifest(), modelDir, options.shardsDir);
             requireTrainedTokens(shards.manifest(), options.shardsDir);
-            try {
-                shards.verifyChecksums();
-            } catch (ShardFormatException e) {
-                throw new ConfigException(e.getMessage() + " (prepare --overwrite)", e);
-            }
+            shards.verifyChecksums(); // ShardFormatException: one line naming the shard and `prepare --overwrite`
             console.println("settings: " + settable(options));
             LinearWeightFactory weights = Nf4WeightFactory.forBase(options.use4bit, options.doubleQuant);
             LoadOptions load = new LoadOptions(device, compute, weights)

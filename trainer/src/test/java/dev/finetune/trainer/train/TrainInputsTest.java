@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.finetune.config.ConfigException;
 import dev.finetune.shards.Manifest;
 import dev.finetune.shards.ShardFormat;
+import dev.finetune.shards.ShardFormatException;
 import dev.finetune.trainer.model.Goldens;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -54,7 +55,7 @@ class TrainInputsTest {
         byte[] bytes = Files.readAllBytes(shard);
         bytes[bytes.length - 10] = 0x41; // inside the last row's token ids
         Files.write(shard, bytes);
-        ConfigException e = assertThrows(ConfigException.class,
+        ShardFormatException e = assertThrows(ShardFormatException.class,
             () -> TrainCommand.run(options(shards, 2), new PrintStream(new ByteArrayOutputStream())));
         assertTrue(e.getMessage().contains(shard.getFileName().toString()) && e.getMessage().contains("prepare")
             && !e.getMessage().contains("\n"), e.getMessage());
