@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.engine.Engine;
 import dev.finetune.hub.FakeHub;
 import dev.finetune.hub.HubRepo;
 import dev.finetune.shards.Manifest;
@@ -51,15 +50,16 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class StandaloneClusterTest {
 
-    private static final int STEPS = 6;
+    private static final int STEPS = 4;
     private static final String MODEL_REPO = "acme/tiny-qwen3";
     private static final String DATASET_REPO = "acme/wagahai";
 
     @Test
     void preparedAndTrainedOnAThreeJvmClusterWithAKilledRankTheAdapterEqualsOneRankWithTwiceTheBatch(@TempDir Path tmp)
             throws Exception {
+        long t0 = System.nanoTime();
         Path projectRoot = Paths.get(System.getProperty("project.root")).toAbsolutePath().normalize();
-        Path thinJar = thinJar(projectRoot.resolve("trainer/target"));
+        Path thinJar = StandaloneSpark.thinJar(projectRoot);
         Path bucket = Files.createDirectories(tmp.resolve("bucket"));
 
         // the bucket: model (config, weights, tokenizer), libtorch, the token file, the run's configuration
@@ -69,7 +69,7 @@ class StandaloneClusterTest {
             Files.copy(projectRoot.resolve("trainer/src/demo/tokenizer").resolve(f), model.resolve(f));
         }
         Path libtorch = Files.createDirectories(bucket.resolve("libtorch"));
-        for (Path lib : cpuLibtorchFiles()) {
+        for (Path lib : StandaloneSpark.cpuLibtorchFiles()) {
             Files.createSymbolicLink(libtorch.resolve(lib.getFileName()), lib);
         }
         Files.createDirectories(bucket.resolve("secrets"));
@@ -98,6 +98,7 @@ class StandaloneClusterTest {
                 env.put("HF_ENDPOINT", hub.endpoint());
                 cluster.startWorker(w, 1, "1200m", env);
             }
+            phase("cluster up", t0);
             Path driverDir = Files.createDirectories(tmp.resolve("cluster/driver"));
             Map<String, String> driverEnv = new LinkedHashMap<>();
             driverEnv.put("FINETUNE_NODE_CACHE", "node-cache"); // relative: means another folder on every host
@@ -117,6 +118,7 @@ class StandaloneClusterTest {
                 Arrays.asList("prepare", "--config", "viewfs://bucket/conf/run.yaml", "--base-model-id",
                     "viewfs://bucket/model"), driverEnv);
             assertEquals(0, prepared.exitCode, "prepare failed:\n" + tail(prepared.output));
+            phase("prepare", t0);
             Path data = bucket.resolve("runs/law/data");
             Manifest manifest = Manifest.read(new org.apache.hadoop.fs.Path(data.resolve("manifest.json").toUri()),
                 new org.apache.hadoop.conf.Configuration());
@@ -144,6 +146,7 @@ class StandaloneClusterTest {
                 "--", "train", "--config", "viewfs://bucket/conf/run.yaml", "--base-model-id", MODEL_REPO,
                 "--batch-size", "1"), driverEnv);
             killer.join(1000);
+            phase("train", t0);
             assertEquals(0, trained.exitCode, "train failed:\n" + tail(trained.output));
             assertEquals("killed", killed.get(), "rank 1's JVM: " + killed.get());
             assertTrue(trained.output.contains("training finished in attempt 2 of 3"), tail(trained.output));
@@ -171,28 +174,15 @@ class StandaloneClusterTest {
                 double want = reference.get(resumedAt + i);
                 assertEquals(want, resumed.get(i), 1e-5 * Math.abs(want), "loss of step " + (resumedAt + i + 1));
             }
+            phase("reference run", t0);
             RunOutputs.assertSameAdapter(one.resolve("law/final/adapter_model.safetensors"),
                 run.resolve("final/adapter_model.safetensors"), 1e-5f);
         }
         assertTokenNowhere(tmp, bucket.resolve("secrets/hf_token"));
     }
 
-    /** The thin jar the build made before the tests (trainer-<version>-spark.jar). */
-    private static Path thinJar(Path target) throws IOException {
-        try (Stream<Path> s = Files.list(target)) {
-            Optional<Path> jar = s.filter(p -> p.getFileName().toString().endsWith("-spark.jar")).findFirst();
-            assertTrue(jar.isPresent(), "no thin jar in " + target + ": the build makes it before the tests");
-            return jar.get();
-        }
-    }
-
-    /** The CPU libtorch DJL extracted for this JVM (its libraries, not DJL's own JNI library). */
-    private static List<Path> cpuLibtorchFiles() throws IOException {
-        Engine.getEngine("PyTorch"); // extracts libtorch into DJL's cache
-        Path dir = Paths.get(ai.djl.pytorch.jni.LibUtils.getLibtorchPath());
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> !p.getFileName().toString().contains("djl_torch")).collect(Collectors.toList());
-        }
+    private static void phase(String name, long t0) {
+        System.out.printf("StandaloneClusterTest: %s done at %.0f s%n", name, (System.nanoTime() - t0) / 1e9);
     }
 
     /** The private model repo (the bucket's model files) and the public dataset (the demo text, two jsonl files). */

@@ -90,6 +90,25 @@ final class StandaloneSpark implements AutoCloseable {
         return out;
     }
 
+    /** The thin jar the build made before the tests (trainer/target/trainer-<version>-spark.jar). */
+    static Path thinJar(Path projectRoot) throws IOException {
+        Path target = projectRoot.resolve("trainer/target");
+        try (java.util.stream.Stream<Path> s = Files.list(target)) {
+            return s.filter(p -> p.getFileName().toString().endsWith("-spark.jar")).findFirst().orElseThrow(() ->
+                new AssertionError("no thin jar in " + target + ": the build makes it before the tests"));
+        }
+    }
+
+    /** The CPU libtorch DJL extracted for this JVM: its libraries, not DJL's own JNI library. */
+    static List<Path> cpuLibtorchFiles() throws IOException {
+        ai.djl.engine.Engine.getEngine("PyTorch"); // extracts libtorch into DJL's cache
+        Path dir = Paths.get(ai.djl.pytorch.jni.LibUtils.getLibtorchPath());
+        try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> !p.getFileName().toString().contains("djl_torch"))
+                .collect(java.util.stream.Collectors.toList());
+        }
+    }
+
     /** This JVM's module opens (the parent pom's java17.opens), which Spark needs on Java 17. */
     static List<String> opens() {
         List<String> out = new ArrayList<>();
