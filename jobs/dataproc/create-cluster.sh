@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # jobs/dataproc/create-cluster.sh: a Dataproc cluster with one NVIDIA GPU per worker, ready for
-# jobs/dataproc/submit-train.sh (PLATFORMS.md §2). Every knob is an environment variable:
+# jobs/dataproc/submit-train.sh (docs/platforms.md says why each choice). Every knob is an environment variable:
 #
 #   PROJECT, REGION, ZONE   where the cluster goes (REGION also picks the init-action bucket)
 #   CLUSTER                 cluster name (default finetune-gpu)
@@ -10,7 +10,7 @@
 #   WORKER_MACHINE_TYPE     default g2-standard-8 (fits GPU_TYPE nvidia-l4); n1-standard-8 for nvidia-tesla-t4,
 #                           a2-highgpu-1g for nvidia-tesla-a100
 #   GPU_TYPE, GPUS_PER_WORKER  accelerator per worker (default nvidia-l4 × 1). One GPU per worker VM is the safe
-#                           layout: the GPU discovery script caches its answer per node (PLATFORMS.md §2.3)
+#                           layout: the GPU discovery script caches its answer per node
 #   CUDA_VERSION            metadata for the GPU driver init action (default 12.8: DJL's libtorch is cu128)
 #   INIT_TIMEOUT            --initialization-action-timeout; the driver build can take far longer than
 #                           gcloud's 10 min default on small nodes (default 60m)

@@ -2,12 +2,12 @@
 # jobs/dataproc/submit-train.sh [trainer flags...]: data-parallel QLoRA training on a GPU Dataproc cluster made by
 # jobs/dataproc/create-cluster.sh. One Spark barrier task per GPU; each supervises a trainer JVM pinned to its
 # GPU (dev.finetune.trainer.distributed.DistributedTrain). The arguments go to `finetune train`, e.g.
-#   RANKS=2 JAR=gs://my-bucket/trainer-0.1.0-SNAPSHOT-spark.jar \
+#   RANKS=2 JAR=gs://my-bucket/app-0.1.0-SNAPSHOT-spark.jar \
 #     jobs/dataproc/submit-train.sh --config gs://my-bucket/conf/train.yaml
 #
 # Knobs (environment variables):
 #   CLUSTER, REGION         the cluster (defaults finetune-gpu, us-central1)
-#   JAR                     the thin jar trainer/target/trainer-<version>-spark.jar, local or gs://
+#   JAR                     the thin jar app/target/app-<version>-spark.jar, local or gs://
 #   RANKS                   number of ranks = GPUs = executors (default 2)
 #   CORES_PER_RANK          spark.executor.cores = spark.task.cpus, so exactly one task fits an executor
 #                           (DJL allows one gradient collector per JVM; default 4)
@@ -52,7 +52,7 @@ set -euo pipefail
 
 CLUSTER="${CLUSTER:-finetune-gpu}"
 REGION="${REGION:-us-central1}"
-: "${JAR:?set JAR to trainer/target/trainer-<version>-spark.jar (local path or gs://)}"
+: "${JAR:?set JAR to app/target/app-<version>-spark.jar (local path or gs://)}"
 RANKS="${RANKS:-2}"
 CORES_PER_RANK="${CORES_PER_RANK:-4}"
 EXECUTOR_MEMORY="${EXECUTOR_MEMORY:-1g}"

@@ -8,7 +8,8 @@ machine's CPU):
 
 BASE_DIR: the base model folder (config.json + *.safetensors); the adapter folder: what `train` wrote to
 final/ (adapter_config.json + adapter_model.safetensors); inputs: `input_ids` [B, T] int64; java logits:
-`logits` [B, T, V] fp32 written by `dev.finetune.trainer.train.AdapterLogits` from the same three inputs.
+`logits` [B, T, V] fp32 written by `dev.finetune.trainer.train.AdapterLogits` (trainer's test sources; its javadoc
+gives the java command) from the same three inputs.
 Prints one JSON line; exit status 0 when max|py - java| / max|py| <= --tolerance (default 1e-4).
 """
 import argparse, json, sys

@@ -10,18 +10,21 @@
 #   commands  train on the GPU (checkpoints, eval, final adapter), generate with the KV cache (greedy ids equal
 #             transformers + peft on the GPU in FP32), chat, merge (merged logits equal base + adapter in peft)
 #   resume    kill -9 mid-run, rerun: final adapter equals an uninterrupted run's (FP32)
-#   ranks     train --world-size 2 on one GPU (two rank processes on gpu0) equals 1 rank with twice the batch (FP32)
+#   ranks     train --world-size 2 on one GPU (two rank processes on gpu0) equals 1 rank with twice the batch (FP32,
+#             no LoRA dropout: dropout masks are drawn per rank)
 #   curves    200 steps in FP16 track the FP32 run's loss curve
 #   tests     the reference-checking JUnit tests (logits, one and three AdamW steps, KV cache, attention kernels,
 #             NF4, FP16) run on the GPU: JUNIT_JAR (junit-platform-console-standalone), TEST_CP (the trainer's
 #             test classes), RUNTIME_CP (the distribution's jars), FIXTURES (the reference fixtures), JAVA, JAVA_OPTS
+#   allreduce the all-reduce of a Qwen2-7B r=16 adapter's gradients (161 MB) between 2 rank processes on loopback,
+#             FP32 and --fp16-wire (JAVA, JAVA_OPTS, RUNTIME_CP as for tests)
 #   bench     the throughput table: bench beside the reference, same shapes (BENCH_ROWS, default the five rows below)
 set -uo pipefail
 OUTDIR="$1"; SHARDS="$2"; shift 2
 SECTIONS="${*:-device commands resume ranks curves}"
 FT="${FT:-jobs/finetune}"
 PY="python3 $(dirname "$0")/gpu_check.py"
-TOK="${TOK:-app/src/demo/tokenizer}"; [[ -d "$TOK" ]] || TOK=trainer/src/demo/tokenizer
+TOK="${TOK:-app/src/demo/tokenizer}"
 mkdir -p "$OUTDIR"; RES="$OUTDIR/results.md"; : > "$RES"
 MODEL="${MODEL:-$OUTDIR/model}"; DEV="${DEV:-gpu0}"; FAILS=0
 say() { echo "$*" | tee -a "$RES"; }
@@ -53,6 +56,16 @@ if has tests; then
   rc=$?
   grep -E "tests (successful|failed)|✘|MethodSource|Exception|expected" "$OUTDIR/tests.log" | head -40 | tee -a "$RES"
   if [[ $rc -eq 0 ]]; then say "- ok: reference tests on $DEV"; else say "- FAILED: reference tests on $DEV"; FAILS=$((FAILS+1)); fi
+fi
+
+if has allreduce; then
+  say "## all-reduce of a qwen2-7b r=16 adapter (161 MB FP32), 2 ranks on loopback"
+  for wire in "" --fp16-wire; do
+    # shellcheck disable=SC2086
+    ${JAVA:-java} ${JAVA_OPTS:-} -cp "$RUNTIME_CP" dev.finetune.trainer.collective.AllReduceBenchmark --launch-local 2 \
+        --iterations 5 $wire > "$OUTDIR/allreduce$wire.log" 2>&1
+    say "  ${wire:-fp32 wire}: $(grep -v '^\s*$' "$OUTDIR/allreduce$wire.log" | tail -3 | tr '\n' ' ')"
+  done
 fi
 
 if has commands; then
@@ -93,7 +106,7 @@ fi
 if has ranks; then
   say "## 2 ranks on one GPU == 1 rank with twice the batch (FP32)"
   R="$OUTDIR/runs"
-  base=("${common[@]}" --base-save-dir "$R" --max-steps 10 --save-steps 100 --eval-steps 1000 --compute-dtype fp32)
+  base=("${common[@]}" --lora-dropout 0.0 --base-save-dir "$R" --max-steps 10 --save-steps 100 --eval-steps 1000 --compute-dtype fp32)
   check "1 rank, batch 4" $FT train "${base[@]}" --project-name one --batch-size 4 --device "$DEV"
   check "2 ranks on gpu0, batch 2 each" $FT train "${base[@]}" --project-name two --batch-size 2 --world-size 2 --local-gpus 0,0 --device "$DEV"
   check "2-rank adapter equals the 1-rank adapter (1e-4)" $PY same-adapter "$R/one/final" "$R/two/final" 1e-4

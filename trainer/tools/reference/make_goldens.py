@@ -1,4 +1,4 @@
-"""Copied from ../shared/tools/reference/make_goldens.py with more FAMILIES (qwen3, mistral, llama3).
+"""The reference-output generator of test-fixtures/reference, with more FAMILIES (qwen3, mistral, llama3).
 
 Golden fixtures from the reference Python stack (transformers + peft), run on the GPU machine's CPU.
 

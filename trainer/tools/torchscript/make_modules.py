@@ -1,4 +1,4 @@
-"""Writes the TorchScript modules the trainer calls for kernels DJL does not expose (FACTS-JAVA-STACK.md §14):
+"""Writes the TorchScript modules the trainer calls for kernels DJL does not expose (docs/djl.md):
 sdpa_attention.pt (torch's scaled_dot_product_attention: flash / memory-efficient / CPU kernels) and
 silu_mul.pt (F.silu(gate) * up, the MLP activation, in one kernel fewer than x * sigmoid(x) * up) and
 nf4_lookup.pt (NF4 code values by index_select with int32 indices: DJL's take needs int64 codes, 8 bytes of

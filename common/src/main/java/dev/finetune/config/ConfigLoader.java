@@ -37,7 +37,8 @@ public final class ConfigLoader {
 
     private static final ObjectMapper MAPPER = new ObjectMapper(new YAMLFactory()
                     .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-                    .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES))
+                    .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+                    .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION))
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
@@ -80,7 +81,7 @@ public final class ConfigLoader {
             ObjectNode tree = node instanceof ObjectNode ? (ObjectNode) node : JsonNodeFactory.instance.objectNode();
             return resolve(tree, location, overrides);
         } catch (JsonProcessingException e) {
-            throw new ConfigException(location + " is not valid YAML: " + e.getOriginalMessage(), e);
+            throw notYaml(location, e);
         } catch (IOException e) {
             throw new ConfigException("cannot read config file " + location + ": " + e.getMessage(), e);
         }
@@ -136,8 +137,7 @@ public final class ConfigLoader {
         } catch (NoSuchFileException e) {
             throw new ConfigException("config file " + file + " does not exist (presets are in conf/)");
         } catch (JsonProcessingException e) {
-            throw new ConfigException(file + " is not valid YAML: " + e.getOriginalMessage()
-                    + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ")" : ""), e);
+            throw notYaml(file.toString(), e);
         } catch (IOException e) {
             throw new ConfigException("cannot read config file " + file + ": " + e.getMessage(), e);
         }
@@ -149,6 +149,18 @@ public final class ConfigLoader {
                     + "found " + node.getNodeType().toString().toLowerCase(Locale.ROOT));
         }
         return (ObjectNode) node;
+    }
+
+    /** A parse failure as one line naming the file and line; a key given twice gets its own message. */
+    private static ConfigException notYaml(String origin, JsonProcessingException e) {
+        String line = e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ")" : "";
+        java.util.regex.Matcher dup = java.util.regex.Pattern.compile("^Duplicate field '(.*)'")
+                .matcher(String.valueOf(e.getOriginalMessage()));
+        if (dup.find()) {
+            return new ConfigException("key '" + dup.group(1) + "' appears twice in " + origin + line
+                    + "; keep one of them (a second one would silently win)", e);
+        }
+        return new ConfigException(origin + " is not valid YAML: " + e.getOriginalMessage() + line, e);
     }
 
     private static void checkKeys(ObjectNode tree, String origin) {

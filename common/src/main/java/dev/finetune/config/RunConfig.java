@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Everything a run is configured by: the seed notebook's parameter cell (SEED-PARAMETERS.md) in snake_case, plus
+ * Everything a run is configured by: the seed notebook's parameter cell in snake_case (LORA_R → lora_r), plus
  * the keys the product adds. Fields are bound by Jackson (snake_case names); each carries its help text in
  * {@link Option}. Defaults are the seed notebook's values where it has one. No field ever holds a token: the
  * Hugging Face token comes from HF_TOKEN or the token file only.
@@ -34,9 +34,9 @@ public final class RunConfig {
             + "folder with config.json, tokenizer files and *.safetensors. Gated models need a token (HF_TOKEN).")
     public String baseModelId;
 
-    @Option(section = Section.MODEL, defaultText = "main",
+    @Option(section = Section.MODEL,
             help = "Hub revision (branch, tag or commit) of the base model; pin a commit for reproducible runs.")
-    public String modelRevision;
+    public String modelRevision = "main";
 
     @Option(section = Section.MODEL, help = "Load the frozen base in NF4 4-bit (QLoRA, double quantization). "
             + "false keeps FP16 on GPU / FP32 on CPU: more memory, slightly more exact.")
@@ -67,8 +67,8 @@ public final class RunConfig {
     @Option(section = Section.DATA, help = "Split to train on.")
     public String datasetSplit = "train";
 
-    @Option(section = Section.DATA, defaultText = "main", help = "Hub revision of the dataset.")
-    public String datasetRevision;
+    @Option(section = Section.DATA, help = "Hub revision of the dataset.")
+    public String datasetRevision = "main";
 
     @Option(section = Section.DATA, help = "Split used for evaluation (e.g. validation); empty for none.")
     public String validationSplit;
@@ -147,6 +147,11 @@ public final class RunConfig {
             + "gradient_accumulation_steps x world_size x max_seq_length.")
     public int gradientAccumulationSteps = 16;
 
+    @Option(section = Section.TRAINING, help = "Pick the rows per micro-batch that fit the device: start with all of "
+            + "a step's batch_size x gradient_accumulation_steps rows at once and, on out-of-memory, try the next "
+            + "smaller divisor. Tokens per step stay the same; the choice is kept for the rest of the run.")
+    public boolean autoMicroBatch = false;
+
     @Option(section = Section.TRAINING, help = "Peak learning rate of AdamW, above 0 and at most 1.")
     public double learningRate = 2e-4;
 
@@ -184,8 +189,9 @@ public final class RunConfig {
             + "for no evaluation (the seed's default).")
     public int evalSteps = 0;
 
-    @Option(section = Section.TRAINING, help = "Resume: auto (from the newest checkpoint when one exists), "
-            + "never (start fresh; refuses to overwrite existing checkpoints), or a checkpoint path.")
+    @Option(section = Section.TRAINING, help = "Resume: auto (from the newest checkpoint that verifies; one "
+            + "trained with other data, model or settings is refused), never (start fresh; a checkpoint it saves "
+            + "replaces an older one of the same step), or a checkpoint path.")
     public String resume = "auto";
 
     @Option(section = Section.TRAINING, help = "Seed for LoRA initialisation, dropout, shuffling and sampling.")

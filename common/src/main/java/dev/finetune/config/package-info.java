@@ -1,6 +1,6 @@
 /**
  * The run configuration users write: one YAML file whose keys mirror the seed notebook's parameter cell in
- * snake_case (SEED-PARAMETERS.md), overridden by {@code --kebab-case} flags, validated with messages that name
+ * snake_case ({@code LORA_R} → {@code lora_r}), overridden by {@code --kebab-case} flags, validated with messages that name
  * the key, the value and the allowed range. Owns {@link dev.finetune.config.RunConfig} (the keys and their
  * defaults), {@link dev.finetune.config.ConfigSchema} (the key table derived from it, used for flags, help and
  * the README reference) and {@link dev.finetune.config.ConfigLoader} (file + overrides → config). Imports no

@@ -18,7 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * hf_hub_download in Java (HF-FORMATS.md §2.1): HEAD the resolve URL for commit, etag and size, reuse the
+ * hf_hub_download in Java (docs/formats.md): HEAD the resolve URL for commit, etag and size, reuse the
  * blob if cached, else download it resumably into blobs/, then link snapshots/<commit>/<path> and write refs/.
  */
 final class CachedDownloads {

@@ -13,7 +13,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Turns "dataset X, config C, split S" into parquet (or json) files (HF-FORMATS.md §1.1, §1.4).
+ * Turns "dataset X, config C, split S" into parquet (or json) files (docs/formats.md).
  *
  * <p>First choice is the parquet export on {@code refs/convert/parquet}, read through the tree API because,
  * unlike the {@code /api/datasets/X/parquet} listing, it gives each file's size and sha256 and shows

@@ -115,7 +115,7 @@ final class FileTransfer {
     long nextReport = have + REPORT_EVERY;
     while (expectedSize < 0 || have < expectedSize) {
       // Always ranged, with identity encoding: the CDN ignores Range when gzip is offered, and has refused
-      // range-less GETs of very large files (HF-FORMATS.md §1.5).
+      // range-less GETs of very large files.
       HubHttp.Call call = HubHttp.Call.get(url).about(subject).header("Accept-Encoding", "identity")
           .header("Range", "bytes=" + have + "-");
       HttpResponse<InputStream> resp;

@@ -141,6 +141,11 @@ public final class HubClient {
     if (commitMessage == null || commitMessage.trim().isEmpty()) {
       throw new IllegalArgumentException("a commit message is required to push " + folder + " to " + repo);
     }
+    if (settings.offline()) {
+      throw new HubAccessException(HubAccessException.Kind.UNAVAILABLE, 0, "cannot push " + folder + " to " + repo
+          + ": HF_HUB_OFFLINE (or TRANSFORMERS_OFFLINE) is set, and uploading needs the network; run the push "
+          + "without it (e.g. `HF_HUB_OFFLINE= jobs/finetune push ...`) on a machine with network access");
+    }
     HubUploader up = new HubUploader(http);
     up.createRepo(repo, privateRepo);
     return up.uploadFolder(repo, folder, revision == null ? "main" : revision, commitMessage);

@@ -86,6 +86,19 @@ final class HubHttp {
     return "https".equalsIgnoreCase(u.getScheme()) ? 443 : 80;
   }
 
+  /**
+   * What to do when the Hub cannot be reached: reads may come from the local cache instead (HF_HUB_OFFLINE=1
+   * skips the network for files downloaded before); writes (push) need the network, and offline mode cannot help.
+   */
+  static String networkHint(String method) {
+    if ("GET".equals(method) || "HEAD".equals(method)) {
+      return "Check the network connection (and HTTPS_PROXY if you use a proxy); if the files were downloaded "
+          + "before, HF_HUB_OFFLINE=1 uses the local cache without the network.";
+    }
+    return "Uploading needs the network: check the connection (and HTTPS_PROXY if you use a proxy), then run "
+        + "the push again.";
+  }
+
   static String forLog(URI u) {
     return u.getScheme() + "://" + u.getAuthority() + u.getRawPath();
   }
@@ -109,7 +122,7 @@ final class HubHttp {
         if (attempt >= attempts || call.retryOnlyRateLimit) {
           throw new HubAccessException(HubAccessException.Kind.UNAVAILABLE, 0, call.method + " "
               + forLog(call.uri) + " failed after " + attempt + " attempt(s): " + scrub(e.toString())
-              + ". Check the network (or set HF_HUB_OFFLINE=1 to use the local cache only).", lastIo);
+              + ". " + networkHint(call.method), lastIo);
         }
         sleep(retry.backoff(attempt, Optional.empty()), call, attempt, scrub(e.toString()));
         continue;

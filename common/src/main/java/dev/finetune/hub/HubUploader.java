@@ -25,7 +25,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Pushes a folder as one commit through the Hub's HTTP commit API (HF-FORMATS.md §3.2): preupload decides
+ * Pushes a folder as one commit through the Hub's HTTP commit API (docs/formats.md): preupload decides
  * lfs vs regular, LFS bytes go to the pre-signed URLs the batch API returns (with only the headers it gives,
  * never our token), then one NDJSON commit. The commit itself is retried only on 429, since a lost response
  * to a processed commit must not be replayed.

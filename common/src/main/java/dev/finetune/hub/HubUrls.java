@@ -4,7 +4,7 @@ import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 
-/** URL shapes of the Hub (HF-FORMATS.md §1.4, §1.5). Revisions are encoded as one segment: refs%2Fconvert%2Fparquet. */
+/** URL shapes of the Hub (tree listing, resolve). Revisions are encoded as one segment: refs%2Fconvert%2Fparquet. */
 final class HubUrls {
   private HubUrls() {}
 

@@ -15,7 +15,7 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Downloads just the files a fine-tune needs from a model or adapter repo (HF-FORMATS.md §2) into the shared
+ * Downloads just the files a fine-tune needs from a model or adapter repo into the shared
  * cache, pinned to one commit, and returns {@code snapshots/<commit>}.
  */
 final class ModelSnapshots {

@@ -1,6 +1,6 @@
 package dev.finetune.hub;
 
-/** One row of the Hub's tree listing (HF-FORMATS.md §1.4): a file or a directory at some revision. */
+/** One row of the Hub's tree listing ({@code /api/<type>s/<repo>/tree/<revision>}): a file or a directory at some revision. */
 public final class RepoEntry {
   private final String path;
   private final boolean directory;

@@ -21,7 +21,7 @@
  *       message saying what to do. It is an IOException.</li>
  * </ul>
  *
- * <p>Rules kept here (HF-FORMATS.md §1–3, §9):
+ * <p>Rules kept here (docs/formats.md, "The Hugging Face Hub"):
  * <ul>
  *   <li>The token goes only to HF_ENDPOINT's scheme/host/port: redirects are followed by hand and lose
  *       Authorization on any other host; LFS uploads send only the headers the Hub's batch answer gives.

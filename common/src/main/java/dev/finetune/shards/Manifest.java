@@ -115,7 +115,8 @@ public final class Manifest {
         return m;
     }
 
-    static String hex(byte[] bytes) {
+    /** Lower-case hexadecimal of {@code bytes}. */
+    public static String hex(byte[] bytes) {
         StringBuilder sb = new StringBuilder(bytes.length * 2);
         for (byte b : bytes) {
             sb.append(Character.forDigit((b >> 4) & 0xF, 16)).append(Character.forDigit(b & 0xF, 16));

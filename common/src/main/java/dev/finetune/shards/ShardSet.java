@@ -134,7 +134,13 @@ public final class ShardSet implements AutoCloseable {
         ShardReader[] rs = readers.get(split);
         if (rs[shard] == null) {
             Manifest.Shard s = manifest.splits.get(split).shards.get(shard);
-            ShardReader r = new ShardReader(new Path(dir, s.file), conf);
+            ShardReader r;
+            try {
+                r = new ShardReader(new Path(dir, s.file), conf);
+            } catch (java.io.FileNotFoundException e) {
+                throw new ShardFormatException(new Path(dir, s.file) + " is missing, though manifest.json lists it: "
+                        + "the prepared output is incomplete; re-run `prepare` with --overwrite");
+            }
             if (r.maxSeqLength() != manifest.maxSeqLength || r.rows() != s.rows) {
                 r.close();
                 throw new ShardFormatException(r.path() + ": header says " + r.rows() + " rows of "

@@ -1,8 +1,13 @@
 package dev.finetune.storage;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.UUID;
+import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -15,12 +20,20 @@ import org.slf4j.LoggerFactory;
  * renames it to {@code <target>} and writes {@code _SUCCESS} last. "Complete" means {@code _SUCCESS} exists:
  * on object stores (gs://) a directory rename is a per-object copy, so the marker must come after it.
  *
- * <p>A complete output is replaced only when asked, and the old one is moved aside to
- * {@code <target>._old-<uuid>} and deleted only after the new one is complete. One writer per target.
+ * <p>A complete output, or a non-empty folder this class did not write (no {@link #OWNER} marker: the user's
+ * files), is replaced only when asked, and the old one is moved aside to {@code <target>._old-<uuid>} and deleted
+ * only after the new one is complete. Only this class's own unfinished output is replaced without asking. One
+ * writer per target.
  */
 public final class AtomicOutput {
   private static final Logger LOG = LoggerFactory.getLogger(AtomicOutput.class);
   public static final String SUCCESS = "_SUCCESS";
+  /**
+   * Written first into every output this class writes: a target holding it is this project's own output (an
+   * unfinished one when {@link #SUCCESS} is missing) and may be replaced; any other non-empty folder is the user's.
+   * Hidden, so uploads and Hadoop readers skip it.
+   */
+  public static final String OWNER = ".finetune-output";
   static final String TMP = "._tmp-";
   static final String OLD = "._old-";
 
@@ -50,9 +63,14 @@ public final class AtomicOutput {
   public static AtomicOutput begin(FileSystem fs, Path target, boolean overwrite) throws IOException {
     Path qualified = fs.makeQualified(target);
     refuseComplete(fs, qualified, overwrite);
+    refuseForeign(fs, qualified, overwrite);
     Path temp = new Path(qualified.getParent(), qualified.getName() + TMP + UUID.randomUUID());
     if (!fs.mkdirs(temp)) {
       throw new IOException("cannot create the temporary output directory " + temp);
+    }
+    try (FSDataOutputStream marker = fs.create(new Path(temp, OWNER), false)) {
+      marker.write(("An output of finetune. Without " + SUCCESS + " it is unfinished and the next run replaces it.\n")
+          .getBytes(StandardCharsets.UTF_8));
     }
     return new AtomicOutput(fs, qualified, temp, overwrite);
   }
@@ -60,7 +78,38 @@ public final class AtomicOutput {
   private static void refuseComplete(FileSystem fs, Path target, boolean overwrite) throws IOException {
     if (!overwrite && isComplete(fs, target)) {
       throw new OutputExistsException("output " + target + " is already complete (it has " + SUCCESS
-          + "); choose another output path or ask to overwrite it");
+          + "); choose another output path or pass --overwrite to replace it");
+    }
+  }
+
+  /**
+   * True when {@code dir} holds something and is not an output of this class (no {@link #OWNER} marker): the
+   * user's files, which are replaced only when asked.
+   */
+  public static boolean isForeign(FileSystem fs, Path dir) throws IOException {
+    if (!fs.exists(dir)) {
+      return false;
+    }
+    if (!fs.getFileStatus(dir).isDirectory()) {
+      return true;
+    }
+    return fs.listStatus(dir).length > 0 && !fs.exists(new Path(dir, OWNER)) && !isComplete(fs, dir);
+  }
+
+  private static void refuseForeign(FileSystem fs, Path target, boolean overwrite) throws IOException {
+    if (!overwrite && isForeign(fs, target)) {
+      List<String> names = new ArrayList<>();
+      if (fs.getFileStatus(target).isDirectory()) {
+        for (FileStatus st : fs.listStatus(target)) {
+          names.add(st.getPath().getName());
+        }
+      }
+      Collections.sort(names);
+      String shown = names.size() <= 4 ? String.join(", ", names)
+          : String.join(", ", names.subList(0, 4)) + ", ... " + names.size() + " entries";
+      throw new OutputExistsException("output " + target + " already exists and was not written by this project"
+          + (names.isEmpty() ? " (it is a file)" : " (it holds " + shown + ")") + "; choose another output path or "
+          + "pass --overwrite to replace it and everything in it");
     }
   }
 
@@ -79,13 +128,14 @@ public final class AtomicOutput {
       throw new IllegalStateException("output " + target + " was already committed or aborted");
     }
     refuseComplete(fs, target, overwrite);
+    refuseForeign(fs, target, overwrite);
     Path old = null;
     if (fs.exists(target)) {
-      if (isComplete(fs, target)) {
+      if (isComplete(fs, target) || isForeign(fs, target)) {
         old = new Path(target.getParent(), target.getName() + OLD + UUID.randomUUID());
         rename(target, old);
       } else {
-        // a crashed writer's leftover: never complete, safe to drop
+        // this class's unfinished output (a crashed writer's leftover) or an empty folder: safe to drop
         Path garbage = new Path(target.getParent(), target.getName() + TMP + UUID.randomUUID());
         rename(target, garbage);
         fs.delete(garbage, true);

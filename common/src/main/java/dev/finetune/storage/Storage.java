@@ -10,7 +10,7 @@ import org.apache.hadoop.fs.Path;
 /**
  * Hadoop FileSystem access for the places users keep data: local disk, a mounted Google Drive
  * (/content/drive/MyDrive/..., a local path), hdfs:// and gs://. Wires the GCS connector's keys
- * (FACTS-JAVA-STACK.md §7) without overriding anything the caller or cluster already set.
+ * ({@code fs.gs.impl}, {@code fs.gs.auth.*}) without overriding anything the caller or cluster already set.
  */
 public final class Storage {
   static final String GCS_FS = "com.google.cloud.hadoop.fs.gcs.GoogleHadoopFileSystem";

@@ -37,7 +37,7 @@ class ConfigLoaderTest {
 
     @Test
     void keysMirrorTheSeedNotebookParameterCell() {
-        // SEED-PARAMETERS.md's table: every notebook name lowercased is a key, with a kebab-case flag
+        // the seed notebook's parameter cell: every notebook name lowercased is a key, with a kebab-case flag
         for (String seed : Arrays.asList("PROJECT_NAME", "BASE_SAVE_DIR", "BASE_MODEL_ID", "USE_4BIT", "DATASET_ID",
                 "DATASET_SPLIT", "TEXT_COLUMN", "MAX_SEQ_LENGTH", "PACKING", "LORA_R", "LORA_ALPHA", "LORA_DROPOUT",
                 "LORA_TARGET_MODULES", "BATCH_SIZE", "GRADIENT_ACCUMULATION_STEPS", "LEARNING_RATE",
@@ -66,6 +66,23 @@ class ConfigLoaderTest {
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(p, overrides()));
         assertTrue(e.getMessage().startsWith("unknown key 'lora_rank' in " + p + "; did you mean 'lora_r'?"),
                 e.getMessage());
+    }
+
+    @Test
+    void aKeyGivenTwiceIsRefusedNamingKeyFileAndLine() throws IOException {
+        Path p = yaml("project_name: a\nlora_r: 16\nlearning_rate: 1e-4\nlora_r: 8\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(p, overrides()));
+        assertTrue(e.getMessage().startsWith("key 'lora_r' appears twice in " + p + " (line 4)"), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+    }
+
+    @Test
+    void theDocumentedRevisionDefaultIsTheResolvedValue() {
+        RunConfig c = ConfigLoader.load(null, Collections.emptyMap());
+        assertEquals("main", c.modelRevision);
+        assertEquals("main", c.datasetRevision);
+        assertTrue(ConfigLoader.toYaml(c).contains("model_revision: main\n"), ConfigLoader.toYaml(c));
+        assertEquals("main", ConfigSchema.get().key("model_revision").defaultText);
     }
 
     @Test

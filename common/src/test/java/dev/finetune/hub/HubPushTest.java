@@ -153,4 +153,24 @@ class HubPushTest {
     assertTrue(!e.getMessage().contains("X-Amz-Signature"), "signed query strings stay out of messages");
     assertEquals(0, hub.commits().size());
   }
+
+  @Test
+  void aPushWithoutNetworkSaysUploadingNeedsItAndDoesNotOfferOfflineMode() {
+    HubSettings settings = hub.settings(cache, true).retry(RetryPolicy.of(1, java.time.Duration.ofMillis(1),
+        java.time.Duration.ofMillis(1), java.time.Duration.ofMillis(1))).build();
+    hub.close(); // nothing listens on the endpoint any more: connection refused, as when offline
+    HubAccessException e = assertThrows(HubAccessException.class,
+        () -> HubClient.create(settings).push(TARGET, folder, null, "Upload LoRA adapter", true));
+    assertTrue(e.getMessage().contains("Uploading needs the network"), e.getMessage());
+    assertTrue(!e.getMessage().contains("HF_HUB_OFFLINE"), e.getMessage());
+  }
+
+  @Test
+  void aPushInOfflineModeIsRefusedSayingToUnsetIt() {
+    HubAccessException e = assertThrows(HubAccessException.class, () -> HubClient.create(
+        hub.settings(cache, true).offline(true).build()).push(TARGET, folder, null, "Upload LoRA adapter", true));
+    assertTrue(e.getMessage().contains("HF_HUB_OFFLINE (or TRANSFORMERS_OFFLINE) is set, and uploading needs the "
+        + "network"), e.getMessage());
+    assertTrue(hub.requests().isEmpty(), "nothing sent: " + hub.requests());
+  }
 }

@@ -92,7 +92,7 @@ class AtomicOutputTest {
     assertEquals("rerun", read(new Path(target, "part-0")));
     assertEquals(1, AtomicOutput.cleanupStale(fs, target, Duration.ZERO));
     assertEquals(List.of("out"), siblings());
-    assertEquals(List.of("_SUCCESS", "part-0"), Files.list(tmp.resolve("out")).map(p -> p.getFileName().toString())
+    assertEquals(List.of(AtomicOutput.OWNER, "_SUCCESS", "part-0"), Files.list(tmp.resolve("out")).map(p -> p.getFileName().toString())
         .sorted().collect(Collectors.toList()), "no .crc side files either");
   }
 
@@ -126,11 +126,45 @@ class AtomicOutputTest {
   }
 
   @Test
-  void incompleteLeftoverAtTheTargetIsReplacedWithoutAsking() throws Exception {
+  void ownUnfinishedOutputAtTheTargetIsReplacedWithoutAsking() throws Exception {
     fs.mkdirs(target);
-    write(new Path(target, "part-0"), "half");
+    write(new Path(target, AtomicOutput.OWNER), "");
+    write(new Path(target, "part-0"), "half"); // a writer killed between the rename and _SUCCESS
     publish("whole", false);
     assertEquals("whole", read(new Path(target, "part-0")));
+  }
+
+  @Test
+  void aFolderOfTheUsersFilesIsRefusedAndKeptByteForByteUnlessOverwriteIsGiven() throws Exception {
+    fs.mkdirs(target);
+    write(new Path(target, "notes.txt"), "mine");
+    fs.mkdirs(new Path(target, "sub"));
+    write(new Path(target, "sub/data.bin"), "also mine");
+    OutputExistsException e = assertThrows(OutputExistsException.class, () -> publish("new", false));
+    assertTrue(e.getMessage().contains(target.toString()) && e.getMessage().contains("--overwrite")
+        && e.getMessage().contains("notes.txt") && !e.getMessage().contains("\n"), e.getMessage());
+    assertEquals("mine", read(new Path(target, "notes.txt")));
+    assertEquals("also mine", read(new Path(target, "sub/data.bin")));
+    assertEquals(List.of("out"), siblings(), "no temporary folder left behind");
+
+    AtomicOutput started = AtomicOutput.begin(fs, new Path(tmp.resolve("other").toUri()), false);
+    fs.mkdirs(new Path(tmp.resolve("other").toUri()));
+    write(new Path(tmp.resolve("other/user.txt").toUri()), "appeared meanwhile");
+    assertThrows(OutputExistsException.class, started::commit, "checked again at commit");
+    assertEquals("appeared meanwhile", read(new Path(tmp.resolve("other/user.txt").toUri())));
+    started.abort();
+
+    publish("new", true);
+    assertEquals("new", read(new Path(target, "part-0")));
+    assertFalse(fs.exists(new Path(target, "notes.txt")), "--overwrite replaces the folder");
+    assertEquals(List.of("other", "out"), siblings());
+  }
+
+  @Test
+  void anEmptyFolderAtTheTargetIsUsedWithoutAsking() throws Exception {
+    fs.mkdirs(target);
+    publish("v1", false);
+    assertEquals("v1", read(new Path(target, "part-0")));
   }
 
   @Test

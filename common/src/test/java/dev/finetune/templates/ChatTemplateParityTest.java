@@ -16,10 +16,10 @@ import org.junit.jupiter.api.Test;
 
 /** The real Qwen3 template renders the reference conversations exactly as transformers' apply_chat_template. */
 class ChatTemplateParityTest {
-    static final Path FIXTURES = Paths.get(System.getProperty("fixtures.dir", "../../shared/fixtures"));
+    static final Path FIXTURES = Paths.get(System.getProperty("fixtures.dir", "../test-fixtures"));
 
     static String qwen3Template() throws IOException {
-        return new ObjectMapper().readTree(FIXTURES.resolve("tokenizers/qwen3/tokenizer_config.json").toFile())
+        return new ObjectMapper().readTree(Paths.get(System.getProperty("fixtures.tokenizer.dir", "../app/src/demo/tokenizer"), "tokenizer_config.json").toFile())
                 .get("chat_template").asText();
     }
 

@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
 
 /** Parity with transformers' Qwen3 tokenizer outputs (fixtures/reference/qwen3_tokens.json). */
 class TextTokenizerTest {
-    static final Path FIXTURES = Paths.get(System.getProperty("fixtures.dir", "../../shared/fixtures"));
-    static final Path QWEN3 = FIXTURES.resolve("tokenizers/qwen3");
+    static final Path FIXTURES = Paths.get(System.getProperty("fixtures.dir", "../test-fixtures"));
+    static final Path QWEN3 = Paths.get(System.getProperty("fixtures.tokenizer.dir", "../app/src/demo/tokenizer"));
 
     static JsonNode reference() throws IOException {
         return new ObjectMapper().readTree(FIXTURES.resolve("reference/qwen3_tokens.json").toFile());
@@ -81,7 +81,7 @@ class TextTokenizerTest {
 
     @Test
     void sharedInstanceIsOnePerDirectory() {
-        assertSame(TextTokenizer.shared(QWEN3), TextTokenizer.shared(QWEN3.resolve("../qwen3")));
+        assertSame(TextTokenizer.shared(QWEN3), TextTokenizer.shared(QWEN3.resolve("..").resolve(QWEN3.getFileName())));
     }
 
     @Test

@@ -22,7 +22,7 @@ import java.util.Locale;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * {@code PrepareBenchmark <MB> <fixtures dir> <work dir>}: the fixture texts (English and Japanese, cut into
+ * {@code PrepareBenchmark <MB> <text dir> <tokenizer dir> <work dir>}: the texts of the text dir (English and Japanese, cut into
  * documents of a few lines) repeated to about MB megabytes of UTF-8, written as 8 jsonl files; then
  * (a) the DJL tokenizer alone encoding every document in one thread, and (b) the whole prepare job at
  * local[1] and local[2]. CPU time is the process's user + system time (OperatingSystemMXBean), which a shared
@@ -33,7 +33,7 @@ import org.apache.spark.sql.SparkSession;
  *     -Dmdep.outputFile=/tmp/cp-\${project.artifactId}.txt -Dmdep.includeScope=test
  * java &lt;the java17.opens flags of the parent pom&gt; -Xmx4g -Dai.djl.offline=true \
  *     -cp pipeline/target/classes:$(cat /tmp/cp-pipeline.txt) dev.finetune.pipeline.bench.PrepareBenchmark \
- *     20 ../shared/fixtures /tmp/bench
+ *     20 test-fixtures/text app/src/demo/tokenizer /tmp/bench
  * </pre>
  */
 public final class PrepareBenchmark {
@@ -44,15 +44,15 @@ public final class PrepareBenchmark {
     }
 
     public static void main(String[] args) throws IOException {
-        if (args.length != 3) {
-            System.err.println("usage: PrepareBenchmark <MB> <fixtures dir> <work dir>");
+        if (args.length != 4) {
+            System.err.println("usage: PrepareBenchmark <MB> <text dir> <tokenizer dir> <work dir>");
             System.exit(2);
         }
         double mb = Double.parseDouble(args[0]);
-        Path fixtures = Paths.get(args[1]);
-        Path work = Paths.get(args[2]);
-        Path tokenizer = fixtures.resolve("tokenizers/qwen3");
-        List<String> docs = documents(fixtures.resolve("text"), (long) (mb * 1e6));
+        Path texts = Paths.get(args[1]);
+        Path tokenizer = Paths.get(args[2]);
+        Path work = Paths.get(args[3]);
+        List<String> docs = documents(texts, (long) (mb * 1e6));
         Path jsonl = work.resolve("input-jsonl");
         writeJsonl(jsonl, docs, 8);
         Path warmup = work.resolve("warmup-jsonl");

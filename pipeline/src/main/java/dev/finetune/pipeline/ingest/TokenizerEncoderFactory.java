@@ -14,56 +14,29 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.spark.SparkContext;
-import org.apache.spark.SparkFiles;
 
 /**
  * The production encoder factory: {@link TokenizingRecordEncoder} over the tokenizer in a local directory,
  * shared per executor JVM ({@link TextTokenizer#shared}). In local mode executors read the driver's directory;
- * on a cluster {@link #shipWith} sends the tokenizer files with the job (SparkContext.addFile) and executors read
- * their own copies from SparkFiles, since the driver's folder does not exist on the workers.
+ * on a cluster the Spark job's ShippedTokenizerEncoderFactory sends the tokenizer files with the job and executors
+ * read their own copies, since the driver's folder does not exist on the workers.
  */
-public final class TokenizerEncoderFactory implements RecordEncoderFactory {
+public class TokenizerEncoderFactory implements RecordEncoderFactory {
     private static final long serialVersionUID = 1L;
     /** The files a tokenizer folder may hold that the encoder reads. */
     public static final List<String> FILES = java.util.Arrays.asList(TokenizerFiles.TOKENIZER_JSON,
             TokenizerFiles.TOKENIZER_CONFIG, TokenizerFiles.CHAT_TEMPLATE_FILE);
     private final String tokenizerDir;
     private final RecordOptions records;
-    private final boolean shipped;
 
     public TokenizerEncoderFactory(String tokenizerDir, RecordOptions records) {
-        this(tokenizerDir, records, false);
-    }
-
-    private TokenizerEncoderFactory(String tokenizerDir, RecordOptions records, boolean shipped) {
         this.tokenizerDir = tokenizerDir;
         this.records = records.validate();
-        this.shipped = shipped;
     }
 
-    /**
-     * A factory whose encoders read the tokenizer files shipped with {@code spark}'s job: each file of the
-     * driver's {@code tokenizerDir} is added with SparkContext.addFile, and executors open them in their
-     * SparkFiles folder.
-     */
-    public static TokenizerEncoderFactory shipWith(SparkContext spark, String tokenizerDir, RecordOptions records) {
-        Path dir = Paths.get(tokenizerDir);
-        for (String name : FILES) {
-            Path f = dir.resolve(name);
-            if (Files.isRegularFile(f)) {
-                spark.addFile(f.toAbsolutePath().toUri().toString());
-            }
-        }
-        return new TokenizerEncoderFactory(tokenizerDir, records, true);
-    }
-
-    /** Where this JVM reads the tokenizer: the driver's folder, or this executor's copy of the shipped files. */
-    private Path localDir() {
-        if (!shipped) {
-            return Paths.get(tokenizerDir);
-        }
-        return Paths.get(SparkFiles.get(TokenizerFiles.TOKENIZER_JSON)).getParent();
+    /** Where this JVM reads the tokenizer: the driver's folder (local mode, or a folder every node has). */
+    protected Path localDir() {
+        return Paths.get(tokenizerDir);
     }
 
     @Override

@@ -46,22 +46,28 @@ public final class InspectMain {
             if (shards == null || tokenizer == null) {
                 throw new IllegalArgumentException("give --shards DIR and --tokenizer DIR");
             }
-            try (ShardSet set = ShardSet.open(new Path(shards), new Configuration())) {
-                out.print(ShardInspector.counts(set.manifest()));
-                TextTokenizer tok = TextTokenizer.shared(Paths.get(tokenizer));
-                if (!tok.fingerprint().equals(set.manifest().tokenizer.fingerprint)) {
-                    out.println("WARNING the tokenizer in " + tokenizer + " is not the one the shards were made with");
-                }
-                ShardInspector inspector = new ShardInspector(tok::decode);
-                for (long r = 0; r < Math.min(rows, set.rows(split)); r++) {
-                    out.print(inspector.row(set, split, r));
-                }
-            }
+            inspect(shards, tokenizer, split, rows, out);
             return 0;
         } catch (Exception e) {
             System.err.println("ERROR inspect: " + e.getMessage());
             System.err.println("usage: inspect --shards DIR --tokenizer DIR [--rows N] [--split train|validation]");
             return 2;
+        }
+    }
+
+    /** Prints the counts of the shards in {@code shards} and the first {@code rows} rows of {@code split} decoded. */
+    public static void inspect(String shards, String tokenizer, String split, int rows, PrintStream out)
+            throws java.io.IOException {
+        try (ShardSet set = ShardSet.open(new Path(shards), new Configuration())) {
+            out.print(ShardInspector.counts(set.manifest()));
+            TextTokenizer tok = TextTokenizer.shared(Paths.get(tokenizer));
+            if (!tok.fingerprint().equals(set.manifest().tokenizer.fingerprint)) {
+                out.println("WARNING the tokenizer in " + tokenizer + " is not the one the shards were made with");
+            }
+            ShardInspector inspector = new ShardInspector(tok::decode);
+            for (long r = 0; r < Math.min(rows, set.rows(split)); r++) {
+                out.print(inspector.row(set, split, r));
+            }
         }
     }
 }

@@ -8,6 +8,9 @@ import java.util.TreeSet;
 
 /** Reads the configured columns of one record into a text or a list of chat messages, checking types. */
 final class RecordColumns {
+    /** The roles chat templates render; a message with another role would vanish from the rendered text. */
+    static final List<String> ROLES = List.of("system", "user", "assistant", "tool");
+
     private RecordColumns() {
     }
 
@@ -62,6 +65,12 @@ final class RecordColumns {
             if (!(m instanceof Map) || !(((Map<?, ?>) m).get("role") instanceof String)) {
                 throw new IllegalArgumentException("column '" + column + "', message " + i
                         + ": expected a map with a string 'role' (and 'content'), found " + describe(m));
+            }
+            Object role = ((Map<?, ?>) m).get("role");
+            if (!ROLES.contains(role)) {
+                throw new IllegalArgumentException("column '" + column + "', message " + i + ": role '" + role
+                        + "' is not one of " + String.join(", ", ROLES) + " (chat templates drop other roles "
+                        + "without a word); rename it in the data");
             }
             Map<String, Object> copy = new LinkedHashMap<>();
             ((Map<?, ?>) m).forEach((k, val) -> copy.put(String.valueOf(k), val));

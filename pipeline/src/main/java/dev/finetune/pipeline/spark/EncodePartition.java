@@ -1,5 +1,8 @@
 package dev.finetune.pipeline.spark;
 
+import dev.finetune.pipeline.ingest.FileFormat;
+import dev.finetune.pipeline.ingest.InputFiles;
+
 import dev.finetune.pipeline.ingest.RecordEncoderFactory;
 import dev.finetune.pipeline.records.RecordEncoder;
 import dev.finetune.pipeline.records.TokenizedDocument;
@@ -23,9 +26,15 @@ final class EncodePartition implements PairFlatMapFunction<Iterator<Row>, Long, 
     private final SplitAssigner assigner;
     private final LongAccumulator documents;
     private final LongAccumulator tokens;
+    private final FileFormat format;
+    private final String label;
+    private final HadoopConf conf;
 
     EncodePartition(RecordEncoderFactory factory, Broadcast<DocumentOrder> order, SplitAssigner assigner,
-            LongAccumulator documents, LongAccumulator tokens) {
+            LongAccumulator documents, LongAccumulator tokens, FileFormat format, String label, HadoopConf conf) {
+        this.format = format;
+        this.label = label;
+        this.conf = conf;
         this.factory = factory;
         this.order = order;
         this.assigner = assigner;
@@ -63,6 +72,13 @@ final class EncodePartition implements PairFlatMapFunction<Iterator<Row>, Long, 
                 try {
                     doc = encoder.encode(RowConverter.record(row, columns));
                 } catch (RuntimeException e) {
+                    // Spark reads a line that is not JSON (or not UTF-8) as a row of nulls: name the line instead
+                    String problem = format == FileFormat.PARQUET ? null
+                            : PrepareJob.problem(new InputFiles(format, java.util.Collections.singletonList(file)),
+                                    conf.get());
+                    if (problem != null) {
+                        throw new IllegalArgumentException(label + ": " + problem, e);
+                    }
                     throw new IllegalArgumentException("record " + global + " (" + file + "): " + e.getMessage(), e);
                 }
                 documents.add(1);

@@ -5,6 +5,7 @@ import dev.finetune.hub.HubClient;
 import dev.finetune.hub.HubRepo;
 import dev.finetune.hub.HubSettings;
 import dev.finetune.pipeline.ingest.FileFormat;
+import dev.finetune.pipeline.ingest.FileProblems;
 import dev.finetune.pipeline.ingest.Holdout;
 import dev.finetune.pipeline.ingest.InputFiles;
 import dev.finetune.pipeline.ingest.RecordEncoderFactory;
@@ -98,7 +99,17 @@ public final class PrepareJob {
         try {
             Map<Integer, Manifest.Split> splits = new LinkedHashMap<>();
             for (SourcePlan plan : plans) {
-                for (WindowResult r : runSource(plan, tmp, conf, packing)) {
+                List<WindowResult> results;
+                try {
+                    results = runSource(plan, tmp, conf, packing);
+                } catch (Exception e) { // SparkException is checked, though Scala code throws it undeclared
+                    RuntimeException named = unreadable(plan, conf, e);
+                    if (named != null) {
+                        throw named;
+                    }
+                    throw e;
+                }
+                for (WindowResult r : results) {
                     Manifest.Split s = splits.computeIfAbsent(r.split, k -> new Manifest.Split());
                     s.shards.add(r.shard());
                     add(s, r.stats);
@@ -181,6 +192,10 @@ public final class PrepareJob {
         List<String> present = Arrays.asList(df.columns());
         for (String c : columns) {
             if (!present.contains(c)) {
+                String problem = problem(plan.files, conf);
+                if (problem != null) {
+                    throw new IllegalArgumentException(plan.label + ": " + problem);
+                }
                 throw new IllegalArgumentException(plan.label + ": column \"" + c + "\" not found in "
                         + plan.files.files.get(0) + (plan.files.files.size() > 1 ? " …" : "") + "; it has "
                         + present + "; set the column option (e.g. --text-column) to one of them");
@@ -218,7 +233,8 @@ public final class PrepareJob {
         int partitions = (int) Math.max(1, Math.min(windows, 2L * jsc.defaultParallelism()));
         try (Progress progress = new Progress(spark.sparkContext(), plan.label, order.documents(), docs, tokens, 10)) {
             List<WindowResult> results = keyed.javaRDD()
-                    .mapPartitionsToPair(new EncodePartition(factory, orderB, plan.assigner, docs, tokens))
+                    .mapPartitionsToPair(new EncodePartition(factory, orderB, plan.assigner, docs, tokens,
+                            plan.files.format, plan.label, new HadoopConf(conf)))
                     .repartitionAndSortWithinPartitions(
                             new WindowPartitioner(partitions, options.windowDocuments, windowOffset))
                     .mapPartitions(new WriteWindows(tmp.toString(), new HadoopConf(conf), packing,
@@ -230,6 +246,27 @@ public final class PrepareJob {
             return sorted;
         } finally {
             orderB.destroy();
+        }
+    }
+
+    /**
+     * A Spark failure reading a source, said as what is wrong with which file when a file is the cause (a parquet
+     * file without its footer, a JSON file that does not parse), else null (the failure stands as it is).
+     */
+    static RuntimeException unreadable(SourcePlan plan, Configuration conf, Exception e) {
+        if (e instanceof IllegalArgumentException) {
+            return null; // already says what is wrong
+        }
+        String problem = problem(plan.files, conf);
+        return problem == null ? null : new IllegalArgumentException(plan.label + ": " + problem, e);
+    }
+
+    /** What is wrong with the files when Spark reads no usable columns from them (empty, not JSON), or null. */
+    static String problem(InputFiles files, Configuration conf) {
+        try {
+            return FileProblems.first(files, conf);
+        } catch (IOException | RuntimeException e) {
+            return null; // the caller's own message stands
         }
     }
 

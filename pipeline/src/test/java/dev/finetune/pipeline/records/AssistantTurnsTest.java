@@ -38,8 +38,8 @@ class AssistantTurnsTest {
 
     @Test
     void qwen3BodiesRunFromAfterTheHeaderThroughImEndWhateverEnableThinkingSays() throws IOException {
-        String qwen3 = new ObjectMapper().readTree(Paths.get(System.getProperty("fixtures.dir", "../../shared/fixtures"),
-                "tokenizers/qwen3/tokenizer_config.json").toFile()).get("chat_template").asText();
+        String qwen3 = new ObjectMapper().readTree(Paths.get(System.getProperty("fixtures.tokenizer.dir", "../app/src/demo/tokenizer"),
+                "tokenizer_config.json").toFile()).get("chat_template").asText();
         List<String> specials = List.of("<|endoftext|>", "<|im_start|>", "<|im_end|>");
         ChatTemplate t = ChatTemplate.compile(qwen3);
         Map<String, Object> noThinking = Map.of("enable_thinking", false);

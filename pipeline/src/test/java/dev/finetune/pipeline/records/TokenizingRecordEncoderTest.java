@@ -2,6 +2,7 @@ package dev.finetune.pipeline.records;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -23,8 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The targets contract of SHARD-FORMAT.md on the Qwen3 fixture tokenizer and transformers' renderings. */
 class TokenizingRecordEncoderTest {
-    static final Path FIXTURES = Paths.get(System.getProperty("fixtures.dir", "../../shared/fixtures"));
-    static final TextTokenizer TOK = TextTokenizer.shared(FIXTURES.resolve("tokenizers/qwen3"));
+    static final Path FIXTURES = Paths.get(System.getProperty("fixtures.dir", "../test-fixtures"));
+    static final Path QWEN3 = Paths.get(System.getProperty("fixtures.tokenizer.dir", "../app/src/demo/tokenizer"));
+    static final TextTokenizer TOK = TextTokenizer.shared(QWEN3);
     static final String IM_END = "<|im_end|>";
 
     static int[] ints(JsonNode a) {
@@ -198,6 +200,26 @@ class TokenizingRecordEncoderTest {
     }
 
     @Test
+    void aMessageWithARoleNoTemplateRendersIsRefusedNamingTheRoleAndTheAcceptedOnes() {
+        TokenizingRecordEncoder chat = new TokenizingRecordEncoder(TOK, RecordOptions.messages("messages"));
+        List<Map<String, Object>> wizard = List.of(msg("user", "Cast a spell."), msg("wizard", "Abracadabra."));
+        // the template alone would drop the turn: the rendering has no trace of it
+        assertFalse(chat.render(wizard).contains("Abracadabra."));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> chat.encode(record("messages", wizard)));
+        assertTrue(e.getMessage().contains("message 1") && e.getMessage().contains("'wizard'")
+                && e.getMessage().contains("system, user, assistant, tool"), e.getMessage());
+        for (String role : RecordColumns.ROLES) {
+            List<Map<String, Object>> ok = new java.util.ArrayList<>(List.of(msg("user", "Hi.")));
+            if (!role.equals("user")) {
+                ok.add(0, msg(role, "Some text."));
+            }
+            ok.add(msg("assistant", "Hello."));
+            chat.encode(record("messages", ok)); // accepted
+        }
+    }
+
+    @Test
     void optionsRejectNoLayoutOrTwoLayouts() {
         assertThrows(IllegalArgumentException.class, () -> new RecordOptions().validate());
         RecordOptions two = RecordOptions.text("text");
@@ -212,7 +234,7 @@ class TokenizingRecordEncoderTest {
     /** A Qwen3 vocabulary dressed as a BOS-adding tokenizer: <|endoftext|> plays BOS. */
     static TextTokenizer bosTokenizer(Path dir, String template) throws IOException {
         Files.createSymbolicLink(dir.resolve("tokenizer.json"),
-                FIXTURES.resolve("tokenizers/qwen3/tokenizer.json").toAbsolutePath());
+                QWEN3.resolve("tokenizer.json").toAbsolutePath());
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("bos_token", "<|endoftext|>");
         config.put("eos_token", "<|im_end|>");

@@ -30,6 +30,15 @@ final class FixtureDocuments {
         return Paths.get(dir);
     }
 
+    /** The Qwen3 tokenizer folder (the one the demo bundles; surefire sets fixtures.tokenizer.dir). */
+    static Path tokenizer() {
+        String dir = System.getProperty("fixtures.tokenizer.dir");
+        if (dir == null) {
+            throw new IllegalStateException("system property fixtures.tokenizer.dir not set (surefire sets it)");
+        }
+        return Paths.get(dir);
+    }
+
     /** The documents of one fixture text, at most {@code max} of them. */
     static List<String> documents(String text, int max) throws IOException {
         String all = new String(Files.readAllBytes(fixtures().resolve("text").resolve(text)), StandardCharsets.UTF_8);

@@ -93,4 +93,45 @@ class PrepareAtomicityTest {
                     "the rerun removed the killed job's temporary directory");
         }
     }
+    @Test
+    void prepareIntoAFolderItDidNotWriteIsRefusedAndEveryByteStays() throws Exception {
+        Path in = tmp.resolve("in");
+        FixtureDocuments.writeJsonl(in, FixtureDocuments.mixed(6), 1);
+        Path userFolder = Files.createDirectories(tmp.resolve("mine"));
+        Files.write(userFolder.resolve("notes.txt"), "mine".getBytes("UTF-8"));
+        Path adapter = Files.createDirectories(tmp.resolve("run/final"));
+        Files.write(adapter.resolve("adapter_config.json"), "{}".getBytes("UTF-8"));
+        Files.write(adapter.resolve("adapter_model.safetensors"), new byte[] {1, 2, 3});
+        SparkSession spark = SparkTestSession.start("local[1]");
+        try {
+            for (Path target : new Path[] {userFolder, adapter, tmp.resolve("run")}) {
+                for (boolean overwrite : new boolean[] {false, true}) {
+                    String before = listing(tmp);
+                    PrepareOptions o = PrepareArgs.parse(new String[] {"--source", in.toString(), "--output",
+                        target.toString(), "--tokenizer", "unused", "--max-seq-length", "64", "--master", "local[1]"});
+                    o.master = null;
+                    o.overwrite = overwrite;
+                    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                            () -> new PrepareJob(spark, o, new CodePointEncoderFactory("text", 0), "t").run());
+                    assertTrue(e.getMessage().contains(target.toString()), e.getMessage());
+                    assertEquals(before, listing(tmp), "prepare into " + target + " changed files");
+                }
+            }
+        } finally {
+            spark.stop();
+        }
+    }
+
+    /** Every path under {@code root} with its bytes, one per line. */
+    private static String listing(Path root) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : (Iterable<Path>) s.sorted()::iterator) {
+                sb.append(root.relativize(p)).append(' ')
+                        .append(Files.isRegularFile(p) ? java.util.Arrays.toString(Files.readAllBytes(p)) : "dir")
+                        .append('\n');
+            }
+        }
+        return sb.toString();
+    }
 }

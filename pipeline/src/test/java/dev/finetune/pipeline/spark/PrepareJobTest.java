@@ -191,7 +191,51 @@ class PrepareJobTest {
         PrepareOptions o = options(tmp.resolve("in"), tmp.resolve("out").toString());
         o.format = "jsonl";
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> run(o));
-        assertTrue(e.getMessage().contains("empty") || e.getMessage().contains("not found"), e.getMessage());
+        assertTrue(e.getMessage().contains(tmp.resolve("in/empty.parquet.jsonl").toString() + " is empty"),
+                e.getMessage());
+        assertFalse(Files.exists(tmp.resolve("out")));
+    }
+
+    /** The message of the first cause that is an IllegalArgumentException (Spark wraps executor failures). */
+    private static String userMessage(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof IllegalArgumentException) {
+                return t.getMessage();
+            }
+        }
+        throw new AssertionError("no IllegalArgumentException among the causes", e);
+    }
+
+    /** Three good lines, then {@code bad} as line 4, then good lines again. */
+    private Path jsonlWithLine4(byte[] bad) throws IOException {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < 8; i++) {
+            b.write(i == 3 ? bad : ("{\"text\": \"document " + i + " of the file\"}").getBytes("UTF-8"));
+            b.write('\n');
+        }
+        Files.createDirectories(tmp.resolve("in"));
+        Path f = tmp.resolve("in/data.jsonl");
+        Files.write(f, b.toByteArray());
+        return f;
+    }
+
+    @Test
+    void aLineThatIsNotJsonIsReportedAsSuchWithFileAndLine() throws IOException {
+        Path f = jsonlWithLine4("{\"text\": \"cut off".getBytes("UTF-8"));
+        PrepareOptions o = options(tmp.resolve("in"), tmp.resolve("out").toString());
+        String m = userMessage(assertThrows(Exception.class, () -> run(o)));
+        assertTrue(m.contains(f.toUri().getPath() + " line 4 is not valid JSON"), m);
+        assertFalse(m.contains("found null"), m);
+        assertFalse(Files.exists(tmp.resolve("out")));
+    }
+
+    @Test
+    void aLineThatIsNotUtf8IsReportedAsSuchWithFileAndLine() throws IOException {
+        byte[] latin1 = "{\"text\": \"caf\u00e9 au lait\"}".getBytes("ISO-8859-1");
+        Path f = jsonlWithLine4(latin1);
+        PrepareOptions o = options(tmp.resolve("in"), tmp.resolve("out").toString());
+        String m = userMessage(assertThrows(Exception.class, () -> run(o)));
+        assertTrue(m.contains(f.toUri().getPath() + " line 4: not valid UTF-8 (byte 0xE9, the line's byte 14)"), m);
         assertFalse(Files.exists(tmp.resolve("out")));
     }
 

@@ -45,7 +45,7 @@ class PrepareTokenizerTest {
     @BeforeAll
     static void start() throws IOException {
         spark = SparkTestSession.start("local[2]");
-        tokenizer = FixtureDocuments.fixtures().resolve("tokenizers/qwen3");
+        tokenizer = FixtureDocuments.tokenizer();
         reference = new ObjectMapper().readTree(FixtureDocuments.fixtures().resolve("reference/qwen3_tokens.json")
                 .toFile());
     }
@@ -194,5 +194,29 @@ class PrepareTokenizerTest {
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> run(o));
         assertTrue(e.getMessage().contains("no-tokenizer"), e.getMessage());
+    }
+    @Test
+    void aConversationWithAnUnknownRoleFailsNamingTheFileRecordAndRoleAndPublishesNothing() throws IOException {
+        Path in = Files.createDirectories(tmp.resolve("chats"));
+        ObjectMapper json = new ObjectMapper();
+        try (BufferedWriter w = Files.newBufferedWriter(in.resolve("spells.jsonl"), StandardCharsets.UTF_8)) {
+            for (String role : new String[] {"assistant", "assistant", "wizard"}) {
+                List<Map<String, String>> conversation = new ArrayList<>();
+                conversation.add(Map.of("role", "user", "content", "Cast a spell."));
+                conversation.add(Map.of("role", role, "content", "Abracadabra."));
+                w.write(json.writeValueAsString(Collections.singletonMap("messages", conversation)));
+                w.newLine();
+            }
+        }
+        PrepareOptions o = options(in, "messages");
+        Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> run(o));
+        StringBuilder chain = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            chain.append(t.getMessage()).append(" | ");
+        }
+        String all = chain.toString();
+        assertTrue(all.contains("record 2 (") && all.contains("spells.jsonl") && all.contains("'wizard'")
+                && all.contains("system, user, assistant, tool"), all);
+        assertTrue(!Files.exists(tmp.resolve("out/_SUCCESS")), "nothing published");
     }
 }

@@ -23,6 +23,7 @@ import dev.finetune.trainer.train.MemoryProbe;
 import dev.finetune.trainer.device.DeviceChoice;
 import dev.finetune.trainer.device.GpuMemory;
 import dev.finetune.trainer.train.MicroBatch;
+import dev.finetune.trainer.train.MicroBatchSplit;
 import dev.finetune.trainer.train.OptimizerStep;
 
 import java.io.IOException;
@@ -48,6 +49,13 @@ public final class BenchCommand {
 
     /** Shapes bundled as config.json resources. */
     public static final List<String> SHAPES = Arrays.asList("qwen2.5-0.5b", "qwen2-7b", "llama3-8b");
+
+    /**
+     * CPU time of the thread that runs the step: on a CPU device with one intra-op thread (OMP_NUM_THREADS=1)
+     * it is the step's host work alone, steadier than wall time on a shared machine.
+     */
+    private static final java.lang.management.ThreadMXBean THREADS =
+        java.lang.management.ManagementFactory.getThreadMXBean();
 
     private BenchCommand() {
     }
@@ -77,6 +85,14 @@ public final class BenchCommand {
          * the GPU waits for the host.
          */
         public boolean hostCost = false;
+        /**
+         * After the timed steps, one more step under PyTorch's profiler: ops_per_step counts the ATen ops it
+         * dispatched (nested ones included), top_level_ops_per_step those no other op encloses
+         * ({@link OpCounter}). Counts, free of the noise that wall time has on a shared machine.
+         */
+        public boolean countOps = false;
+        /** Rows per micro-batch chosen to fit the device, micro-batch × accumulation rows per step kept. */
+        public boolean autoMicroBatch = false;
 
         public Options validate() {
             check(seq >= 2, "seq", seq, ">= 2");
@@ -134,9 +150,16 @@ public final class BenchCommand {
             double firstLoss = Double.NaN;
             double lastLoss = Double.NaN;
             long timedNanos = 0;
+            long timedCpuNanos = 0;
             Map<String, Double> phases = new LinkedHashMap<>();
+            Map<String, Long> opCounts = null;
+            int autoRows = 0;
             try (AdamW adamw = new AdamW(manager, new ArrayList<>(model.parameters().values()), 0.9, 0.999, 1e-8, 0.0)) {
                 OptimizerStep step = new OptimizerStep(model, GradientSync.local(), scaler, adamw, 1.0);
+                if (o.autoMicroBatch) {
+                    step.withMicroBatchSplit(MicroBatchSplit.largestFirst(o.microBatch * o.accumulation),
+                        m -> System.err.println("auto_micro_batch: " + m));
+                }
                 for (int i = 0; i < o.warmup + o.steps + 1; i++) {
                     boolean timed = i >= o.warmup && i < o.warmup + o.steps;
                     boolean phased = i == o.warmup + o.steps;
@@ -144,8 +167,10 @@ public final class BenchCommand {
                         PhaseTimer.enable(true);
                     }
                     long t0 = System.nanoTime();
+                    long c0 = THREADS.getCurrentThreadCpuTime();
                     OptimizerStep.Outcome r = step.run(batches, s -> 1e-4);
                     long dt = System.nanoTime() - t0;
+                    long dc = THREADS.getCurrentThreadCpuTime() - c0;
                     if (phased) {
                         double sum = 0;
                         for (Map.Entry<PhaseTimer.Phase, Double> e : PhaseTimer.totalsMillis().entrySet()) {
@@ -158,7 +183,12 @@ public final class BenchCommand {
                     }
                     if (timed) {
                         timedNanos += dt;
+                        timedCpuNanos += dc;
                     }
+                    if (phased && o.countOps) {
+                        opCounts = OpCounter.countStep(device, () -> step.run(batches, s -> 1e-4));
+                    }
+                    autoRows = o.autoMicroBatch ? step.microBatchSplit().rows() : 0;
                     firstLoss = Double.isNaN(firstLoss) ? r.loss : firstLoss;
                     lastLoss = r.loss;
                     double used = MemoryProbe.usedGiB(device);
@@ -171,13 +201,20 @@ public final class BenchCommand {
             Map<String, Object> result = new LinkedHashMap<>();
             result.put("tokens_per_s", round(tokensPerStep / stepSeconds));
             result.put("step_s", round(stepSeconds));
+            result.put("step_thread_cpu_s", round(timedCpuNanos / 1e9 / o.steps));
             result.put("peak_mem_gib", device.isGpu() && peak == 0 ? null : round(peak));
             result.put("peak_mem_of", device.isGpu() ? "GPU memory.used (driver), sampled every 50 ms" : "process peak RSS");
             result.put("phases_ms", phases);
+            if (opCounts != null) {
+                result.putAll(opCounts);
+            }
             result.put("shape", o.shape);
             result.put("layers", config.numLayers);
             result.put("seq", o.seq);
             result.put("micro_batch", o.microBatch);
+            if (o.autoMicroBatch) {
+                result.put("auto_micro_batch_rows", autoRows);
+            }
             result.put("accumulation", o.accumulation);
             result.put("tokens_per_step", tokensPerStep);
             result.put("steps", o.steps);

@@ -35,7 +35,7 @@ public final class DistributedTrainOptions implements Serializable {
     public final int ranks;
     /**
      * Attempts of the whole job, default 3. A failed barrier result stage is not retried by Spark
-     * (PLATFORMS.md §3), so the driver resubmits and every rank resumes from the last checkpoint.
+     * (docs/platforms.md), so the driver resubmits and every rank resumes from the last checkpoint.
      */
     public final int maxAttempts;
     /** Main class each child JVM runs. */

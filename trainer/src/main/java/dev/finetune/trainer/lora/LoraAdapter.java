@@ -184,7 +184,7 @@ public final class LoraAdapter {
         return parameters;
     }
 
-    /** Zeroes every gradient (DJL never does it by itself, FACTS §2.4). */
+    /** Zeroes every gradient (DJL never does it by itself). */
     public void zeroGradients() {
         for (NDArray p : parameters.values()) {
             NDArray g = p.getGradient();

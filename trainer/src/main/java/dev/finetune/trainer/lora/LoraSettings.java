@@ -91,7 +91,18 @@ public final class LoraSettings {
         if (!Files.isRegularFile(p)) {
             throw new IOException(dir + ": no " + CONFIG_FILE + "; an adapter folder is what peft's save_pretrained writes");
         }
-        JsonNode c = new ObjectMapper().readTree(p.toFile());
+        JsonNode c;
+        try {
+            c = new ObjectMapper().readTree(p.toFile());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException(p + " is not valid JSON (" + e.getOriginalMessage().replace('\n', ' ')
+                + (e.getLocation() != null ? ", line " + e.getLocation().getLineNr() : "") + "): the adapter folder "
+                + "is damaged; copy it again, or save it again (train writes final/, peft writes save_pretrained)", e);
+        }
+        if (!c.isObject()) {
+            throw new IllegalArgumentException(p + " holds no JSON object: the adapter folder is damaged; copy it "
+                + "again, or save it again");
+        }
         String where = p.toString();
         String type = c.path("peft_type").asText("LORA");
         if (!type.equals("LORA")) {

@@ -2,7 +2,9 @@ package dev.finetune.trainer.merge;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.finetune.config.ConfigException;
 import dev.finetune.storage.AtomicOutput;
+import dev.finetune.storage.OutputExistsException;
 import dev.finetune.storage.Storage;
 import dev.finetune.trainer.lora.LoraAdapter;
 import dev.finetune.trainer.lora.LoraSettings;
@@ -93,7 +95,12 @@ public final class Merger {
                 log.println("merge: " + targets.size() + " LoRA pairs (r=" + settings.r + ", scale=" + settings.scaling()
                         + ") into " + names.size() + " tensors of " + o.model + " → " + target + " as " + dtype + ", "
                         + plan.fileCount() + " file(s), " + plan.totalSize() + " bytes");
-                AtomicOutput out = AtomicOutput.begin(fs, target, o.overwrite);
+                AtomicOutput out;
+                try {
+                    out = AtomicOutput.begin(fs, target, o.overwrite);
+                } catch (OutputExistsException e) {
+                    throw new ConfigException(e.getMessage(), e); // --output names a folder that must be kept
+                }
                 try {
                     List<String> files = new ArrayList<>();
                     for (int i = 0; i < plan.fileCount(); i++) {

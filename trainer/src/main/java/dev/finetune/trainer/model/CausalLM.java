@@ -19,7 +19,7 @@ import java.util.Random;
 /**
  * A decoder-only causal LM (embed → layers → final RMSNorm → lm_head) with an optional LoRA adapter, and
  * the training step API. The model's manager owns the frozen weights; each call opens a sub-manager for its
- * step and one per layer inside it, and hands out only what the caller asked for (FACTS §2.17, §10).
+ * step and one per layer inside it, and hands out only what the caller asked for (docs/djl.md, "Managers").
  *
  * <p>Training ({@link #forwardBackward}): a forward without gradients keeps only each layer's input; the
  * cross-entropy runs on the final hidden state in chunks of rows (so [T, vocab] logits of a whole row never
@@ -68,7 +68,7 @@ public final class CausalLM implements AutoCloseable {
             LinearWeightFactory factory) throws java.io.IOException {
         if (computeType != DataType.FLOAT32 && computeType != DataType.FLOAT16) {
             throw new IllegalArgumentException("compute dtype must be FLOAT32 or FLOAT16, got " + computeType
-                    + " (BF16 aborts the JVM in DJL 0.36, FACTS §2.1)");
+                    + " (BF16 aborts the JVM in DJL 0.36)");
         }
         NDManager embedManager = embeddingsOnHost(config, manager.getDevice())
                 ? manager.newSubManager(Device.cpu()) : manager;

@@ -47,11 +47,16 @@ public final class DecoderLayer {
         long b = bt.get(0);
         long t = bt.get(1);
 
+        // the seven base weights in the compute dtype, at once (one dequantization for all of them with NF4)
+        PhaseTimer.Span dequantize = PhaseTimer.begin(PhaseTimer.Phase.DEQUANTIZE);
+        NDArray[] dense = w.materialize(h.getManager());
+        dequantize.end(dense[dense.length - 1]);
+
         // attention
         NDArray x = Ops.cast(Ops.rmsNorm(h, w.inputLayernorm, c.rmsNormEps), ctx.computeType); // [B, T, D]
-        NDArray q = project(x, w.qProj, w.qProjBias, lora.qProj, ctx).reshape(b, t, c.numHeads, c.headDim);
-        NDArray k = project(x, w.kProj, w.kProjBias, lora.kProj, ctx).reshape(b, t, c.numKvHeads, c.headDim);
-        NDArray v = project(x, w.vProj, w.vProjBias, lora.vProj, ctx).reshape(b, t, c.numKvHeads, c.headDim);
+        NDArray q = project(x, dense[0], w.qProjBias, lora.qProj, ctx).reshape(b, t, c.numHeads, c.headDim);
+        NDArray k = project(x, dense[1], w.kProjBias, lora.kProj, ctx).reshape(b, t, c.numKvHeads, c.headDim);
+        NDArray v = project(x, dense[2], w.vProjBias, lora.vProj, ctx).reshape(b, t, c.numKvHeads, c.headDim);
         if (c.qkNorm) {
             q = Ops.cast(Ops.rmsNorm(q, w.qNorm, c.rmsNormEps), ctx.computeType);
             k = Ops.cast(Ops.rmsNorm(k, w.kNorm, c.rmsNormEps), ctx.computeType);
@@ -71,17 +76,17 @@ public final class DecoderLayer {
                 : eagerAttention(q, k, v, ctx.mask(sliding), ctx.computeType); // [B, H, T, Dh]
         NDArray attn = heads.transpose(0, 2, 1, 3).reshape(b, t, (long) c.numHeads * c.headDim); // [B, T, H·Dh]
         attention.end(attn);
-        NDArray o = project(attn, w.oProj, w.oProjBias, lora.oProj, ctx);      // [B, T, D]
+        NDArray o = project(attn, dense[3], w.oProjBias, lora.oProj, ctx);     // [B, T, D]
         h = h.add(o); // FP32 + compute dtype promotes to FP32 in one pass, autograd included
 
         // MLP: down(silu(gate(x)) · up(x))
         x = Ops.cast(Ops.rmsNorm(h, w.postAttentionLayernorm, c.rmsNormEps), ctx.computeType);
-        NDArray gate = project(x, w.gateProj, w.gateProjBias, lora.gateProj, ctx); // [B, T, F]
-        NDArray up = project(x, w.upProj, w.upProjBias, lora.upProj, ctx);         // [B, T, F]
+        NDArray gate = project(x, dense[4], w.gateProjBias, lora.gateProj, ctx); // [B, T, F]
+        NDArray up = project(x, dense[5], w.upProjBias, lora.upProj, ctx);       // [B, T, F]
         NDArray act = ctx.kernel == AttentionKernel.SDPA
                 ? ScriptModules.call(ScriptModules.SILU_MUL, gate, up) // one kernel fewer, less saved for backward
                 : Ops.silu(gate).mul(up);
-        NDArray down = project(act, w.downProj, w.downProjBias, lora.downProj, ctx); // [B, T, D]
+        NDArray down = project(act, dense[6], w.downProjBias, lora.downProj, ctx); // [B, T, D]
         return h.add(down);
     }
 
@@ -106,11 +111,11 @@ public final class DecoderLayer {
 
     /**
      * Recomputes this layer from its saved input with gradients on, injects the upstream gradient
-     * dOutput [B, T, D] fp32 (torch.autograd.backward(out, dOutput), FACTS §3 c'), and returns dInput
+     * dOutput [B, T, D] fp32 (torch.autograd.backward(out, dOutput), docs/djl.md), and returns dInput
      * [B, T, D] fp32. LoRA gradients accumulate into A/B. Everything but dInput stays in {@code scope}.
      */
     NDArray recomputeBackward(NDManager scope, NDArray input, NDArray dOutput, LayerContext ctx, LoraLayer lora) {
-        NDArray x = input.duplicate(); // a fresh leaf: duplicate runs without grad (FACTS §10)
+        NDArray x = input.duplicate(); // a fresh leaf: duplicate runs without grad (docs/djl.md)
         x.attach(scope);
         boolean before = JniUtils.isGradMode();
         JniUtils.setGradMode(true);
@@ -126,15 +131,11 @@ public final class DecoderLayer {
         return x.getGradient();
     }
 
-    /** x Wᵀ + b + LoRA(x), in the compute dtype. */
-    private static NDArray project(NDArray x, LinearWeight weight, NDArray bias, LoraLinear lora, LayerContext ctx) {
-        NDManager scope = x.getManager();
-        PhaseTimer.Span dequantize = PhaseTimer.begin(PhaseTimer.Phase.DEQUANTIZE);
-        NDArray dense = weight.materialize(scope);
-        dequantize.end(dense);
+    /** x Wᵀ + b + LoRA(x), in the compute dtype; {@code dense} is the materialized base weight. */
+    private static NDArray project(NDArray x, NDArray dense, NDArray bias, LoraLinear lora, LayerContext ctx) {
         PhaseTimer.Span projections = PhaseTimer.begin(PhaseTimer.Phase.PROJECTIONS);
         try {
-            return projectDense(x, dense, bias, lora, ctx, scope);
+            return projectDense(x, dense, bias, lora, ctx, x.getManager());
         } finally {
             projections.end();
         }

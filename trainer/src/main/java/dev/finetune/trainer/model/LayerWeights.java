@@ -29,6 +29,8 @@ public final class LayerWeights implements AutoCloseable {
     public final NDArray gateProjBias;            // [F] or null
     public final NDArray upProjBias;              // [F] or null
     public final NDArray downProjBias;            // [D] or null
+    /** All seven projections materialized in one call, or null where each materializes by itself. */
+    private final LinearWeightGroup group;
 
     private LayerWeights(Loader l) throws IOException {
         inputLayernorm = l.norm("input_layernorm.weight");
@@ -49,6 +51,28 @@ public final class LayerWeights implements AutoCloseable {
         gateProjBias = l.bias("mlp.gate_proj", l.config.mlpBias);
         upProjBias = l.bias("mlp.up_proj", l.config.mlpBias);
         downProjBias = l.bias("mlp.down_proj", l.config.mlpBias);
+        group = l.factory.group(java.util.Arrays.asList(projections()), l.manager);
+    }
+
+    /** q, k, v, o, gate, up, down (the order of {@link #materialize}). */
+    private LinearWeight[] projections() {
+        return new LinearWeight[] {qProj, kProj, vProj, oProj, gateProj, upProj, downProj};
+    }
+
+    /**
+     * The seven projection weights in the compute dtype, in {@code scope}, in the order q, k, v, o, gate, up,
+     * down: one call for all of them where the weights' factory groups them (NF4), else one per weight.
+     */
+    NDArray[] materialize(NDManager scope) {
+        if (group != null) {
+            return group.materialize(scope);
+        }
+        LinearWeight[] p = projections();
+        NDArray[] out = new NDArray[p.length];
+        for (int i = 0; i < p.length; i++) {
+            out[i] = p[i].materialize(scope);
+        }
+        return out;
     }
 
     /** Loads layer {@code index}, one tensor at a time. */
@@ -106,7 +130,10 @@ public final class LayerWeights implements AutoCloseable {
 
     @Override
     public void close() {
-        for (LinearWeight w : new LinearWeight[] {qProj, kProj, vProj, oProj, gateProj, upProj, downProj}) {
+        if (group != null) {
+            group.close();
+        }
+        for (LinearWeight w : projections()) {
             w.close();
         }
         for (NDArray a : new NDArray[] {inputLayernorm, qProjBias, kProjBias, vProjBias, oProjBias, qNorm, kNorm,

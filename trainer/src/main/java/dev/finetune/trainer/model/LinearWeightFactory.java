@@ -3,6 +3,7 @@ package dev.finetune.trainer.model;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import java.io.IOException;
+import java.util.List;
 
 /**
  * Makes the stored form of one base linear weight while the model loads: dense (the default) or
@@ -12,6 +13,14 @@ import java.io.IOException;
 public interface LinearWeightFactory {
     LinearWeight create(String name, TensorSource source, NDManager modelManager, DataType computeType)
             throws IOException;
+
+    /**
+     * One group that materializes all of {@code weights} (a layer's projections, made by this factory) at once,
+     * or null where each weight materializes by itself (the default).
+     */
+    default LinearWeightGroup group(List<LinearWeight> weights, NDManager modelManager) {
+        return null;
+    }
 
     /** Keeps weights whole in the compute dtype. */
     LinearWeightFactory DENSE = (name, source, manager, computeType) ->

@@ -13,7 +13,7 @@ import java.util.function.BinaryOperator;
 
 /**
  * Small tensor functions of the decoder that must keep autograd across dtypes. DJL's toType cuts the graph
- * (FACTS §10), so up-casts add a one-element FP32 zero (type promotion) and down-casts copy into a tensor of
+ * (docs/djl.md), so up-casts add a one-element FP32 zero (type promotion) and down-casts copy into a tensor of
  * the target dtype through set() (PyTorch copy_, differentiable). Every result lands in the manager of the
  * first argument.
  */
@@ -53,7 +53,7 @@ public final class Ops {
     }
 
     /**
-     * RMSNorm over the last axis with FP32 statistics (FP16 statistics overflow in backward, FACTS §10):
+     * RMSNorm over the last axis with FP32 statistics (FP16 statistics overflow in backward, docs/djl.md):
      * x / sqrt(mean(x²) + eps) · weight, as transformers' LlamaRMSNorm. x any float dtype, weight FP32 [D];
      * returns FP32.
      */
@@ -125,17 +125,51 @@ public final class Ops {
         });
     }
 
+    /**
+     * Sets every element of {@code x} (FP32, any device) to 0 in place, without autograd: a copy from a kept
+     * device constant, where {@code set(index, 0f)} would first copy a fresh scalar from the host.
+     */
+    public static void zero(NDArray x) {
+        NDArray z = constant(new Shape(), 0f, x.getDevice());
+        if (z == null) {
+            x.set(ALL, 0f);
+            return;
+        }
+        GradMode.off(() -> x.set(ALL, z));
+    }
+
     /** silu(x) = x·sigmoid(x). */
     public static NDArray silu(NDArray x) {
         return x.mul(Activation.sigmoid(x));
     }
 
-    /** RoPE on [B, H, T, Dh] with cos/sin [B, 1, T, Dh]: x·cos + rotate_half(x)·sin, rotate_half = [-x₂, x₁]. */
+    /**
+     * RoPE on [B, H, T, Dh] with cos/sin [B, 1, T, Dh]: x·cos + rotate_half(x)·sin, rotate_half = [-x₂, x₁],
+     * with rotate_half as a product with a kept [Dh, Dh] matrix of ±1 (exact: one non-zero term per output):
+     * four ops forward and one in backward, where slices, a negation and a concatenation took seven and their
+     * backward as many.
+     */
     public static NDArray rope(NDArray x, NDArray cos, NDArray sin) {
-        long half = x.getShape().get(3) / 2;
-        NDArray x1 = x.get(new NDIndex("..., :" + half));
-        NDArray x2 = x.get(new NDIndex("..., " + half + ":"));
-        NDArray rotated = x2.neg().concat(x1, -1);
+        NDArray rotated = x.matMul(rotateHalf(x.getShape().get(3), x.getDataType(), x.getDevice()));
         return x.mul(cos).add(rotated.mul(sin));
+    }
+
+    private static final Map<String, NDArray> ROTATIONS = new ConcurrentHashMap<>();
+
+    /** R [Dh, Dh] in {@code type} with x·R = rotate_half(x), made once per size, dtype and device and kept. */
+    static NDArray rotateHalf(long dh, DataType type, Device device) {
+        return ROTATIONS.computeIfAbsent(dh + " " + type + " " + device, k -> {
+            int n = Math.toIntExact(dh);
+            int half = n / 2;
+            float[] r = new float[n * n]; // row i, column j: out[j] = Σ_i x[i]·R[i][j]
+            for (int j = 0; j < half; j++) {
+                r[(j + half) * n + j] = -1f; // out[j] = -x[j + half]
+                r[j * n + j + half] = 1f;    // out[j + half] = x[j]
+            }
+            NDArray m = CONSTANT_OWNERS.computeIfAbsent(device.toString(), d -> NDManager.newBaseManager(device))
+                .zeros(new Shape(n, n), type, device);
+            assign(m, r); // PyTorch-owned storage: autograd saves this matrix for backward
+            return m;
+        });
     }
 }

@@ -20,7 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Kernels DJL does not expose, as TorchScript modules shipped in the trainer jar (sources:
- * trainer/tools/torchscript/make_modules.py; FACTS-JAVA-STACK.md §14). An archive holds TorchScript source,
+ * trainer/tools/torchscript/make_modules.py; docs/djl.md). An archive holds TorchScript source,
  * compiled by the libtorch that loads it. Each module is loaded once per device on first use and kept for the
  * life of the process; autograd records through a call like through any other op.
  */

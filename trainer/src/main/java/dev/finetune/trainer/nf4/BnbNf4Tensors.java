@@ -13,7 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The tensors bitsandbytes / transformers write for one NF4 {@code Linear4bit} weight (HF-FORMATS.md §6.4),
+ * The tensors bitsandbytes / transformers write for one NF4 {@code Linear4bit} weight (docs/formats.md),
  * keyed under the weight's key {@code K} (e.g. {@code model.layers.0.self_attn.q_proj.weight}):
  * {@code K} U8 [ceil(n/2), 1] packed codes; {@code K.absmax} F32 [NB] or, double-quantized, U8 [NB];
  * {@code K.quant_map} F32 [16]; {@code K.nested_absmax} F32 [NB2]; {@code K.nested_quant_map} F32 [256];

@@ -2,7 +2,7 @@ package dev.finetune.trainer.nf4;
 
 /**
  * NF4 block scales after bitsandbytes' double quantization ({@code compress_statistics=True},
- * HF-FORMATS.md §6.3): {@code offset = mean(absmax)}; the centred values {@code absmax - offset} are
+ * docs/formats.md): {@code offset = mean(absmax)}; the centred values {@code absmax - offset} are
  * quantized blockwise (blocks of 256, float32 absmax per block) with the signed 8-bit dynamic code.
  * Dequantized: {@code absmax[i] = map[q[i]] * nestedAbsmax[i / 256] + offset}.
  *

@@ -5,7 +5,7 @@ import java.util.Arrays;
 /**
  * The signed 8-bit dynamic code book bitsandbytes uses to quantize NF4's absmax values ("double
  * quantization"): {@code create_dynamic_map(signed=True, max_exponent_bits=7, total_bits=8)}
- * (HF-FORMATS.md §6.3). For i in 0..6: 2^i + 1 float32 points {@code linspace(0.1, 1.0)}, their 2^i midpoints
+ * (docs/formats.md). For i in 0..6: 2^i + 1 float32 points {@code linspace(0.1, 1.0)}, their 2^i midpoints
  * scaled by 10^(i-6), with their negatives; then 0 and 1.0; sorted (254 + 2 = 256 values).
  *
  * <p>Float32 arithmetic follows torch's CPU kernels (linspace from both ends with a float step, midpoints

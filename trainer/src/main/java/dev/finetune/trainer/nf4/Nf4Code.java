@@ -1,7 +1,7 @@
 package dev.finetune.trainer.nf4;
 
 /**
- * The NF4 code book and its decision thresholds, exactly as bitsandbytes has them (HF-FORMATS.md §6.1–6.2;
+ * The NF4 code book and its decision thresholds, exactly as bitsandbytes has them (docs/formats.md;
  * bitsandbytes {@code functional.py get_4bit_type("nf4")}, {@code csrc/kernels.cu dQuantizeNF4}).
  * Index = 4-bit code; values are quantiles of N(0,1) normalised to [-1, 1].
  */

@@ -8,7 +8,7 @@ import dev.finetune.trainer.model.ScriptModules;
 
 /**
  * The NDArray-op passes behind {@link Nf4Weight}; they run on whatever device their inputs live on. DJL has
- * no bitwise ops (FACTS §2.10), so codes are found by counting thresholds, packed with {@code hi * 16 + lo}
+ * no bitwise ops (docs/djl.md), so codes are found by counting thresholds, packed with {@code hi * 16 + lo}
  * and looked up a byte at a time in a [256, 2] table (the values of the high and the low nibble of each byte).
  * Results belong to the manager of the receiver array: callers run these inside a scratch manager.
  *

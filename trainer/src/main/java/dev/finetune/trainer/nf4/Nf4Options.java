@@ -2,7 +2,7 @@ package dev.finetune.trainer.nf4;
 
 import ai.djl.ndarray.types.DataType;
 
-/** How base weights are quantized and held in memory. Defaults are QLoRA's (HF-FORMATS.md §6.5). */
+/** How base weights are quantized and held in memory. Defaults are QLoRA's (docs/formats.md). */
 public final class Nf4Options {
 
     /** Weights per absmax block; bitsandbytes' 4-bit default 64, allowed powers of two 32..4096. */
@@ -52,7 +52,7 @@ public final class Nf4Options {
         }
         if (computeType != DataType.FLOAT16 && computeType != DataType.FLOAT32) {
             throw new IllegalArgumentException("nf4 compute dtype=" + computeType
-                + ": must be FLOAT16 (GPU) or FLOAT32 (CPU); BF16 aborts the JVM in DJL 0.36 (FACTS §2.1)");
+                + ": must be FLOAT16 (GPU) or FLOAT32 (CPU); BF16 aborts the JVM in DJL 0.36");
         }
         return this;
     }

@@ -1,7 +1,7 @@
 package dev.finetune.trainer.nf4;
 
 /**
- * Host-side packing of 4-bit codes in bitsandbytes' on-disk order (HF-FORMATS.md §6.2, {@code kQuantizeBlockwise}):
+ * Host-side packing of 4-bit codes in bitsandbytes' on-disk order (docs/formats.md; bitsandbytes {@code kQuantizeBlockwise}):
  * {@code byte[k] = (code[2k] << 4) | code[2k+1]}, an odd count padded with a zero code.
  */
 public final class Nf4Packing {

@@ -11,7 +11,7 @@ import dev.finetune.trainer.model.ScriptModules;
 /**
  * A frozen [out, in] base weight held as NF4 codes on its device and dequantized per use into the compute
  * dtype: {@code W[i] = NF4[code[i]] * absmax[i / 64]}, with the absmax itself double-quantized by default
- * (bitsandbytes {@code quantize_4bit(..., quant_type="nf4", compress_statistics=True)}, HF-FORMATS.md §6).
+ * (bitsandbytes {@code quantize_4bit(..., quant_type="nf4", compress_statistics=True)}, docs/formats.md).
  *
  * <p>Memory per weight (defaults): 1/2 byte of code (two per byte, bitsandbytes' layout) + 1/64 byte of absmax
  * code, plus 4 bytes per 16,384 weights. Each byte is looked up whole in a [256, 2] table of both nibbles'
@@ -29,8 +29,11 @@ public final class Nf4Weight implements LinearWeight {
     private final Shape shape;
     private final Nf4Options options;
     private final long numBlocks;
-    /** [NB·B/2] uint8, two codes per byte, element 2k in the high nibble. */
-    private final NDArray codes;
+    /**
+     * [NB·B/2] uint8, two codes per byte, element 2k in the high nibble; a view into an {@link Nf4LayerGroup}'s
+     * codes once the weight belongs to one.
+     */
+    private NDArray codes;
     /** [256, 2]: the NF4 values of the high and the low nibble of each byte value; compute dtype. */
     private final NDArray lut;
     /** [NB] float32 without double quantization, else [NB2·NBS] uint8 codes. */
@@ -186,6 +189,32 @@ public final class Nf4Weight implements LinearWeight {
             out.attach(scope);
             return out;
         }
+    }
+
+    /** The packed codes as stored ([NB·B/2] uint8): for {@link Nf4LayerGroup}, which copies them next to others'. */
+    NDArray packedCodes() {
+        return codes;
+    }
+
+    /** Replaces the packed codes by {@code view} (the same bytes inside a group's array) and frees the old ones. */
+    void useCodes(NDArray view) {
+        if (!view.getShape().equals(codes.getShape())) {
+            throw new IllegalArgumentException("codes of shape " + codes.getShape() + " replaced by " + view.getShape());
+        }
+        NDArray old = codes;
+        view.attach(owner);
+        codes = view;
+        old.close();
+    }
+
+    /** Blocks of {@code blockSize} weights (the last one padded). */
+    long numBlocks() {
+        return numBlocks;
+    }
+
+    /** The [256, 2] table of both nibbles' values, in the compute dtype. */
+    NDArray pairTable() {
+        return lut;
     }
 
     /** The 4-bit codes, one per element of the flattened weight (host copy, for export and tests). */

@@ -5,8 +5,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.finetune.trainer.model.LinearWeight;
 import dev.finetune.trainer.model.LinearWeightFactory;
+import dev.finetune.trainer.model.LinearWeightGroup;
 import dev.finetune.trainer.model.TensorSource;
 import java.io.IOException;
+import java.util.List;
 
 /**
  * Plugs NF4 into the model loader: each projection is loaded as FP32 on the model's device (exact for BF16
@@ -35,6 +37,12 @@ public final class Nf4WeightFactory implements LinearWeightFactory {
         return use4bit
             ? new Nf4WeightFactory(Nf4Options.defaults(DataType.FLOAT32).withDoubleQuant(doubleQuant))
             : LinearWeightFactory.DENSE;
+    }
+
+    /** A layer's NF4 projections dequantized by one lookup ({@link Nf4LayerGroup}), where they allow it. */
+    @Override
+    public LinearWeightGroup group(List<LinearWeight> weights, NDManager modelManager) {
+        return Nf4LayerGroup.of(weights, modelManager);
     }
 
     @Override

@@ -1,5 +1,5 @@
 /**
- * NF4 quantization of frozen base weights the bitsandbytes way (HF-FORMATS.md §6): the 16-value NF4 code
+ * NF4 quantization of frozen base weights the bitsandbytes way (docs/formats.md): the 16-value NF4 code
  * book, blocks of 64 with a float32 absmax each, optional double quantization of the absmax (blocks of 256,
  * signed 8-bit dynamic code, mean offset), and the layout bitsandbytes writes (two codes per byte, element 2k
  * in the high nibble), which is also how the codes sit in device memory.

@@ -2,7 +2,7 @@ package dev.finetune.trainer.safetensors;
 
 /**
  * IEEE half (F16) and bfloat16 (BF16) conversions from and to float bits, done in Java because DJL cannot
- * create BF16 tensors (FACTS §2.1) and Java 11 has no Float.floatToFloat16. Rounding is to nearest, ties to
+ * create BF16 tensors (docs/djl.md) and Java 11 has no Float.floatToFloat16. Rounding is to nearest, ties to
  * even, as torch's {@code .to(torch.bfloat16)} / {@code .half()} do.
  */
 public final class Half {

@@ -221,8 +221,8 @@ public final class SafetensorsFile implements AutoCloseable {
 
     /**
      * Loads a float tensor into {@code manager} (and its device) as {@code target} (FLOAT32 or FLOAT16), into
-     * memory PyTorch owns. Conversion (BF16 → FP32/FP16 in Java, since DJL must never see BFLOAT16, FACTS
-     * §2.1) runs in chunks through one reused buffer, so host memory beyond the mapping stays under 64 MB.
+     * memory PyTorch owns. Conversion (BF16 → FP32/FP16 in Java, since DJL must never see BFLOAT16,
+     * docs/djl.md) runs in chunks through one reused buffer, so host memory beyond the mapping stays under 64 MB.
      * Never hands out a tensor backed by the read-only mapping: DJL's create() on CPU wraps a direct buffer
      * without copying (from_blob), and an in-place update of such a tensor would write into the mapping.
      */

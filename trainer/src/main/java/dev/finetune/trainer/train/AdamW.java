@@ -23,7 +23,7 @@ import java.util.List;
  *   v  ← v·β2 + (1 − β2)·g·g
  *   p  ← p − (lr / (1 − β1^t)) · m / (√v / √(1 − β2^t) + ε)     ε outside the square root
  * </pre>
- * DJL's own Adam folds the bias correction into the learning rate and adds ε inside (FACTS §12), which is
+ * DJL's own Adam folds the bias correction into the learning rate and adds ε inside (docs/djl.md), which is
  * why this exists. The bias corrections are computed in double, as Python does.
  */
 public final class AdamW implements AutoCloseable {

@@ -1,5 +1,6 @@
 package dev.finetune.trainer.train;
 
+import dev.finetune.config.ConfigException;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
 
@@ -15,7 +16,7 @@ import java.util.UUID;
  * {@code <output>/<project>/final/}: the adapter exactly as peft saves it (adapter_config.json,
  * adapter_model.safetensors), README.md in peft's model-card layout, the base's config.json and tokenizer
  * files. Built locally, copied to a temporary sibling and renamed into place, so a half-copied final/ never
- * exists under that name.
+ * exists under that name. A final/ holding anything else (the user's files) is never replaced.
  */
 public final class FinalSave {
 
@@ -46,7 +47,39 @@ public final class FinalSave {
         return baseModelNameOrPath;
     }
 
+    /** Names this class writes into final/: the adapter's files, the model card and {@link #BASE_FILES}. */
+    static boolean writerFile(String name) {
+        return name.startsWith("adapter_") || name.equals("README.md") || BASE_FILES.contains(name);
+    }
+
+    /**
+     * Refuses (before any training) when final/ holds anything this class does not write: replacing it would
+     * delete the user's files. A final/ of earlier runs of this project is replaced when the new one is complete.
+     */
+    static void requireReplaceable(OutputLocation out) throws IOException {
+        Path target = out.finalDir();
+        if (!out.fs.exists(target)) {
+            return;
+        }
+        List<String> foreign = new java.util.ArrayList<>();
+        if (out.fs.getFileStatus(target).isDirectory()) {
+            for (FileStatus st : out.fs.listStatus(target)) {
+                if (!st.isFile() || !writerFile(st.getPath().getName())) {
+                    foreign.add(st.getPath().getName());
+                }
+            }
+        } else {
+            foreign.add(target.getName() + " is a file");
+        }
+        if (!foreign.isEmpty()) {
+            throw new ConfigException(target + " holds files train does not write (" + String.join(", ", foreign)
+                + ") and would be replaced by the new adapter; move them out, or train under another project_name "
+                + "(--project-name)");
+        }
+    }
+
     Path save(TrainableModel model, OutputLocation out, TrainOptions options, TrainState state) throws IOException {
+        requireReplaceable(out);
         java.nio.file.Path local = Files.createTempDirectory("finetune-final-");
         try {
             model.saveAdapter(local);

@@ -4,20 +4,25 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 
 import java.util.List;
 
 /**
  * Global-norm gradient clipping as torch.nn.utils.clip_grad_norm_ (norm type 2): the norm of the per-tensor
  * norms, then every gradient multiplied in place by min(1, max_norm / (norm + 1e-6)). DJL's optClipGrad is a
- * per-element clamp instead (FACTS §12).
+ * per-element clamp instead (docs/djl.md).
  */
 public final class GradientClipping {
 
     private GradientClipping() {
     }
 
-    /** The global L2 norm of all gradients, in FP32 on their device, as torch computes it. */
+    /**
+     * The global L2 norm of all gradients, in FP32 on their device, as torch computes it: the norm of the
+     * per-tensor norms (one norm op per tensor, one for the stack of them, one read back).
+     */
     public static double globalNorm(List<NDArray> grads) {
         if (grads.isEmpty()) {
             return 0;
@@ -26,13 +31,13 @@ public final class GradientClipping {
         try (NDManager scope = owner.newSubManager()) {
             NDList norms = new NDList(grads.size());
             for (NDArray g : grads) {
-                NDArray n = g.square().sum().sqrt(); // torch.linalg.vector_norm(g, 2)
+                NDArray n = g.norm(); // torch.linalg.vector_norm(g, 2)
                 n.attach(scope);
                 norms.add(n);
             }
             NDArray stacked = NDArrays.stack(norms);
             stacked.attach(scope);
-            NDArray total = stacked.square().sum().sqrt();
+            NDArray total = stacked.norm();
             total.attach(scope);
             return total.getFloat();
         }
@@ -50,12 +55,45 @@ public final class GradientClipping {
 
     /** Clips in place given the already computed global {@code norm}. */
     public static void scale(List<NDArray> grads, double maxNorm, double norm) {
+        scale(grads, 1.0, maxNorm, norm);
+    }
+
+    /**
+     * Multiplies the gradients in place by {@code unscale} (1 / the loss scale), then clips them to
+     * {@code maxNorm} given the global {@code norm} of the unscaled gradients. One multiply per tensor by one
+     * device scalar made here: a Java number would become a fresh device tensor (a host-to-device copy) per
+     * tensor. When {@code unscale} is a power of two the single product is bit for bit the two of torch (unscale,
+     * then clip); otherwise the two products run one after the other.
+     */
+    public static void scale(List<NDArray> grads, double unscale, double maxNorm, double norm) {
+        float coef = 1.0f;
         if (maxNorm > 0 && Double.isFinite(norm)) {
             // torch: clip_coef = max_norm / (total_norm + 1e-6), clamped to 1, computed as FP32 tensors
-            float coef = Math.min(1.0f, (float) maxNorm / ((float) norm + 1e-6f));
-            for (NDArray g : grads) {
-                g.muli(coef);
-            }
+            coef = Math.min(1.0f, (float) maxNorm / ((float) norm + 1e-6f));
         }
+        float inv = (float) unscale;
+        if (inv == 1.0f && coef == 1.0f || grads.isEmpty()) {
+            return;
+        }
+        NDArray first = grads.get(0);
+        try (NDManager scope = first.getManager().newSubManager(first.getDevice())) {
+            if (inv != 1.0f && coef != 1.0f && !isPowerOfTwo(inv)) {
+                multiply(grads, scope, inv);
+                inv = 1.0f;
+            }
+            multiply(grads, scope, inv * coef);
+        }
+    }
+
+    private static void multiply(List<NDArray> grads, NDManager scope, float factor) {
+        NDArray f = scope.full(new Shape(), factor, DataType.FLOAT32, scope.getDevice());
+        for (NDArray g : grads) {
+            g.muli(f);
+        }
+    }
+
+    static boolean isPowerOfTwo(float v) {
+        return v > 0 && Float.isFinite(v) && v == Math.scalb(1.0f, Math.getExponent(v))
+            && Math.getExponent(v) >= Float.MIN_EXPONENT;
     }
 }

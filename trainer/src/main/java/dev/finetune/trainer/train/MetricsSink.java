@@ -13,22 +13,39 @@ import java.util.Map;
 /**
  * Where logged metrics go: one JSON object per line in {@code logs/metrics-<firstStep>.jsonl} and TensorBoard
  * scalars ({@code train/loss}, {@code train/learning_rate}, ..., {@code eval/loss}) in {@code logs/}.
- * A resumed run starts new files (object stores cannot append); TensorBoard merges the event files of a folder.
+ * A resumed run starts new files (object stores cannot append); a name already taken (two runs resumed from the same
+ * step) gets a {@code -2}, {@code -3}, ... suffix, so no metrics file is ever truncated. TensorBoard merges the event
+ * files of a folder.
  */
 public final class MetricsSink implements Closeable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private final Path file;
     private final OutputStream jsonl;
     private final TensorBoardWriter tensorboard;
 
     public MetricsSink(FileSystem fs, Path logs, long firstStep) throws IOException {
         fs.mkdirs(logs);
-        this.jsonl = fs.create(new Path(logs, "metrics-" + firstStep + ".jsonl"), true);
+        this.file = createNew(fs, logs, "metrics-" + firstStep, ".jsonl");
+        this.jsonl = fs.create(file, false);
         long now = System.currentTimeMillis();
         String host = hostName();
-        this.tensorboard = new TensorBoardWriter(
-            fs.create(new Path(logs, TensorBoardWriter.fileName(now / 1000, host) + ".step" + firstStep), true),
-            now / 1000.0);
+        Path events = createNew(fs, logs, TensorBoardWriter.fileName(now / 1000, host) + ".step" + firstStep, "");
+        this.tensorboard = new TensorBoardWriter(fs.create(events, false), now / 1000.0);
+    }
+
+    /** {@code <stem><ext>}, or {@code <stem>-2<ext>}, {@code -3}, ... when taken: an existing file is never replaced. */
+    private static Path createNew(FileSystem fs, Path dir, String stem, String ext) throws IOException {
+        Path p = new Path(dir, stem + ext);
+        for (int n = 2; fs.exists(p); n++) {
+            p = new Path(dir, stem + "-" + n + ext);
+        }
+        return p;
+    }
+
+    /** The JSON-lines file this run writes. */
+    public Path file() {
+        return file;
     }
 
     /** Logs {@code values} (numbers become TensorBoard scalars named {@code prefix/key}) at {@code step}. */

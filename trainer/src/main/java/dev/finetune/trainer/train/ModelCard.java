@@ -7,7 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * README.md of final/, in the layout peft's save_pretrained gives (HF-FORMATS.md §5.5): YAML front matter
+ * README.md of final/, in the layout peft's save_pretrained gives (docs/formats.md): YAML front matter
  * with base_model, library_name: peft, pipeline_tag: text-generation and sorted tags (lora, transformers,
  * base_model:adapter:&lt;base&gt;), then huggingface_hub's model-card sections, here filled with what we know:
  * the training configuration, the data manifest's summary and the run's outcome.
@@ -59,9 +59,14 @@ final class ModelCard {
         s.append("- optimizer steps: ").append(state.globalStep).append(" (").append(state.skippedSteps)
             .append(" skipped for Inf/NaN)\n");
         s.append("- tokens seen: ").append(state.tokensSeen).append('\n');
-        Double last = lastLoss(state);
+        Double last = lastLogged(state, "loss");
         if (last != null) {
             s.append("- last logged training loss: ").append(String.format(Locale.ROOT, "%.4f", last)).append('\n');
+        }
+        Double eval = lastLogged(state, "eval_loss");
+        if (eval != null) {
+            s.append("- final validation loss: ").append(String.format(Locale.ROOT, "%.4f", eval))
+                .append(" (perplexity ").append(String.format(Locale.ROOT, "%.2f", Math.exp(eval))).append(")\n");
         }
         s.append("\n## Training procedure\n\n");
         if (o.use4bit) {
@@ -79,9 +84,10 @@ final class ModelCard {
         return base + ", compute " + o.computeDtype + ", FP32 LoRA master weights and AdamW state";
     }
 
-    private static Double lastLoss(TrainState state) {
+    /** The last logged value of {@code key} ("loss", "eval_loss") in the run's history, or null. */
+    private static Double lastLogged(TrainState state, String key) {
         for (int i = state.logHistory.size() - 1; i >= 0; i--) {
-            Object l = state.logHistory.get(i).get("loss");
+            Object l = state.logHistory.get(i).get(key);
             if (l instanceof Number) {
                 return ((Number) l).doubleValue();
             }

@@ -1,15 +1,15 @@
 package dev.finetune.trainer.train;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.index.NDIndex;
 import dev.finetune.trainer.bench.PhaseTimer;
+import dev.finetune.trainer.model.Ops;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongToDoubleFunction;
 
 /**
- * One optimizer step over a step's micro-batches, in DESIGN.md's order: agree on the loss divisor (targets of
+ * One optimizer step over a step's micro-batches, in the order docs/data-contract.md gives: agree on the loss divisor (targets of
  * every micro-batch on every rank), forward/backward each micro-batch with the loss scale, all-reduce the
  * gradients and loss, unscale, check for Inf/NaN (then skip: the scaler backs off, the weights stay as they
  * were), clip to the global norm, AdamW, zero the gradients.
@@ -22,6 +22,8 @@ public final class OptimizerStep {
     private final AdamW adamw;
     private final double maxGradNorm;
     private final List<NDArray> params;
+    private MicroBatchSplit split;
+    private java.util.function.Consumer<String> notices = m -> { };
 
     public OptimizerStep(TrainableModel model, GradientSync sync, LossScaler scaler, AdamW adamw, double maxGradNorm) {
         this.model = model;
@@ -50,6 +52,74 @@ public final class OptimizerStep {
         }
     }
 
+    /**
+     * From now on, cuts each step's rows into micro-batches as {@code split} says and, on an out-of-memory error,
+     * shrinks it and reruns the step's forward/backward from zeroed gradients. Null (the default) keeps the
+     * micro-batches as given.
+     */
+    public OptimizerStep withMicroBatchSplit(MicroBatchSplit split, java.util.function.Consumer<String> notices) {
+        this.split = split;
+        this.notices = notices;
+        return this;
+    }
+
+    /** The split in use, or null. */
+    public MicroBatchSplit microBatchSplit() {
+        return split;
+    }
+
+    private double forwardBackward(List<MicroBatch> batches, double divisor) {
+        if (split == null) {
+            return forwardBackwardAll(batches, divisor);
+        }
+        while (true) {
+            try {
+                return forwardBackwardAll(split.regroup(batches), divisor);
+            } catch (RuntimeException e) {
+                int tried = split.rows();
+                if (!MicroBatchSplit.isOutOfMemory(e) || !split.shrink()) {
+                    throw e;
+                }
+                zeroGradients(); // the micro-batches before the failure left their share in the gradients
+                releaseDeviceMemory();
+                notices.accept(String.format(java.util.Locale.ROOT,
+                    "out of memory with %d rows per micro-batch; now %d rows x %d micro-batches per step",
+                    tried, split.rows(), split.microBatches()));
+            }
+        }
+    }
+
+    private double forwardBackwardAll(List<MicroBatch> batches, double divisor) {
+        double lossSum = 0;
+        for (MicroBatch b : batches) {
+            if (b.targetCount() > 0) {
+                lossSum += model.forwardBackward(b, scaler.scale(), divisor);
+            }
+        }
+        return lossSum;
+    }
+
+    private void zeroGradients() {
+        for (NDArray p : params) {
+            NDArray g;
+            try {
+                g = p.getGradient();
+            } catch (RuntimeException noGradientYet) {
+                continue;
+            }
+            if (g != null) {
+                Ops.zero(g);
+                g.close();
+            }
+        }
+    }
+
+    private void releaseDeviceMemory() {
+        if (!params.isEmpty() && params.get(0).getDevice().isGpu()) {
+            ai.djl.pytorch.jni.JniUtils.emptyCudaCache(); // hand the failed attempt's cached blocks back
+        }
+    }
+
     /** AdamW updates made so far. */
     public long updates() {
         return adamw.stepCount();
@@ -68,14 +138,7 @@ public final class OptimizerStep {
         o.targets = (long) counts[0];
         o.tokens = (long) counts[1];
         double divisor = counts[0];
-        double lossSum = 0;
-        if (divisor > 0) {
-            for (MicroBatch b : batches) {
-                if (b.targetCount() > 0) {
-                    lossSum += model.forwardBackward(b, scaler.scale(), divisor);
-                }
-            }
-        }
+        double lossSum = divisor > 0 ? forwardBackward(batches, divisor) : 0;
         List<NDArray> grads = new ArrayList<>(params.size());
         for (NDArray p : params) {
             grads.add(p.getGradient());
@@ -87,23 +150,32 @@ public final class OptimizerStep {
             reduce.end(grads.isEmpty() ? null : grads.get(grads.size() - 1));
 
             PhaseTimer.Span opt = PhaseTimer.begin(PhaseTimer.Phase.OPTIMIZER);
-            if (scaler.scale() != 1.0) {
-                for (NDArray g : grads) {
-                    g.muli((float) (1.0 / scaler.scale()));
+            double unscale = 1.0 / scaler.scale();
+            if (GradientClipping.isPowerOfTwo((float) unscale)) {
+                // the norm of the scaled gradients, unscaled on the host: exact for a power-of-two scale, and the
+                // unscaling multiply joins the clipping one below
+                o.gradNorm = GradientClipping.globalNorm(grads) * unscale;
+                if (!Double.isFinite(o.gradNorm)) { // the scaled squares may overflow where the unscaled do not
+                    GradientClipping.scale(grads, unscale, 0, Double.NaN);
+                    unscale = 1.0;
+                    o.gradNorm = GradientClipping.globalNorm(grads);
                 }
+            } else {
+                GradientClipping.scale(grads, unscale, 0, Double.NaN);
+                unscale = 1.0;
+                o.gradNorm = GradientClipping.globalNorm(grads);
             }
-            o.gradNorm = GradientClipping.globalNorm(grads);
             boolean finite = divisor > 0 && Double.isFinite(o.loss) && Double.isFinite(o.gradNorm);
             o.stepped = scaler.update(finite);
             o.lr = lrOf.applyAsDouble(adamw.stepCount());
             if (o.stepped) {
-                GradientClipping.scale(grads, maxGradNorm, o.gradNorm);
+                GradientClipping.scale(grads, unscale, maxGradNorm, o.gradNorm);
                 adamw.step(params, grads, o.lr);
             }
             opt.end(params.isEmpty() ? null : params.get(params.size() - 1));
         } finally {
             for (NDArray g : grads) {
-                g.set(new NDIndex("..."), 0f); // assignment: a NaN gradient times 0 would stay NaN
+                Ops.zero(g); // assignment: a NaN gradient times 0 would stay NaN
                 g.close();
             }
         }

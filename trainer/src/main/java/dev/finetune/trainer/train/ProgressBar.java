@@ -4,7 +4,8 @@ import java.io.PrintStream;
 import java.util.Locale;
 
 /**
- * One console line redrawn in place: steps done of total, a bar, the last loss and tokens/s, and an ETA from
+ * One console line redrawn in place: steps done of total, a bar, the logged loss, learning rate and gradient norm
+ * (as transformers' Trainer logs them at logging_steps) and tokens/s, and an ETA from
  * the average step time since this run started (resumed steps are not counted as fast ones). Without a
  * terminal (logs, notebooks) a full line is printed per update instead of carriage-return redraws.
  */
@@ -26,8 +27,9 @@ public final class ProgressBar {
     }
 
     /** Redraws after {@code step} completed optimizer steps. */
-    public void update(long step, double loss, double tokensPerSecond) {
-        out.print(render(step, loss, tokensPerSecond, (System.nanoTime() - startNanos) / 1e9));
+    public void update(long step, double loss, double learningRate, double gradNorm, double tokensPerSecond) {
+        out.print(render(step, loss, learningRate, gradNorm, tokensPerSecond,
+            (System.nanoTime() - startNanos) / 1e9));
         out.print(redraw ? "\r" : System.lineSeparator());
         out.flush();
     }
@@ -40,7 +42,8 @@ public final class ProgressBar {
     }
 
     /** The text of the line, for {@code elapsedSeconds} since this run's first step. */
-    String render(long step, double loss, double tokensPerSecond, double elapsedSeconds) {
+    String render(long step, double loss, double learningRate, double gradNorm, double tokensPerSecond,
+            double elapsedSeconds) {
         double frac = totalSteps > 0 ? Math.min(1.0, (double) step / totalSteps) : 0;
         int filled = (int) Math.round(frac * WIDTH);
         StringBuilder bar = new StringBuilder();
@@ -49,8 +52,9 @@ public final class ProgressBar {
         }
         long done = step - firstStep;
         String eta = done > 0 ? hms(elapsedSeconds / done * (totalSteps - step)) : "--:--:--";
-        return String.format(Locale.ROOT, "step %d/%d [%s] %3.0f%% loss %.4f %.0f tok/s elapsed %s ETA %s",
-            step, totalSteps, bar, frac * 100, loss, tokensPerSecond, hms(elapsedSeconds), eta);
+        return String.format(Locale.ROOT,
+            "step %d/%d [%s] %3.0f%% loss %.4f lr %.3g grad_norm %.3g %.0f tok/s elapsed %s ETA %s",
+            step, totalSteps, bar, frac * 100, loss, learningRate, gradNorm, tokensPerSecond, hms(elapsedSeconds), eta);
     }
 
     static String hms(double seconds) {

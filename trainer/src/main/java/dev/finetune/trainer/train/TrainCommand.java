@@ -4,7 +4,9 @@ import ai.djl.Device;
 import dev.finetune.trainer.device.DeviceChoice;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import dev.finetune.config.ConfigException;
 import dev.finetune.shards.Manifest;
+import dev.finetune.shards.ShardFormatException;
 import dev.finetune.tokenize.TextTokenizer;
 import dev.finetune.shards.ShardSet;
 import dev.finetune.trainer.lora.LoraAdapter;
@@ -38,13 +40,29 @@ public final class TrainCommand {
     private TrainCommand() {
     }
 
+    /**
+     * The options a configuration key or flag sets, as the user writes them (what the console shows); fixed
+     * internals (AdamW's betas and epsilon, the evaluation row cap) are left out here and kept in checkpoints.
+     */
+    static java.util.Map<String, Object> settable(TrainOptions options) {
+        java.util.Map<String, Object> shown = new java.util.LinkedHashMap<>(options.toMap());
+        shown.keySet().removeIf(k -> !dev.finetune.config.ConfigSchema.get().has(k));
+        return shown;
+    }
+
     /** Trains with {@code options} in this process alone; returns the final adapter folder. */
     public static Path run(TrainOptions options, PrintStream console) throws IOException {
         return run(options, GradientSync.local(), console);
     }
 
-    /** Trains as one rank of {@code sync}'s world. */
+    /** Trains as one rank of {@code sync}'s world; returns the final adapter folder (null on ranks other than 0). */
     public static Path run(TrainOptions options, GradientSync sync, PrintStream console) throws IOException {
+        return train(options, sync, console).finalDir;
+    }
+
+    /** Trains as one rank of {@code sync}'s world; returns what this run did (its own steps and losses). */
+    public static Trainer.Result train(TrainOptions options, GradientSync sync, PrintStream console)
+        throws IOException {
         options.validate();
         Configuration conf = new Configuration();
         java.nio.file.Path modelDir = Paths.get(options.baseModelId);
@@ -59,7 +77,13 @@ public final class TrainCommand {
         try (ShardSet shards = ShardSet.open(new Path(options.shardsDir), conf);
              NDManager manager = NDManager.newBaseManager(device)) {
             checkTokenizer(shards.manifest(), modelDir, options.shardsDir);
-            console.println("resolved options: " + options.toMap());
+            requireTrainedTokens(shards.manifest(), options.shardsDir);
+            try {
+                shards.verifyChecksums();
+            } catch (ShardFormatException e) {
+                throw new ConfigException(e.getMessage() + " (prepare --overwrite)", e);
+            }
+            console.println("settings: " + settable(options));
             LinearWeightFactory weights = Nf4WeightFactory.forBase(options.use4bit, options.doubleQuant);
             LoadOptions load = new LoadOptions(device, compute, weights)
                 .withAttention(AttentionKernel.parse(options.attnImplementation));
@@ -79,10 +103,20 @@ public final class TrainCommand {
                 FinalSave finalSave = new FinalSave(modelDir, options.baseModelId, summary(shards.manifest()));
                 Trainer trainer = new Trainer(options, model, train, validation, sync, out, manager,
                     compute == DataType.FLOAT16, finalSave, console);
-                Trainer.Result result = trainer.run();
+                Map<String, Object> sources = new LinkedHashMap<>();
+                sources.put("data", dataFingerprint(shards.manifest()));
+                sources.put("max_seq_length", shards.manifest().maxSeqLength);
+                sources.put("model", modelFingerprint(modelDir));
+                Trainer.Result result = trainer.trainedFrom(sources).run();
                 console.printf(Locale.ROOT, "done: %d steps, %d skipped; %s%n", result.lastStep, result.skippedSteps,
                     result.finalDir != null ? "adapter in " + result.finalDir : "rank 0 saved the adapter");
-                return result.finalDir;
+                if (result.finalDir != null) {
+                    String logs = "file".equals(out.logs().toUri().getScheme()) ? out.logs().toUri().getPath()
+                        : out.logs().toString();
+                    console.println("logs: " + logs + " (metrics-<first step>.jsonl, loss_curve.png, TensorBoard "
+                        + "events: tensorboard --logdir " + logs + ")");
+                }
+                return result;
             }
         }
     }
@@ -110,6 +144,66 @@ public final class TrainCommand {
             throw new IOException(shardsDir + "/manifest.json: tokenizer fingerprint " + want + " but " + json
                 + " hashes to " + got + "; the shards were tokenized for another model: re-run prepare with "
                 + "base_model_id = " + modelDir);
+        }
+    }
+
+    /** Training on shards without a single trained token would publish an untrained adapter: refused. */
+    static void requireTrainedTokens(Manifest m, String shardsDir) {
+        Manifest.Split train = m.splits.get("train");
+        if (train == null || train.lossTokens == 0) {
+            throw new ConfigException(shardsDir + "/manifest.json: the train split has "
+                + (train == null ? "no rows" : train.rows + " rows but 0 trained tokens") + ", so training would "
+                + "change nothing; check train_on and the data's assistant turns with `jobs/finetune inspect`, then "
+                + "re-run prepare --overwrite");
+        }
+    }
+
+    /**
+     * The shards' identity: every split's shard names, row counts and sha256s, the row length, the tokenizer and
+     * template; not when or by which command they were made (the same data prepared twice has one fingerprint).
+     */
+    static String dataFingerprint(Manifest m) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("max_seq_length=").append(m.maxSeqLength).append(";packing=").append(m.packing)
+            .append(";tokenizer=").append(m.tokenizer.fingerprint).append(";template=").append(m.template.sha256);
+        for (Map.Entry<String, Manifest.Split> e : new java.util.TreeMap<>(m.splits).entrySet()) {
+            sb.append(";split=").append(e.getKey());
+            for (Manifest.Shard shard : e.getValue().shards) {
+                sb.append(';').append(shard.file).append(':').append(shard.rows).append(':').append(shard.sha256);
+            }
+        }
+        return sha256Hex(sb.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * The base model's identity without reading its weights: config.json's bytes, the safetensors index's bytes
+     * and every safetensors file's name and size.
+     */
+    static String modelFingerprint(java.nio.file.Path modelDir) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (String name : new String[] {"config.json", "model.safetensors.index.json"}) {
+            java.nio.file.Path f = modelDir.resolve(name);
+            if (Files.isRegularFile(f)) {
+                sb.append(name).append('=').append(sha256Hex(Files.readAllBytes(f))).append(';');
+            }
+        }
+        try (java.util.stream.Stream<java.nio.file.Path> files = Files.list(modelDir)) {
+            files.filter(f -> f.getFileName().toString().endsWith(".safetensors")).sorted().forEach(f -> {
+                try {
+                    sb.append(f.getFileName()).append(':').append(Files.size(f)).append(';');
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+        }
+        return sha256Hex(sb.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String sha256Hex(byte[] bytes) {
+        try {
+            return Manifest.hex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 

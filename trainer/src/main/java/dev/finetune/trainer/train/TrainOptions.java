@@ -13,7 +13,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Every knob of a training run, snake_case as in conf/ files and SEED-PARAMETERS.md (flags are the kebab-case
+ * Every knob of a training run, snake_case as in conf/ files and the README's configuration reference (flags are the kebab-case
  * forms). Defaults are the seed notebook's parameter cell where it has one, transformers' TrainingArguments
  * otherwise. {@link #validate()} names the option, the value and the allowed range.
  */
@@ -42,6 +42,8 @@ public final class TrainOptions {
     /** Rows per micro-batch per device. */
     public int batchSize = 1;
     public int gradientAccumulationSteps = 16;
+    /** Rows per micro-batch chosen to fit the device, rows per step kept ({@link MicroBatchSplit}). */
+    public boolean autoMicroBatch = false;
     public double learningRate = 2e-4;
     public double numTrainEpochs = 2;
     /** Optimizer steps to stop after; -1 = as many as num_train_epochs gives. Also sets the schedule length. */
@@ -137,7 +139,7 @@ public final class TrainOptions {
         require(device.matches("auto|cpu|gpu|gpu\\d+"), "device", device, "auto, cpu, gpu or gpuN");
         String dt = computeDtype.toLowerCase(Locale.ROOT);
         require(dt.equals("auto") || dt.equals("fp16") || dt.equals("fp32"), "compute_dtype", computeDtype,
-            "auto, fp16 or fp32 (bf16 crashes DJL 0.36's JNI, FACTS §2.1)");
+            "auto, fp16 or fp32 (bf16 crashes DJL 0.36's JNI)");
         String attn = attnImplementation.toLowerCase(Locale.ROOT);
         require(attn.equals("sdpa") || attn.equals("eager"), "attn_implementation", attnImplementation,
             "sdpa or eager");

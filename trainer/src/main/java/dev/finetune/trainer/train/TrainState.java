@@ -49,6 +49,12 @@ public final class TrainState {
     /** One entry per logged step: step, loss, learning_rate, grad_norm, and eval_loss where evaluated. */
     public List<Map<String, Object>> logHistory = new ArrayList<>();
     public Map<String, Object> config = new LinkedHashMap<>();
+    /**
+     * What the run was trained from: {@code data} (the shards' fingerprint), {@code max_seq_length},
+     * {@code model} (the base's fingerprint) and the options that change the result; resume: auto continues a
+     * checkpoint only when this equals the new run's.
+     */
+    public Map<String, Object> trainedFrom = new LinkedHashMap<>();
 
     static final ObjectMapper MAPPER = JsonMapper.builder()
         .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -68,6 +74,22 @@ public final class TrainState {
                 + "start fresh with resume=never");
         }
         return s;
+    }
+
+    /**
+     * {@code values} as they read back from a checkpoint's JSON (42 as an Integer whether it was an int or a long,
+     * lists as lists), so a saved map and a live one compare equal exactly when their JSON does.
+     */
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> normalized(Map<String, Object> values) {
+        if (values == null) {
+            return new LinkedHashMap<>();
+        }
+        try {
+            return MAPPER.readValue(MAPPER.writeValueAsBytes(values), LinkedHashMap.class);
+        } catch (IOException e) {
+            throw new IllegalStateException("options are not JSON: " + e.getMessage(), e);
+        }
     }
 
     /** The seed the engine gets before the optimizer step {@code step} (splitmix64 of the pair). */

@@ -21,7 +21,7 @@ public interface TrainableModel {
     /**
      * Forward and backward of one micro-batch: adds d(lossScale · Σ token losses / divisor)/dθ to every
      * parameter's gradient and returns Σ token losses of the batch (unscaled, not divided). {@code divisor} is
-     * the number of targets of the whole optimizer step over all micro-batches and ranks (DESIGN.md).
+     * the number of targets of the whole optimizer step over all micro-batches and ranks (docs/data-contract.md).
      */
     double forwardBackward(MicroBatch batch, double lossScale, double divisor);
 

@@ -3,6 +3,7 @@ package dev.finetune.trainer.train;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.finetune.config.ConfigException;
 import org.apache.hadoop.fs.Path;
 
 import java.io.IOException;
@@ -66,6 +67,60 @@ public final class Trainer {
         public long skippedSteps;
         public Double lastEvalLoss;
         public Path finalDir;
+        /** The steps this run logged (every logging_steps and the last) and their mean training loss. */
+        public final List<Long> loggedSteps = new ArrayList<>();
+        public final List<Double> loggedLosses = new ArrayList<>();
+        /** The metrics file this run wrote (rank 0), or null. */
+        public Path metricsFile;
+    }
+
+    /**
+     * Options that change what a run computes: a checkpoint made with other values belongs to another run, and
+     * resume: auto refuses it. Logging, evaluation, checkpoint cadence and the device are not among them.
+     */
+    static final List<String> RESULT_SETTINGS = java.util.Collections.unmodifiableList(java.util.Arrays.asList(
+        "learning_rate", "lr_scheduler", "warmup_steps", "max_steps", "num_train_epochs", "batch_size",
+        "gradient_accumulation_steps", "seed", "lora_r", "lora_alpha", "lora_dropout", "use_rslora",
+        "lora_target_modules", "weight_decay", "adam_beta1", "adam_beta2", "adam_epsilon", "max_grad_norm",
+        "use_4bit", "double_quant"));
+
+    private Map<String, Object> sources = new LinkedHashMap<>();
+
+    /**
+     * What the run trains from besides its options, recorded in every checkpoint and compared on resume: e.g.
+     * {@code data} (the shards' fingerprint), {@code max_seq_length}, {@code model} (the base's fingerprint).
+     */
+    public Trainer trainedFrom(Map<String, Object> sources) {
+        this.sources = new LinkedHashMap<>(sources);
+        return this;
+    }
+
+    /** This run's identity: the sources and {@link #RESULT_SETTINGS}, as JSON would read them back. */
+    Map<String, Object> identity() {
+        Map<String, Object> id = new LinkedHashMap<>(sources);
+        Map<String, Object> all = o.toMap();
+        for (String k : RESULT_SETTINGS) {
+            id.put(k, all.get(k));
+        }
+        return TrainState.normalized(id);
+    }
+
+    /** resume: auto found a checkpoint of another run (other data, model or settings) and refused it. */
+    public static final class OtherRunException extends ConfigException {
+        private static final long serialVersionUID = 1L;
+        private final List<String> differences;
+
+        OtherRunException(Path from, List<String> differences) {
+            super("resume: auto found " + from + ", trained with other settings: " + String.join(", ", differences)
+                + "; start fresh with resume: never (--resume never), or train under another project_name "
+                + "(--project-name); to continue it with these settings anyway, set resume to its path");
+            this.differences = new ArrayList<>(differences);
+        }
+
+        /** What differs, as "key was -> now". */
+        public List<String> differences() {
+            return differences;
+        }
     }
 
     /** Trains until max_steps / num_train_epochs, resuming first when asked or when checkpoints exist. */
@@ -78,6 +133,9 @@ public final class Trainer {
             totalSteps);
         CheckpointStore checkpoints = new CheckpointStore(out.fs, out.checkpoints(), o.saveTotalLimit);
         boolean writer = sync.rank() == 0;
+        if (writer && finalSave != null) {
+            FinalSave.requireReplaceable(out);
+        }
         try (AdamW adamw = new AdamW(manager, params, o.adamBeta1, o.adamBeta2, o.adamEpsilon, o.weightDecay)) {
             TrainState state = resume(checkpoints, adamw);
             state.totalSteps = totalSteps;
@@ -92,19 +150,28 @@ public final class Trainer {
                 sampler.rowsLeftOutPerEpoch(), sync.worldSize(), o.batchSize, o.gradientAccumulationSteps);
             ProgressBar bar = new ProgressBar(console, state.globalStep, totalSteps, System.console() != null);
             try (MetricsSink metrics = writer ? new MetricsSink(out.fs, out.logs(), state.globalStep) : null) {
+                result.metricsFile = metrics == null ? null : metrics.file();
                 Interval interval = new Interval();
                 OptimizerStep stepper = new OptimizerStep(model, sync, scaler, adamw, o.maxGradNorm);
+                if (o.autoMicroBatch) {
+                    stepper.withMicroBatchSplit(MicroBatchSplit.largestFirst(o.batchSize * o.gradientAccumulationSteps),
+                        m -> console.println("auto_micro_batch: " + m));
+                }
                 while (state.globalStep < totalSteps) {
                     double loss = step(state, sampler, stepper, schedule, interval);
                     result.losses.add(loss);
                     long step = state.globalStep;
                     if (step % o.loggingSteps == 0 || step == totalSteps) {
                         Map<String, Object> logged = interval.flush(state, schedule, scaler);
+                        result.loggedSteps.add(step);
+                        result.loggedLosses.add(((Number) logged.get("loss")).doubleValue());
                         if (writer) {
                             metrics.log("train", step, logged);
                             state.logHistory.add(history(step, logged));
                         }
                         bar.update(step, ((Number) logged.get("loss")).doubleValue(),
+                            ((Number) logged.get("learning_rate")).doubleValue(),
+                            ((Number) logged.get("grad_norm")).doubleValue(),
                             ((Number) logged.get("tokens_per_s")).doubleValue());
                     }
                     if (o.evalSteps > 0 && validation != null && (step % o.evalSteps == 0 || step == totalSteps)) {
@@ -121,6 +188,11 @@ public final class Trainer {
             }
             result.lastStep = state.globalStep;
             result.skippedSteps = state.skippedSteps;
+            if (state.optimizerSteps == 0) {
+                throw new ConfigException("no step updated the adapter: all " + state.globalStep + " steps were "
+                    + "skipped (" + (train.rows() == 0 ? "no training rows" : "no trained tokens or non-finite "
+                    + "gradients") + "); final/ was not written. Check the shards with `jobs/finetune inspect`");
+            }
             WeightAgreement.require(params, keys, sync, "the final adapter");
             if (finalSave != null && writer) {
                 requireFinite("the final adapter");
@@ -208,43 +280,120 @@ public final class Trainer {
         fresh.warmupSteps = o.warmupSteps;
         fresh.worldSize = sync.worldSize();
         fresh.config = o.toMap();
-        Path from;
+        fresh.trainedFrom = identity();
         if ("never".equals(o.resume)) {
             return fresh;
-        } else if ("auto".equals(o.resume)) {
-            from = checkpoints.latest();
-            if (from == null) {
-                return fresh;
-            }
-        } else {
-            from = out.fs.makeQualified(new Path(o.resume));
         }
+        if (!"auto".equals(o.resume)) {
+            Path from = out.fs.makeQualified(new Path(o.resume));
+            TrainState s;
+            try {
+                s = load(checkpoints, from, adamw, false);
+            } catch (CheckpointStore.UnverifiedCheckpointException e) {
+                throw new ConfigException(e.getMessage() + "; name another checkpoint in resume, or let resume: auto "
+                    + "pick the newest one that verifies");
+            }
+            return s;
+        }
+        List<Path> complete = checkpoints.complete();
+        for (int i = complete.size() - 1; i >= 0; i--) {
+            Path from = complete.get(i);
+            try {
+                return load(checkpoints, from, adamw, true);
+            } catch (CheckpointStore.UnverifiedCheckpointException e) {
+                if (i == 0) {
+                    throw new ConfigException(e.getMessage() + "; no earlier checkpoint is left in "
+                        + checkpoints.root() + ": start fresh with resume: never (--resume never)");
+                }
+                console.printf(Locale.ROOT, "WARNING %s; falling back to %s%n", e.getMessage(),
+                    complete.get(i - 1).getName());
+            }
+        }
+        return fresh;
+    }
+
+    /**
+     * Reads checkpoint {@code from} into the model, the optimizer and the scaler. With {@code sameRun} a
+     * checkpoint trained from other data, another model or other {@link #RESULT_SETTINGS} is refused.
+     *
+     * @throws CheckpointStore.UnverifiedCheckpointException when its files do not verify or cannot be loaded
+     */
+    private TrainState load(CheckpointStore checkpoints, Path from, AdamW adamw, boolean sameRun)
+        throws IOException {
         java.nio.file.Path local = checkpoints.fetch(from, Files.createTempDirectory("finetune-"));
         try {
-            TrainState s = TrainState.fromJson(Files.readAllBytes(local.resolve(TrainState.FILE)),
-                from + "/" + TrainState.FILE);
-            warnIfChanged(s, from);
-            CheckpointFiles.loadAdapterInto(local, model);
-            OptimizerStateFile.read(local, keys, adamw);
+            TrainState s;
+            try {
+                s = TrainState.fromJson(Files.readAllBytes(local.resolve(TrainState.FILE)), from + "/" + TrainState.FILE);
+            } catch (IOException | RuntimeException e) {
+                throw new CheckpointStore.UnverifiedCheckpointException(from + "/" + TrainState.FILE
+                    + " is unreadable: " + e.getMessage());
+            }
+            if (sameRun) {
+                refuseOtherRun(s, from);
+                warnIfWorldSizeChanged(s, from);
+            } else {
+                warnIfChanged(s, from);
+            }
+            try {
+                CheckpointFiles.loadAdapterInto(local, model);
+                OptimizerStateFile.read(local, keys, adamw);
+            } catch (IOException | RuntimeException e) {
+                throw new CheckpointStore.UnverifiedCheckpointException(from + " cannot be loaded: "
+                    + String.valueOf(e.getMessage()).replace(local.toString(), from.toString()));
+            }
             scaler.restore(s.lossScale, s.scalerGoodSteps, s.skippedSteps);
             s.config = o.toMap();
+            s.trainedFrom = identity();
             return s;
         } finally {
             CheckpointFiles.deleteTree(local.getParent());
         }
     }
 
-    private void warnIfChanged(TrainState s, Path from) {
-        String[] same = {"batch_size", "gradient_accumulation_steps", "seed", "lr_scheduler", "learning_rate",
-            "warmup_steps", "lora_r", "lora_target_modules", "shards_dir"};
-        for (String k : same) {
-            Object was = s.config.get(k);
-            Object now = o.toMap().get(k);
-            if (was != null && !was.equals(now)) {
-                console.printf(Locale.ROOT, "WARNING resuming from %s: %s was %s, now %s; this run uses %s, so it "
-                    + "will not equal an uninterrupted run%n", from, k, was, now, now);
+    /** resume: auto continues only the run that wrote the checkpoint (same data, model and settings). */
+    private void refuseOtherRun(TrainState s, Path from) {
+        if (s.trainedFrom == null || s.trainedFrom.isEmpty()) {
+            console.printf(Locale.ROOT, "WARNING %s records nothing of what it was trained from (an older trainer "
+                + "wrote it); resuming without checking that it belongs to this run%n", from);
+            return;
+        }
+        List<String> differ = differences(s);
+        if (!differ.isEmpty()) {
+            throw new OtherRunException(from, differ);
+        }
+    }
+
+    /** What differs between the checkpoint's identity and this run's, as "key was -> now" (empty: nothing). */
+    private List<String> differences(TrainState s) {
+        Map<String, Object> was = s.trainedFrom != null && !s.trainedFrom.isEmpty() ? s.trainedFrom
+            : TrainState.normalized(s.config);
+        List<String> differ = new ArrayList<>();
+        for (Map.Entry<String, Object> e : identity().entrySet()) {
+            Object before = was.get(e.getKey());
+            if (!java.util.Objects.equals(before, e.getValue()) && (before != null || was == s.trainedFrom)) {
+                if ("data".equals(e.getKey())) {
+                    differ.add("data (other shards)");
+                } else if ("model".equals(e.getKey())) {
+                    differ.add("model (another base model)");
+                } else {
+                    differ.add(e.getKey() + " " + before + " -> " + e.getValue());
+                }
             }
         }
+        return differ;
+    }
+
+    /** An explicitly named checkpoint is used as asked; what makes the run differ from its origin is said. */
+    private void warnIfChanged(TrainState s, Path from) {
+        for (String d : differences(s)) {
+            console.printf(Locale.ROOT, "WARNING resuming from %s: %s; so this run will not equal an uninterrupted "
+                + "one%n", from, d);
+        }
+        warnIfWorldSizeChanged(s, from);
+    }
+
+    private void warnIfWorldSizeChanged(TrainState s, Path from) {
         if (s.worldSize != sync.worldSize()) {
             console.printf(Locale.ROOT, "WARNING resuming from %s: world size was %d, now %d; the data order per "
                 + "rank changes from here on%n", from, s.worldSize, sync.worldSize());
@@ -297,6 +446,9 @@ public final class Trainer {
         }
         try (java.io.OutputStream png = out.fs.create(new Path(out.logs(), "loss_curve.png"), true)) {
             LossCurvePlot.write(trainPts, evalPts, o.projectName + ": loss per optimizer step", png);
+        } catch (RuntimeException | LinkageError e) {
+            // the plot is a convenience: a Java runtime without image support must not fail a finished run
+            console.println("note: loss_curve.png not drawn (" + e + "); the losses are in " + out.logs());
         }
     }
 

@@ -11,7 +11,6 @@ import dev.finetune.trainer.lora.LoraAdapter;
 import dev.finetune.trainer.model.TestDevice;
 import dev.finetune.trainer.model.CausalLM;
 import dev.finetune.trainer.model.Goldens;
-import dev.finetune.trainer.model.LoadOptions;
 import dev.finetune.trainer.model.ModelLoader;
 import dev.finetune.trainer.model.TrainingBatch;
 import java.nio.file.Path;
@@ -27,7 +26,7 @@ import org.junit.jupiter.api.Test;
 class GeneratorTest {
 
     static CausalLM loadWithAdapter(Path fam, NDManager[] adapterScope) throws Exception {
-        CausalLM model = ModelLoader.load(fam.resolve("base"), LoadOptions.on(TestDevice.get()));
+        CausalLM model = ModelLoader.load(fam.resolve("base"), TestDevice.fp32());
         adapterScope[0] = model.manager().newSubManager();
         model.setAdapter(LoraAdapter.load(fam.resolve("adapter"), model.config, adapterScope[0], false));
         return model;

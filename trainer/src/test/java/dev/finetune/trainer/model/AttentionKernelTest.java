@@ -38,7 +38,7 @@ class AttentionKernelTest {
     void sdpaGivesTheEagerLogitsAndGradientsForEveryFamily() throws Exception {
         TrainingBatch batch = packedBatch();
         for (Path fam : Goldens.families()) {
-            try (CausalLM model = ModelLoader.load(fam.resolve("base"), LoadOptions.on(TestDevice.get()));
+            try (CausalLM model = ModelLoader.load(fam.resolve("base"), TestDevice.fp32());
                     NDManager scope = model.manager().newSubManager()) {
                 LoraAdapter adapter = LoraAdapter.load(fam.resolve("adapter"), model.config, scope, true);
                 model.setAdapter(adapter);
@@ -87,7 +87,7 @@ class AttentionKernelTest {
     @Test
     void cachedDecodingWithLeftPaddingMatchesEager() throws Exception {
         for (Path fam : Goldens.families()) {
-            try (CausalLM model = ModelLoader.load(fam.resolve("base"), LoadOptions.on(TestDevice.get()))) {
+            try (CausalLM model = ModelLoader.load(fam.resolve("base"), TestDevice.fp32())) {
                 float[][] got = new float[2][];
                 for (AttentionKernel kernel : AttentionKernel.values()) {
                     model.setAttention(kernel);

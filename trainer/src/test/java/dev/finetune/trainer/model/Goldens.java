@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Reference folders made by transformers + peft: shared/fixtures/reference/models/<family>/ and
+ * Reference folders made by transformers + peft: test-fixtures/reference/models/<family>/ and
  * trainer/src/test/resources/goldens/<family>/, same layout. A missing fixtures dir fails, never skips.
  */
 public final class Goldens {
@@ -20,7 +20,7 @@ public final class Goldens {
     public static Path fixturesModels() {
         String dir = System.getProperty("fixtures.dir");
         if (dir == null) {
-            throw new IllegalStateException("system property fixtures.dir is not set (surefire sets it to ../shared/fixtures)");
+            throw new IllegalStateException("system property fixtures.dir is not set (surefire sets it to the test-fixtures folder)");
         }
         Path p = Paths.get(dir, "reference", "models");
         if (!Files.isDirectory(p)) {

@@ -60,7 +60,7 @@ class HalfPrecisionTest {
     @Test
     void withLoraDropoutTheRecomputedBackwardStillEqualsThePlainOne() throws Exception {
         Path fam = Goldens.families().get(0);
-        try (CausalLM model = ModelLoader.load(fam.resolve("base"), LoadOptions.on(TestDevice.get()));
+        try (CausalLM model = ModelLoader.load(fam.resolve("base"), TestDevice.fp32());
                 NDManager trainer = model.manager().newSubManager()) {
             LoraAdapter a = LoraAdapter.load(fam.resolve("adapter"), model.config, trainer, true);
             LoraAdapter dropped = LoraAdapter.initialize(new LoraSettings(8, 16, 0.5, false,

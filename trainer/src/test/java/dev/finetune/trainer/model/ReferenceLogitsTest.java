@@ -42,7 +42,7 @@ class ReferenceLogitsTest {
         List<Path> families = Goldens.families();
         StringBuilder report = new StringBuilder();
         for (Path fam : families) {
-            try (CausalLM model = ModelLoader.load(fam.resolve("base"), LoadOptions.on(TestDevice.get()));
+            try (CausalLM model = ModelLoader.load(fam.resolve("base"), TestDevice.fp32());
                     SafetensorsFile inputs = SafetensorsFile.open(fam.resolve("inputs.safetensors"));
                     SafetensorsFile base = SafetensorsFile.open(fam.resolve("logits_base.safetensors"));
                     SafetensorsFile lora = SafetensorsFile.open(fam.resolve("logits_lora.safetensors"));

@@ -38,7 +38,7 @@ class TrainingStepTest {
     void lossAndEveryLoraGradientMatchPeftForEveryFamily() throws Exception {
         StringBuilder report = new StringBuilder();
         for (Path fam : Goldens.families()) {
-            try (CausalLM model = ModelLoader.load(fam.resolve("base"), LoadOptions.on(TestDevice.get()));
+            try (CausalLM model = ModelLoader.load(fam.resolve("base"), TestDevice.fp32());
                     NDManager trainer = model.manager().newSubManager();
                     SafetensorsFile ref = SafetensorsFile.open(fam.resolve("train_step.safetensors"))) {
                 LoraAdapter adapter = LoraAdapter.load(fam.resolve("adapter"), model.config, trainer, true);
@@ -72,7 +72,7 @@ class TrainingStepTest {
     @Test
     void recomputedBackwardEqualsPlainBackwardAndGradientsAccumulate() throws Exception {
         Path fam = Goldens.families().get(0);
-        try (CausalLM model = ModelLoader.load(fam.resolve("base"), LoadOptions.on(TestDevice.get()));
+        try (CausalLM model = ModelLoader.load(fam.resolve("base"), TestDevice.fp32());
                 NDManager trainer = model.manager().newSubManager()) {
             LoraAdapter adapter = LoraAdapter.load(fam.resolve("adapter"), model.config, trainer, true);
             model.setAdapter(adapter);

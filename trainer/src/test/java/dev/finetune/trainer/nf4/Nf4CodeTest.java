@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** The code books, thresholds and nibble order against HF-FORMATS.md §6 (the bitsandbytes source values). */
+/** The code books, thresholds and nibble order against the values in bitsandbytes' source. */
 class Nf4CodeTest {
 
-    /** HF-FORMATS.md §6.1, copied from the spec sheet (as doubles, the way bitsandbytes lists them). */
+    /** bitsandbytes' NF4 table (functional.py get_4bit_type), as doubles, the way bitsandbytes lists them. */
     private static final double[] SPEC_NF4 = {
         -1.0, -0.6961928009986877, -0.5250730514526367, -0.39491748809814453, -0.28444138169288635,
         -0.18477343022823334, -0.09105003625154495, 0.0, 0.07958029955625534, 0.16093020141124725,
@@ -58,7 +58,7 @@ class Nf4CodeTest {
 
     @Test
     void packingPutsEvenElementsInTheHighNibble() {
-        // HF-FORMATS.md §6.2: byte = (q[2k] << 4) | q[2k+1]; an odd count is padded with a zero code
+        // bitsandbytes' kQuantizeBlockwise: byte = (q[2k] << 4) | q[2k+1]; an odd count is padded with a zero code
         byte[] codes = {2, 1, 15, 0, 8, 10, 7, 14, 5};
         byte[] packed = Nf4Packing.pack(codes);
         assertArrayEquals(new byte[] {0x21, (byte) 0xF0, (byte) 0x8A, 0x7E, 0x50}, packed);
@@ -83,7 +83,7 @@ class Nf4CodeTest {
             assertTrue(map[i - 1] <= map[i], "sorted at " + i);
         }
         assertEquals(1.0f, map[255], 0f);
-        // HF-FORMATS §6.3: 127 negative values, 0, 127 positive ones below 1, then 1.0
+        // create_dynamic_map(signed=True): 127 negative values, 0, 127 positive ones below 1, then 1.0
         assertEquals(0f, map[127], 0f);
         for (int k = 0; k < 127; k++) {
             assertEquals(-map[128 + k], map[126 - k], 0f, "symmetric pair " + k);

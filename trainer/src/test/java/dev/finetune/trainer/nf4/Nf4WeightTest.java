@@ -16,7 +16,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The device path (DJL ops, CPU here) against a host reference written from HF-FORMATS.md §6, against NF4's
+ * The device path (DJL ops, CPU here) against a host reference written from bitsandbytes' format (docs/formats.md), against NF4's
  * theoretical error on N(0,1) blocks, and against itself through the other storage and the bitsandbytes layout.
  */
 class Nf4WeightTest {

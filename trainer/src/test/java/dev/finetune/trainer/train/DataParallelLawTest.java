@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * DESIGN.md's law "2 ranks × micro-batch b = 1 rank × 2b": the toy trainer run as two child JVMs joined by the
+ * The law "2 ranks × micro-batch b = 1 rank × 2b" (docs/data-contract.md): the toy trainer run as two child JVMs joined by the
  * TCP ring (LocalLaunch) gives the losses and final LoRA weights of one in-process rank with twice the batch;
  * and with one rank killed mid-run, the restarted ranks resume from rank 0's checkpoint and still end there.
  */

@@ -70,6 +70,8 @@ public class EndToEndTrainingTest {
                         ids[t] = (bytes[offset++] & 0xFF) + 3;
                         seg[t] = t < cut ? 1 : 2;
                         tgt[t] = (byte) (t == 0 || t == cut ? 0 : 1);
+                        s.tokens++;
+                        s.lossTokens += tgt[t];
                     }
                     w.write(new ShardRow(ids, seg, tgt));
                 }
@@ -144,6 +146,16 @@ public class EndToEndTrainingTest {
             assertTrue(card.startsWith("---\nbase_model: ../base\nlibrary_name: peft\npipeline_tag: text-generation\n"
                 + "tags:\n- base_model:adapter:../base\n- lora\n- transformers\n---\n"), card);
             assertTrue(card.contains("learning_rate: 0.01") && card.contains("### Framework versions"), card);
+            // the model card records the run's final validation loss, the one the metrics log has last
+            double lastEval = Double.NaN;
+            for (String l : Files.readAllLines(tmp.resolve("out/e2e/logs/metrics-0.jsonl"))) {
+                if (l.contains("\"kind\":\"eval\"")) {
+                    lastEval = new com.fasterxml.jackson.databind.ObjectMapper().readTree(l).get("loss").asDouble();
+                }
+            }
+            assertEquals(r.lastEvalLoss, lastEval, 0.0);
+            assertTrue(card.contains(String.format(java.util.Locale.ROOT, "- final validation loss: %.4f", lastEval)),
+                card);
 
             TrainingBatch batch = CausalLmTrainable.toTrainingBatch(
                 MicroBatch.read(new ShardRowSource(set, "validation"), new long[] {0, 1}));
@@ -178,7 +190,7 @@ public class EndToEndTrainingTest {
      * Field by field against peft 0.21's own file: every field we write is one peft writes, with the same JSON
      * type and, where this run's settings equal the reference's, the same value. The fields peft added after
      * 0.13 are left out on purpose (LoraSettings.write): peft before 0.14 refuses unknown keys, and every newer
-     * peft fills absent fields with their defaults (HF-FORMATS.md §5.2).
+     * peft fills absent fields with their defaults (docs/formats.md).
      */
     private static void assertPeftConfig(java.nio.file.Path referenceFile, java.nio.file.Path ours) throws Exception {
         ObjectMapper json = new ObjectMapper();

@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The FP16 compute path runs on the CPU too: with loss scaling, every FP32 master LoRA weight gets a finite,
- * non-zero gradient that, unscaled, equals the FP32 path's within FP16 tolerance (casts keep autograd, §10).
+ * non-zero gradient that, unscaled, equals the FP32 path's within FP16 tolerance (casts keep autograd: docs/djl.md).
  */
 class Fp16GradientTest {
 

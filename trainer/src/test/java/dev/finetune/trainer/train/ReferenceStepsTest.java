@@ -8,7 +8,6 @@ import dev.finetune.trainer.lora.LoraAdapter;
 import dev.finetune.trainer.model.TestDevice;
 import dev.finetune.trainer.model.CausalLM;
 import dev.finetune.trainer.model.Goldens;
-import dev.finetune.trainer.model.LoadOptions;
 import dev.finetune.trainer.model.ModelLoader;
 import dev.finetune.trainer.safetensors.SafetensorsFile;
 import org.junit.jupiter.api.Test;
@@ -63,7 +62,7 @@ class ReferenceStepsTest {
             Path json = fam.resolve("train_steps3.json");
             assertTrue(Files.exists(json), fam + " lacks train_steps3.json");
             JsonNode ref = new ObjectMapper().readTree(json.toFile());
-            try (CausalLM lm = ModelLoader.load(fam.resolve("base"), LoadOptions.on(TestDevice.get()));
+            try (CausalLM lm = ModelLoader.load(fam.resolve("base"), TestDevice.fp32());
                  SafetensorsFile inputs = SafetensorsFile.open(fam.resolve("inputs.safetensors"));
                  SafetensorsFile want = SafetensorsFile.open(fam.resolve("train_steps3.safetensors"));
                  NDManager scope = lm.manager().newSubManager()) {

@@ -27,7 +27,7 @@ class TokenizerMismatchTest {
     @Test
     void shardsWhoseTokenizerFingerprintDiffersFromTheModelsAreRefused() throws Exception {
         Path model = Files.createDirectories(tmp.resolve("model"));
-        Path tokenizer = Paths.get(System.getProperty("fixtures.dir"), "tokenizers", "qwen3", "tokenizer.json");
+        Path tokenizer = Paths.get(System.getProperty("fixtures.tokenizer.dir"), "tokenizer.json");
         Files.copy(tokenizer, model.resolve("tokenizer.json"));
         Manifest m = new Manifest();
         m.tokenizer.fingerprint = TextTokenizer.fingerprintOf("another tokenizer".getBytes("UTF-8"));

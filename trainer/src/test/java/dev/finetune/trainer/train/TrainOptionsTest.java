@@ -49,4 +49,16 @@ class TrainOptionsTest {
             () -> TrainOptions.fromMap(m).validate());
         assertEquals("lora_dropout = 1.5 is not allowed; expected [0, 1)", e.getMessage());
     }
+
+    @Test
+    void theSettingsTrainPrintsAreExactlyTheOptionsAKeyOrFlagCanSet() {
+        TrainOptions o = TrainOptions.fromMap(minimal()).validate();
+        Map<String, Object> shown = TrainCommand.settable(o);
+        dev.finetune.config.ConfigSchema schema = dev.finetune.config.ConfigSchema.get();
+        for (String k : o.toMap().keySet()) {
+            assertEquals(schema.has(k), shown.containsKey(k), k);
+        }
+        assertTrue(shown.containsKey("learning_rate") && !shown.containsKey("adam_beta1")
+            && !shown.containsKey("eval_max_rows"), shown.toString());
+    }
 }

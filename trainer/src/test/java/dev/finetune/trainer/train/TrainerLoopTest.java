@@ -49,10 +49,44 @@ class TrainerLoopTest {
     }
 
     private Trainer.Result run(TrainOptions o, ToyBigramModel model, NDManager manager) throws Exception {
+        return run(o, model, manager, new PrintStream(new ByteArrayOutputStream()));
+    }
+
+    private Trainer.Result run(TrainOptions o, ToyBigramModel model, NDManager manager, PrintStream console)
+            throws Exception {
         OutputLocation out = OutputLocation.of(o.baseSaveDir, o.projectName, new Configuration());
         Trainer t = new Trainer(o, model, new InMemoryRows(24, 16, VOCAB), new InMemoryRows(6, 16, VOCAB),
-            GradientSync.local(), out, manager, false, null, new PrintStream(new ByteArrayOutputStream()));
+            GradientSync.local(), out, manager, false, null, console);
         return t.run();
+    }
+
+    @Test
+    void theConsoleShowsTheLoggedLossLearningRateAndGradNormAtEveryLoggingStep() throws Exception {
+        TrainOptions o = options("console", 8);
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            run(o, new ToyBigramModel(manager, VOCAB, 4, 0f, 3), manager, new PrintStream(console, true, "UTF-8"));
+        }
+        java.util.regex.Pattern line = java.util.regex.Pattern.compile(
+            "step (\\d+)/8 .* loss (\\S+) lr (\\S+) grad_norm (\\S+) ");
+        java.util.List<String> shown = new java.util.ArrayList<>();
+        for (String l : console.toString("UTF-8").split("\\R")) {
+            java.util.regex.Matcher m = line.matcher(l);
+            if (m.find()) {
+                shown.add(m.group(1) + " " + m.group(2) + " " + m.group(3) + " " + m.group(4));
+            }
+        }
+        java.util.List<String> logged = new java.util.ArrayList<>();
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (String l : Files.readAllLines(tmp.resolve("console/logs/metrics-0.jsonl"))) {
+            com.fasterxml.jackson.databind.JsonNode n = json.readTree(l);
+            if (n.has("grad_norm")) {
+                logged.add(String.format(java.util.Locale.ROOT, "%d %.4f %.3g %.3g", n.get("step").asLong(),
+                    n.get("loss").asDouble(), n.get("learning_rate").asDouble(), n.get("grad_norm").asDouble()));
+            }
+        }
+        assertEquals(4, logged.size(), "logging_steps 2 of 8 steps: " + logged);
+        assertEquals(logged, shown);
     }
 
     @Test
