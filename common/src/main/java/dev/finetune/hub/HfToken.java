@@ -52,6 +52,14 @@ public final class HfToken implements Serializable {
     return Optional.empty();
   }
 
+  /**
+   * The secret itself, for handing to a child process through its environment (never its arguments, a log or a
+   * file).
+   */
+  public String reveal() {
+    return value;
+  }
+
   String bearerHeader() {
     return "Bearer " + value;
   }

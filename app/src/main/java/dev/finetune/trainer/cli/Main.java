@@ -34,6 +34,8 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
+        // a libtorch named by PYTORCH_LIBRARY_PATH needs the flavor DJL's JNI jar has (before DJL loads)
+        dev.finetune.trainer.distributed.LocalLibtorch.configure(System.getenv());
         int rc = run(args, System.out, System.err, true);
         System.out.flush();
         // Spark and DJL leave non-daemon threads behind; the exit code is the result either way

@@ -63,9 +63,28 @@ final class PrepareSubcommand extends Subcommand {
         }
         SparkSession spark = builder.getOrCreate();
         try {
-            return new PrepareJob(spark, o, new TokenizerEncoderFactory(o.tokenizer, o.records()), command).run();
+            // on a cluster the driver's tokenizer folder does not exist on the workers: ship its files with the job
+            boolean local = spark.sparkContext().isLocal();
+            if (local && o.stagingDir == null) {
+                o.stagingDir = localStaging(o.output).toString();
+            }
+            TokenizerEncoderFactory encoders = local ? new TokenizerEncoderFactory(o.tokenizer, o.records())
+                    : dev.finetune.pipeline.spark.ShippedTokenizerEncoderFactory.shipWith(spark.sparkContext(), o.tokenizer,
+                            o.records());
+            return new PrepareJob(spark, o, encoders, command).run();
         } finally {
             spark.stop();
         }
+    }
+
+    /**
+     * In local mode Hub files are staged on this machine's disk ({@code <java.io.tmpdir>/finetune-staging/...}),
+     * not beside the output: on Colab the output is on Drive, whose quota and asynchronous upload the staged
+     * parquet would only burden. A rerun after a failure finds the files already staged there.
+     */
+    static java.nio.file.Path localStaging(String output) {
+        String key = Integer.toHexString(output.replaceAll("/+$", "").hashCode());
+        String name = output.replaceAll("/+$", "").replaceAll(".*/", "").replaceAll("[^A-Za-z0-9._-]", "_");
+        return java.nio.file.Paths.get(System.getProperty("java.io.tmpdir"), "finetune-staging", name + "-" + key);
     }
 }

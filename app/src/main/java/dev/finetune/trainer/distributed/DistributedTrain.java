@@ -1,5 +1,7 @@
 package dev.finetune.trainer.distributed;
 
+import dev.finetune.hub.HfToken;
+import dev.finetune.storage.Storage;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +25,8 @@ import scala.reflect.ClassTag$;
 public final class DistributedTrain {
 
     private static final Logger LOG = LoggerFactory.getLogger(DistributedTrain.class);
+    /** The least native memory a rank needs beside its heap (libtorch itself, thread stacks, JIT). */
+    static final long MIN_CHILD_NATIVE_MIB = 2048;
 
     private DistributedTrain() {
     }
@@ -52,6 +56,7 @@ public final class DistributedTrain {
         for (int r = 0; r < options.ranks; r++) {
             ranks.add(r);
         }
+        HfToken hfToken = hfToken(spark, options);
         Exception last = null;
         SecureRandom random = new SecureRandom();
         for (int attempt = 1; attempt <= options.maxAttempts; attempt++) {
@@ -60,7 +65,7 @@ public final class DistributedTrain {
             try {
                 RDD<Integer> base = jsc.parallelize(ranks, options.ranks).rdd();
                 ClassTag<String> tag = ClassTag$.MODULE$.apply(String.class);
-                RDD<String> done = base.barrier().mapPartitions(new RankTask(options, attempt, token), false, tag);
+                RDD<String> done = base.barrier().mapPartitions(new RankTask(options, attempt, token, hfToken), false, tag);
                 for (String line : new JavaRDD<>(done, tag).collect()) {
                     LOG.info(line);
                 }
@@ -76,6 +81,25 @@ public final class DistributedTrain {
             + "the last failure is the cause. The last checkpoint is kept: rerun to resume.", last);
     }
 
+    /**
+     * The Hugging Face token the ranks get in their environment: from --hf-token-file (any Hadoop FileSystem), else
+     * the driver's HF_TOKEN or token file; null when there is none (public models).
+     */
+    static HfToken hfToken(SparkSession spark, DistributedTrainOptions options) {
+        if (options.hfTokenFile == null) {
+            return HfToken.fromEnvironment(System.getenv()).orElse(null);
+        }
+        org.apache.hadoop.fs.Path p = Storage.path(options.hfTokenFile);
+        try (java.io.InputStream in = Storage.fileSystem(p, Storage.configure(spark.sparkContext().hadoopConfiguration(),
+                System.getenv())).open(p)) {
+            byte[] bytes = in.readAllBytes();
+            return HfToken.of(new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("--hf-token-file " + options.hfTokenFile + ": cannot read a token there ("
+                + e.getClass().getSimpleName() + "); give an object holding only the token, readable by the cluster", e);
+        }
+    }
+
     /** Refuses settings barrier mode cannot run with, naming the Spark key and the fix. */
     static void checkConf(SparkConf conf, DistributedTrainOptions options) {
         if (conf.getBoolean("spark.dynamicAllocation.enabled", false)) {
@@ -86,6 +110,19 @@ public final class DistributedTrain {
         if (taskGpus != null && Double.parseDouble(taskGpus) != 1.0) {
             throw new IllegalArgumentException("spark.task.resource.gpu.amount=" + taskGpus
                 + ": one rank per GPU needs exactly 1 (a child JVM trains on one GPU)");
+        }
+        long heap = options.childHeapMiB();
+        if (conf.get("spark.master", "").startsWith("yarn") && heap > 0) {
+            // the rank's JVM runs inside the executor's container: YARN counts its heap and native memory there
+            long overhead = conf.contains("spark.executor.memoryOverhead")
+                ? DistributedTrainOptions.sizeMiB(conf.get("spark.executor.memoryOverhead")) : 0;
+            long need = heap + MIN_CHILD_NATIVE_MIB;
+            if (overhead < need) {
+                throw new IllegalArgumentException("spark.executor.memoryOverhead=" + (overhead == 0 ? "unset" : overhead + "m")
+                    + ": each rank's trainer JVM (-Xmx" + heap + "m plus libtorch's native memory) runs inside the "
+                    + "executor's YARN container; set it to at least " + need + "m (jobs/dataproc/submit-train.sh: "
+                    + "CHILD_HEAP + CHILD_NATIVE)");
+            }
         }
         if (!conf.contains("spark.barrier.sync.timeout")) {
             LOG.warn("spark.barrier.sync.timeout is not set (Spark's default is 365 days): set it, e.g. 3600s, so a rank "

@@ -1,5 +1,8 @@
 package dev.finetune.trainer.distributed;
 
+import dev.finetune.hub.HfToken;
+import dev.finetune.storage.NodeCopy;
+import dev.finetune.storage.Storage;
 import dev.finetune.trainer.collective.CollectiveOptions;
 import java.io.IOException;
 import java.io.Serializable;
@@ -30,11 +33,14 @@ final class RankTask extends AbstractFunction1<Iterator<Integer>, Iterator<Strin
     private final DistributedTrainOptions options;
     private final int attempt;
     private final long jobToken;
+    /** Travels inside the task (Spark's RPC, not its UI, event log or job properties); null when none. */
+    private final HfToken hfToken;
 
-    RankTask(DistributedTrainOptions options, int attempt, long jobToken) {
+    RankTask(DistributedTrainOptions options, int attempt, long jobToken, HfToken hfToken) {
         this.options = options;
         this.attempt = attempt;
         this.jobToken = jobToken;
+        this.hfToken = hfToken;
     }
 
     @Override
@@ -61,6 +67,14 @@ final class RankTask extends AbstractFunction1<Iterator<Integer>, Iterator<Strin
         if (gpu != null) {
             env.put("CUDA_VISIBLE_DEVICES", gpu); // the child sees its one GPU as gpu0
         }
+        if (hfToken != null) {
+            env.put("HF_TOKEN", hfToken.reveal()); // the environment only: never argv, where ps and logs see it
+        }
+        if (options.libtorch != null) {
+            java.nio.file.Path lib = installLibtorch(rank);
+            env.put(LocalLibtorch.PATH_ENV, lib.toString());
+            env.put(LocalLibtorch.FLAVOR, LocalLibtorch.flavorOf(lib));
+        }
         String where = "rank " + rank + "/" + infos.length + " on " + host + ":" + port + (gpu == null ? " (CPU)" : " (GPU " + gpu + ")")
             + ", attempt " + attempt + ", stage attempt " + ctx.stageAttemptNumber();
         LOG.info("starting {}: {}", where, options.trainMain);
@@ -74,6 +88,16 @@ final class RankTask extends AbstractFunction1<Iterator<Integer>, Iterator<Strin
             throw new IllegalStateException(where + " was cancelled; its child JVM was killed", e);
         }
         return scala.collection.Iterator$.MODULE$.single(where + " finished");
+    }
+
+    /** This machine's copy of --libtorch, made by the first rank here that needs it. */
+    private java.nio.file.Path installLibtorch(int rank) {
+        try {
+            return NodeCopy.folder(options.libtorch, Storage.configuration(), NodeCopy.root());
+        } catch (IOException e) {
+            throw new IllegalStateException("rank " + rank + ": cannot install libtorch from --libtorch "
+                + options.libtorch + " on this machine: " + e.getMessage(), e);
+        }
     }
 
     /** The task's GPU: Spark's resource assignment, else --local-gpus, else none (CPU). */

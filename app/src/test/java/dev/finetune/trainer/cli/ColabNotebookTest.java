@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.finetune.config.ConfigLoader;
 import dev.finetune.config.ConfigSchema;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
@@ -76,6 +77,25 @@ class ColabNotebookTest {
                 }
             }
         }
+    }
+
+    @Test
+    void theProjectSourceIsTheFirstCodeCellsParameterAndTheLauncherRunsThroughBash() throws IOException {
+        String first = code.get(0);
+        Matcher param = Pattern.compile("(?m)^PROJECT_SRC = \"([^\"]+)\"\\s+# @param").matcher(first);
+        assertTrue(param.find(), "the first code cell sets PROJECT_SRC as a form parameter:\n" + first);
+        for (String choice : new String[] {"git URL", "zip on Drive", "folder on Drive"}) {
+            assertTrue(first.contains(choice), "the first cell documents the choice '" + choice + "'");
+        }
+        String all = String.join("\n", code);
+        assertFalse(all.contains("assert PROJECT_SRC"), "an empty or wrong source gets a message, not an assert");
+        assertTrue(all.contains("fetch_project(PROJECT_SRC, PROJECT_DIR)"));
+        assertTrue(all.contains("cmd = [\"bash\", PROJECT_DIR + \"/jobs/finetune\""),
+                "the launcher runs through bash (a copy from Drive or a zip loses the executable bit)");
+        String readme = new String(Files.readAllBytes(Paths.get(System.getProperty("project.root", ".."))
+                .resolve("README.md")), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(readme.contains("`PROJECT_SRC`") && readme.contains(param.group(1)),
+                "README's Colab section says what PROJECT_SRC is and its default");
     }
 
     @Test

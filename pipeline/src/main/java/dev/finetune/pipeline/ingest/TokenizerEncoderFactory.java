@@ -5,6 +5,7 @@ import dev.finetune.pipeline.records.RecordOptions;
 import dev.finetune.pipeline.records.TokenizingRecordEncoder;
 import dev.finetune.shards.Manifest;
 import dev.finetune.tokenize.TextTokenizer;
+import dev.finetune.tokenize.TokenizerFiles;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,17 +17,26 @@ import java.util.List;
 
 /**
  * The production encoder factory: {@link TokenizingRecordEncoder} over the tokenizer in a local directory,
- * shared per executor JVM ({@link TextTokenizer#shared}). The directory must exist on every executor (local
- * mode: the driver's disk; clusters: a node-local copy or a path every node mounts).
+ * shared per executor JVM ({@link TextTokenizer#shared}). In local mode executors read the driver's directory;
+ * on a cluster the Spark job's ShippedTokenizerEncoderFactory sends the tokenizer files with the job and executors
+ * read their own copies, since the driver's folder does not exist on the workers.
  */
-public final class TokenizerEncoderFactory implements RecordEncoderFactory {
+public class TokenizerEncoderFactory implements RecordEncoderFactory {
     private static final long serialVersionUID = 1L;
+    /** The files a tokenizer folder may hold that the encoder reads. */
+    public static final List<String> FILES = java.util.Arrays.asList(TokenizerFiles.TOKENIZER_JSON,
+            TokenizerFiles.TOKENIZER_CONFIG, TokenizerFiles.CHAT_TEMPLATE_FILE);
     private final String tokenizerDir;
     private final RecordOptions records;
 
     public TokenizerEncoderFactory(String tokenizerDir, RecordOptions records) {
         this.tokenizerDir = tokenizerDir;
         this.records = records.validate();
+    }
+
+    /** Where this JVM reads the tokenizer: the driver's folder (local mode, or a folder every node has). */
+    protected Path localDir() {
+        return Paths.get(tokenizerDir);
     }
 
     @Override
@@ -43,7 +53,7 @@ public final class TokenizerEncoderFactory implements RecordEncoderFactory {
 
     @Override
     public RecordEncoder create() {
-        return new TokenizingRecordEncoder(TextTokenizer.shared(Paths.get(tokenizerDir)), records);
+        return new TokenizingRecordEncoder(TextTokenizer.shared(localDir()), records);
     }
 
     @Override

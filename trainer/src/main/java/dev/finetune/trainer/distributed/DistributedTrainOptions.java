@@ -9,8 +9,9 @@ import java.util.List;
 
 /**
  * How the Spark job lays out and supervises the ranks. Command line:
- * {@code --ranks N [--max-attempts 3] [--train-main CLASS] [--child-jvm-option OPT]... [--local-gpus 0,1]
- * [--connect-timeout-s 300] [--read-timeout-s 1800] [--fp16-wire] -- <trainer flags>}.
+ * {@code --ranks N [--max-attempts 3] [--train-main CLASS] [--child-heap 8g] [--child-jvm-option OPT]...
+ * [--local-gpus 0,1] [--connect-timeout-s 300] [--read-timeout-s 1800] [--fp16-wire] [--libtorch URI]
+ * [--hf-token-file URI] -- <trainer flags>}.
  * Everything after {@code --} goes to every rank's trainer first, followed by the flags the job sets per rank:
  * the collective's ({@code --rank --world-size --peers --job-token --connect-timeout-s --read-timeout-s
  * [--fp16-wire]}), {@code --attempt N} (1-based) and {@code --device cpu|gpu0}.
@@ -23,6 +24,12 @@ public final class DistributedTrainOptions implements Serializable {
      * override with --train-main.
      */
     public static final String DEFAULT_TRAIN_MAIN = "dev.finetune.trainer.cli.Main";
+    /**
+     * A rank's Java heap: the model's weights live on the GPU and in libtorch's native memory; the heap holds at
+     * most one base tensor as FP32 while loading (the embedding of a 14B model is 3.1 GB) plus the shards' row
+     * buffers. Native memory (libtorch, CUDA context, mapped weights) comes on top: see submit-train.sh.
+     */
+    public static final String DEFAULT_CHILD_HEAP = "8g";
 
     /** Number of ranks = barrier tasks = GPUs (or CPU processes in local mode). */
     public final int ranks;
@@ -33,8 +40,23 @@ public final class DistributedTrainOptions implements Serializable {
     public final int maxAttempts;
     /** Main class each child JVM runs. */
     public final String trainMain;
-    /** JVM options of the child, default -XX:+ExitOnOutOfMemoryError (a dead rank beats a stuck one). */
+    /**
+     * JVM options of the child: -XX:+ExitOnOutOfMemoryError (a dead rank beats a stuck one), -Xmx from
+     * --child-heap (default {@value #DEFAULT_CHILD_HEAP}) unless an -Xmx is given, then the --child-jvm-option
+     * values.
+     */
     public final List<String> childJvmOptions;
+    /**
+     * A folder on any Hadoop FileSystem (gs://bucket/libtorch-2.7.1-cu128) holding libtorch's shared libraries:
+     * each machine copies it once to local disk and the ranks load it (PYTORCH_LIBRARY_PATH) instead of every node
+     * downloading libtorch; null = DJL's own download or cache.
+     */
+    public String libtorch;
+    /**
+     * Where the driver reads the Hugging Face token when its environment has none (a gs:// object only the
+     * cluster's service account can read); null = HF_TOKEN or the token file of the driver's environment.
+     */
+    public String hfTokenFile;
     /** GPU indices for ranks when Spark assigns none (local mode on a multi-GPU machine): rank r gets entry r mod size. */
     public final List<String> localGpus;
     /** Passed to the collective: how long ranks wait for each other to start, default 300 s. */
@@ -65,6 +87,9 @@ public final class DistributedTrainOptions implements Serializable {
         int attempts = 3;
         String main = DEFAULT_TRAIN_MAIN;
         List<String> jvm = new ArrayList<>(Collections.singletonList("-XX:+ExitOnOutOfMemoryError"));
+        String heap = DEFAULT_CHILD_HEAP;
+        String libtorch = null;
+        String tokenFile = null;
         List<String> gpus = new ArrayList<>();
         int connect = 300;
         int read = 1800;
@@ -81,6 +106,9 @@ public final class DistributedTrainOptions implements Serializable {
                 case "--max-attempts": attempts = intValue(args, ++i); break;
                 case "--train-main": main = value(args, ++i); break;
                 case "--child-jvm-option": jvm.add(value(args, ++i)); break;
+                case "--child-heap": heap = value(args, ++i); break;
+                case "--libtorch": libtorch = value(args, ++i); break;
+                case "--hf-token-file": tokenFile = value(args, ++i); break;
                 case "--local-gpus": gpus.addAll(Arrays.asList(value(args, ++i).split(","))); break;
                 case "--connect-timeout-s": connect = intValue(args, ++i); break;
                 case "--read-timeout-s": read = intValue(args, ++i); break;
@@ -92,7 +120,41 @@ public final class DistributedTrainOptions implements Serializable {
         if (ranks == null) {
             throw new IllegalArgumentException("--ranks is required (one per GPU)\n" + USAGE);
         }
-        return new DistributedTrainOptions(ranks, attempts, main, jvm, gpus, connect, read, fp16, child);
+        if (!heap.matches("\\d+[kKmMgG]?")) {
+            throw new IllegalArgumentException("--child-heap=" + heap + ": give a size such as 8g or 6144m");
+        }
+        if (jvm.stream().noneMatch(o -> o.startsWith("-Xmx"))) {
+            jvm.add(1, "-Xmx" + heap);
+        }
+        DistributedTrainOptions o = new DistributedTrainOptions(ranks, attempts, main, jvm, gpus, connect, read, fp16,
+            child);
+        o.libtorch = libtorch;
+        o.hfTokenFile = tokenFile;
+        return o;
+    }
+
+    /** The child's -Xmx in MiB (the last -Xmx option), or -1 when none is set. */
+    public long childHeapMiB() {
+        long mib = -1;
+        for (String o : childJvmOptions) {
+            if (o.startsWith("-Xmx")) {
+                mib = sizeMiB(o.substring(4));
+            }
+        }
+        return mib;
+    }
+
+    /** A JVM or Spark size (8g, 6144m, 6144 = MiB as Spark reads it, 1024k) in MiB. */
+    static long sizeMiB(String size) {
+        String s = size.trim().toLowerCase(java.util.Locale.ROOT);
+        char unit = s.charAt(s.length() - 1);
+        long n = Long.parseLong(Character.isDigit(unit) ? s : s.substring(0, s.length() - 1));
+        switch (unit) {
+            case 'k': return n / 1024;
+            case 'g': return n * 1024;
+            case 't': return n * 1024 * 1024;
+            default: return n; // m, or no unit: Spark reads MiB
+        }
     }
 
     /**
@@ -107,8 +169,9 @@ public final class DistributedTrainOptions implements Serializable {
     }
 
     static final String USAGE = "usage: DistributedTrain --ranks N [--max-attempts 1..100 (3)] [--train-main CLASS]"
-        + " [--child-jvm-option OPT]... [--local-gpus 0,1,...] [--connect-timeout-s S (300)] [--read-timeout-s S (1800)]"
-        + " [--fp16-wire] -- <trainer flags>";
+        + " [--child-heap SIZE (" + DEFAULT_CHILD_HEAP + ")] [--child-jvm-option OPT]... [--local-gpus 0,1,...]"
+        + " [--connect-timeout-s S (300)] [--read-timeout-s S (1800)] [--fp16-wire] [--libtorch URI]"
+        + " [--hf-token-file URI] -- <trainer flags>";
 
     /** Checks every field; the message names the option, the value and the allowed range. */
     public DistributedTrainOptions validate() {
