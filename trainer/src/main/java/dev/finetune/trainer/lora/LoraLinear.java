@@ -31,7 +31,7 @@ public final class LoraLinear {
         NDArray in = training && dropout > 0 ? Dropout.dropout(x, dropout, true).singletonOrThrow() : x;
         NDArray low = Linear.linear(in, a).singletonOrThrow(); // [..., r]
         // scaled in the rank-r middle, not on the [..., out] result as peft writes it: the same product, but one
-        // elementwise pass over r columns instead of out (7 % of a 7B step on an H200, tools/replica --lora-scale)
+        // elementwise pass over r columns instead of out (7 % of a 7B step on an H200)
         return Linear.linear(Ops.mul(low, scaling), b).singletonOrThrow(); // [..., out]
     }
 }

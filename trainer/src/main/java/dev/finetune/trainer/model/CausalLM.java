@@ -87,7 +87,7 @@ public final class CausalLM implements AutoCloseable {
      * Whether the embedding table stays in host memory: on a GPU, when the LM head does not share it. Training
      * reads only B·T rows of it per step (gathered on the host, copied over: tens of MB), and it is frozen, so
      * keeping it off the card saves V·D·2 bytes of GPU memory (1 GiB for Qwen2-7B) for about 2 % of step time
-     * (PyTorch replica of the step, trainer/tools/replica/step_replica.py --embed cpu, H200).
+     * (measured on an H200).
      */
     static boolean embeddingsOnHost(ModelConfig config, Device device) {
         return device.isGpu() && !config.tieWordEmbeddings;

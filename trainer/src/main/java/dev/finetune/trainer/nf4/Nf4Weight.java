@@ -15,9 +15,8 @@ import dev.finetune.trainer.model.ScriptModules;
  *
  * <p>Memory per weight (defaults): 1/2 byte of code (two per byte, bitsandbytes' layout) + 1/64 byte of absmax
  * code, plus 4 bytes per 16,384 weights. Each byte is looked up whole in a [256, 2] table of both nibbles'
- * values, one gather per byte: faster than one code per byte through a [16] table, which this class held
- * before (7B step on an H200: 7,500 vs 7,324 tokens/s, 8.2 vs 11.2 GiB peak, tools/replica --dequant pairs vs
- * select32; one [3584, 18944] weight on CPU 423 vs 524 ms). The dequantize multiplies in the
+ * values, one gather per byte: faster and half the memory of one code per byte through a [16] table (one
+ * [3584, 18944] weight on CPU: 423 vs 524 ms). The dequantize multiplies in the
  * compute dtype: in FP16 that adds at most about two FP16 roundings (≈1e-3 relative) to a quantization error of
  * ≈10 % of the weight's spread.
  *
