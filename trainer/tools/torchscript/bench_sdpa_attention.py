@@ -7,7 +7,7 @@ import time
 
 import torch
 dev = "cuda"
-m = torch.jit.load(sys.argv[1] if len(sys.argv) > 1 else "trainer/src/main/resources/dev/finetune/trainer/model/sdpa_attention.pt", map_location=dev)
+m = torch.jit.load(sys.argv[1] if len(sys.argv) > 1 else "trainer/src/main/resources/dev/finetune/trainer/tensor/sdpa_attention.pt", map_location=dev)
 B, H, HKV, T, D = 2, 28, 4, 2048, 128
 G = H // HKV
 def inputs():

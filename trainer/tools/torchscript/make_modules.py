@@ -8,7 +8,7 @@ call through the multi-tensor _foreach ops, instead of about 20 JNI calls and ke
 
 Each archive holds its source as text and is compiled by whatever libtorch loads it (2.7.1 in DJL), so the
 modules only use ops that exist there. Run: python make_modules.py OUT_DIR, then copy the files into
-trainer/src/main/resources/dev/finetune/trainer/model/.
+trainer/src/main/resources/dev/finetune/trainer/tensor/.
 """
 import sys
 from typing import List

@@ -139,6 +139,24 @@ class PackageContractsTest {
     }
 
     @Test
+    void onlyTheTensorPackageReachesIntoDjlsPyTorchEngine() {
+        noClasses().that().resideOutsideOfPackage("dev.finetune.trainer.tensor..")
+            .should().dependOnClassesThat().resideInAPackage("ai.djl.pytorch..")
+            .because("grad mode, backward with an upstream gradient, TorchScript kernels and the profiler are "
+                + "PyTorch specifics; everything else speaks DJL's engine-neutral NDArray API")
+            .check(ALL);
+    }
+
+    @Test
+    void tensorHelpersKnowNothingOfOurs() {
+        noClasses().that().resideInAPackage("dev.finetune.trainer.tensor..")
+            .should().dependOnClassesThat(resideInAPackage("dev.finetune..")
+                .and(resideOutsideOfPackage("dev.finetune.trainer.tensor..")))
+            .because("the model, LoRA, NF4 and the optimizer build on these helpers")
+            .check(TRAINER);
+    }
+
+    @Test
     void theModelKnowsNoneOfThePackagesBuiltOnIt() {
         noClasses().that().resideInAPackage("dev.finetune.trainer.model..")
             .should().dependOnClassesThat().resideInAnyPackage("dev.finetune.trainer.nf4..",

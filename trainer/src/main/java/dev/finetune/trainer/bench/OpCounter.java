@@ -1,9 +1,9 @@
 package dev.finetune.trainer.bench;
 
 import ai.djl.Device;
-import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.finetune.trainer.tensor.OpProfiler;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -39,12 +39,7 @@ public final class OpCounter {
             throw new UncheckedIOException(e);
         }
         try {
-            JniUtils.startProfile(false, false, false); // CPU-side op events on any device
-            try {
-                work.run();
-            } finally {
-                JniUtils.stopProfile(trace.toString());
-            }
+            OpProfiler.record(trace, work);
             return count(new ObjectMapper().readTree(trace.toFile()));
         } catch (IOException e) {
             throw new UncheckedIOException("could not read the profiler trace " + trace, e);

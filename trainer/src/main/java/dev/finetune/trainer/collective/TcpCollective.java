@@ -2,7 +2,7 @@ package dev.finetune.trainer.collective;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
-import dev.finetune.trainer.model.Ops;
+import dev.finetune.trainer.tensor.Ops;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;

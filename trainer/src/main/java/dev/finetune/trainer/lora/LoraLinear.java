@@ -3,7 +3,7 @@ package dev.finetune.trainer.lora;
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
-import dev.finetune.trainer.model.Ops;
+import dev.finetune.trainer.tensor.Ops;
 
 /**
  * One LoRA pair on a frozen linear layer (Hu et al. 2021, https://arxiv.org/abs/2106.09685):

@@ -9,11 +9,12 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
 import dev.finetune.trainer.bench.PhaseTimer;
 import dev.finetune.trainer.lora.LoraAdapter;
 import dev.finetune.trainer.lora.LoraLayer;
+import dev.finetune.trainer.tensor.Autograd;
+import dev.finetune.trainer.tensor.GradMode;
+import dev.finetune.trainer.tensor.Ops;
 import java.util.Random;
 
 /**
@@ -375,7 +376,7 @@ public final class CausalLM implements AutoCloseable {
                 sums.add(sum);
                 if (backward) {
                     NDArray grad = chunk.full(nll.getShape(), scale, DataType.FLOAT32);
-                    JniUtils.backward((PtNDArray) nll, (PtNDArray) grad, false, false);
+                    Autograd.backward(nll, grad);
                 }
             }
         }

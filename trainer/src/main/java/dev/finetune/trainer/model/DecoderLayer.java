@@ -5,11 +5,13 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
 import dev.finetune.trainer.bench.PhaseTimer;
 import dev.finetune.trainer.lora.LoraLayer;
 import dev.finetune.trainer.lora.LoraLinear;
+import dev.finetune.trainer.tensor.Autograd;
+import dev.finetune.trainer.tensor.GradMode;
+import dev.finetune.trainer.tensor.Ops;
+import dev.finetune.trainer.tensor.ScriptModules;
 
 /**
  * One pre-norm decoder layer (transformers' LlamaDecoderLayer; Qwen2 adds q/k/v bias, Qwen3 q/k RMSNorm per
@@ -117,17 +119,14 @@ public final class DecoderLayer {
     NDArray recomputeBackward(NDManager scope, NDArray input, NDArray dOutput, LayerContext ctx, LoraLayer lora) {
         NDArray x = input.duplicate(); // a fresh leaf: duplicate runs without grad (docs/djl.md)
         x.attach(scope);
-        boolean before = JniUtils.isGradMode();
-        JniUtils.setGradMode(true);
-        try {
+        GradMode.with(true, () -> {
             x.setRequiresGradient(true);
             NDArray out = forward(x, ctx, lora);
             PhaseTimer.Span backward = PhaseTimer.begin(PhaseTimer.Phase.BACKWARD);
-            JniUtils.backward((PtNDArray) out, (PtNDArray) dOutput, false, false);
+            Autograd.backward(out, dOutput);
             backward.end(PhaseTimer.isEnabled() ? x.getGradient() : null);
-        } finally {
-            JniUtils.setGradMode(before);
-        }
+            return null;
+        });
         return x.getGradient();
     }
 

@@ -2,6 +2,7 @@ package dev.finetune.trainer.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import dev.finetune.trainer.tensor.ScriptModules;
 
 /** torch.nn.functional.scaled_dot_product_attention through {@link ScriptModules#SDPA_ATTENTION}. */
 final class SdpaAttention {

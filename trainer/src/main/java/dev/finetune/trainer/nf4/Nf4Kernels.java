@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import dev.finetune.trainer.model.ScriptModules;
+import dev.finetune.trainer.tensor.ScriptModules;
 
 /**
  * The NDArray-op passes behind {@link Nf4Weight}; they run on whatever device their inputs live on. DJL has

@@ -6,7 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.finetune.trainer.model.LinearWeight;
-import dev.finetune.trainer.model.ScriptModules;
+import dev.finetune.trainer.tensor.ScriptModules;
 
 /**
  * A frozen [out, in] base weight held as NF4 codes on its device and dequantized per use into the compute

@@ -4,13 +4,12 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.IValue;
-import dev.finetune.trainer.model.GradMode;
-import dev.finetune.trainer.model.Ops;
-import dev.finetune.trainer.model.ScriptModules;
+import dev.finetune.trainer.tensor.GradMode;
+import dev.finetune.trainer.tensor.Ops;
+import dev.finetune.trainer.tensor.ScriptModules;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 
@@ -84,9 +83,8 @@ public final class AdamW implements AutoCloseable {
         }
         if (foreach) {
             // one call for every tensor through torch's multi-tensor (_foreach) kernels, the same formula as below
-            ScriptModules.run(ScriptModules.ADAMW_FOREACH, device, list(params), list(grads), list(m), list(v),
-                IValue.from(lr), IValue.from(beta1), IValue.from(beta2), IValue.from(eps), IValue.from(weightDecay),
-                IValue.from(stepSize), IValue.from(biasCorrection2Sqrt));
+            ScriptModules.run(ScriptModules.ADAMW_FOREACH, device, Arrays.asList(params, grads, m, v),
+                lr, beta1, beta2, eps, weightDecay, stepSize, biasCorrection2Sqrt);
             return;
         }
         try (NDManager scope = manager.newSubManager()) {
@@ -104,14 +102,6 @@ public final class AdamW implements AutoCloseable {
                 p.subi(mi.div(denom).muli((float) stepSize));
             }
         }
-    }
-
-    private static IValue list(List<NDArray> arrays) {
-        PtNDArray[] pt = new PtNDArray[arrays.size()];
-        for (int i = 0; i < pt.length; i++) {
-            pt[i] = (PtNDArray) arrays.get(i);
-        }
-        return IValue.listFrom(pt);
     }
 
     /** Updates tensor by tensor with NDArray ops (the fallback where the module does not load; tests compare). */

@@ -1,7 +1,7 @@
 package dev.finetune.trainer.train;
 
 import ai.djl.ndarray.NDArray;
-import dev.finetune.trainer.model.Ops;
+import dev.finetune.trainer.tensor.Ops;
 import dev.finetune.trainer.safetensors.SafetensorsFile;
 
 import java.io.IOException;

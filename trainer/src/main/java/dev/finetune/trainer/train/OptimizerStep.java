@@ -2,7 +2,8 @@ package dev.finetune.trainer.train;
 
 import ai.djl.ndarray.NDArray;
 import dev.finetune.trainer.bench.PhaseTimer;
-import dev.finetune.trainer.model.Ops;
+import dev.finetune.trainer.tensor.DeviceCache;
+import dev.finetune.trainer.tensor.Ops;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -115,8 +116,8 @@ public final class OptimizerStep {
     }
 
     private void releaseDeviceMemory() {
-        if (!params.isEmpty() && params.get(0).getDevice().isGpu()) {
-            ai.djl.pytorch.jni.JniUtils.emptyCudaCache(); // hand the failed attempt's cached blocks back
+        if (!params.isEmpty()) {
+            DeviceCache.release(params.get(0).getDevice()); // hand the failed attempt's cached blocks back
         }
     }
 

@@ -9,6 +9,7 @@ import dev.finetune.trainer.lora.LoraAdapter;
 import dev.finetune.trainer.lora.LoraSettings;
 import dev.finetune.trainer.lora.PeftKeys;
 import dev.finetune.trainer.safetensors.SafetensorsFile;
+import dev.finetune.trainer.tensor.Ops;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.Map;

@@ -6,7 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.finetune.trainer.model.ScriptModules;
+import dev.finetune.trainer.tensor.ScriptModules;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

@@ -6,7 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import dev.finetune.trainer.model.Ops;
+import dev.finetune.trainer.tensor.Ops;
 import dev.finetune.trainer.safetensors.SafetensorsDType;
 import dev.finetune.trainer.safetensors.SafetensorsWriter;
 

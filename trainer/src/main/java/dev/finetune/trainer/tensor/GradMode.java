@@ -1,4 +1,4 @@
-package dev.finetune.trainer.model;
+package dev.finetune.trainer.tensor;
 
 import ai.djl.pytorch.jni.JniUtils;
 import java.util.function.Supplier;
@@ -10,6 +10,11 @@ import java.util.function.Supplier;
  */
 public final class GradMode {
     private GradMode() {}
+
+    /** Whether autograd records ops on this thread now. */
+    public static boolean isOn() {
+        return JniUtils.isGradMode();
+    }
 
     /** Runs {@code body} with grad mode {@code on}. */
     public static <T> T with(boolean on, Supplier<T> body) {

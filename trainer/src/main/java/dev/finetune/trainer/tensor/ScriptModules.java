@@ -1,13 +1,13 @@
-package dev.finetune.trainer.model;
+package dev.finetune.trainer.tensor;
 
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
-import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,18 +15,19 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Kernels DJL does not expose, as TorchScript modules shipped in the trainer jar (sources:
- * trainer/tools/torchscript/make_modules.py; docs/djl.md). An archive holds TorchScript source,
- * compiled by the libtorch that loads it. Each module is loaded once per device on first use and kept for the
+ * trainer/tools/torchscript/make_modules.py, which writes them next to this class as resources; docs/djl.md). An
+ * archive holds TorchScript source, compiled by the libtorch that loads it. Each module is loaded once per device on first use and kept for the
  * life of the process; autograd records through a call like through any other op.
  */
 public final class ScriptModules {
-    static final String SDPA_ATTENTION = "sdpa_attention.pt";
-    static final String SILU_MUL = "silu_mul.pt";
+    public static final String SDPA_ATTENTION = "sdpa_attention.pt";
+    public static final String SILU_MUL = "silu_mul.pt";
     public static final String NF4_LOOKUP = "nf4_lookup.pt";
     public static final String ADAMW_FOREACH = "adamw_foreach.pt";
     public static final String NF4_DEQUANT = "nf4_dequant.pt";
@@ -40,19 +41,41 @@ public final class ScriptModules {
     /** Runs module {@code name} on {@code inputs} (all on one device); the result lands in the first input's manager. */
     public static NDArray call(String name, NDArray... inputs) {
         NDList out = module(name, inputs[0].getDevice()).getBlock().forward(new ParameterStore(inputs[0].getManager(), false), new NDList(inputs),
-            JniUtils.isGradMode());
+            GradMode.isOn());
         return out.singletonOrThrow();
     }
 
     /**
-     * Runs module {@code name} for its effect on {@code device} (e.g. in-place updates of the arrays in its
-     * arguments); whatever it returns is dropped. Closes the argument IValues. DJL runs calls with IValue arguments
-     * in inference mode: fine for updates without autograd, never for results a graph keeps.
+     * Runs module {@code name} on {@code device} for its effect (in-place updates of the arrays it is given, e.g.
+     * torch's multi-tensor {@code _foreach} kernels over a list per argument); whatever it returns is dropped. The
+     * arguments are the lists of arrays in order, then the numbers in order, as the module's signature takes them
+     * ({@code List[Tensor]} and {@code float}). Runs without autograd: fine for updates, never for results a graph
+     * keeps.
      */
-    public static void run(String name, Device device, IValue... args) {
+    public static void run(String name, Device device, List<List<NDArray>> tensorLists, double... numbers) {
+        IValue[] args = new IValue[tensorLists.size() + numbers.length];
+        int i = 0;
+        try {
+            for (List<NDArray> list : tensorLists) {
+                PtNDArray[] pt = new PtNDArray[list.size()];
+                for (int j = 0; j < pt.length; j++) {
+                    pt[j] = (PtNDArray) list.get(j);
+                }
+                args[i++] = IValue.listFrom(pt);
+            }
+            for (double x : numbers) {
+                args[i++] = IValue.from(x);
+            }
+        } catch (RuntimeException e) {
+            for (int k = 0; k < i; k++) {
+                args[k].close();
+            }
+            throw e;
+        }
         invoke(name, device, args).close();
     }
 
+    /** Calls the module with IValue arguments (DJL runs such calls in inference mode); closes the arguments. */
     private static IValue invoke(String name, Device device, IValue... args) {
         PtSymbolBlock block = (PtSymbolBlock) module(name, device).getBlock();
         try {

@@ -1,4 +1,4 @@
-package dev.finetune.trainer.model;
+package dev.finetune.trainer.tensor;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
