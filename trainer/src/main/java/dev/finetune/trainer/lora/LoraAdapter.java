@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.finetune.trainer.model.ModelConfig;
+import dev.finetune.trainer.model.Projection;
+import dev.finetune.trainer.model.ProjectionAdapter;
 import dev.finetune.trainer.safetensors.SafetensorsFile;
 import dev.finetune.trainer.safetensors.SafetensorsWriter;
 import dev.finetune.trainer.safetensors.SafetensorsDType;
@@ -22,49 +24,34 @@ import java.util.TreeSet;
 
 /**
  * A whole LoRA adapter for a decoder model: settings plus FP32 A/B pairs per targeted projection, owned by
- * the manager given at creation (the trainer's, not the model's). Loads and saves peft's files.
+ * the manager given at creation (the trainer's, not the model's). Loads and saves peft's files. As the model's
+ * {@link ProjectionAdapter} it adds each pair's {@link LoraLinear#forward} to its projection.
  */
-public final class LoraAdapter {
+public final class LoraAdapter implements ProjectionAdapter {
     public static final String WEIGHTS_FILE = "adapter_model.safetensors";
 
     public final LoraSettings settings;
-    private final LoraLayer[] layers;
+    private final LoraLinear[][] pairs; // [layer][projection ordinal], null where not targeted
     private final Map<String, NDArray> parameters; // peft key → tensor, in layer/projection order
 
-    private LoraAdapter(LoraSettings settings, LoraLayer[] layers, Map<String, NDArray> parameters) {
+    private LoraAdapter(LoraSettings settings, LoraLinear[][] pairs, Map<String, NDArray> parameters) {
         this.settings = settings;
-        this.layers = layers;
+        this.pairs = pairs;
         this.parameters = Collections.unmodifiableMap(parameters);
-    }
-
-    /** [in, out] of a projection for this model. */
-    static long[] inOut(ModelConfig c, String projection) {
-        long q = (long) c.numHeads * c.headDim;
-        long kv = (long) c.numKvHeads * c.headDim;
-        switch (projection) {
-            case "q_proj": return new long[] {c.hiddenSize, q};
-            case "k_proj":
-            case "v_proj": return new long[] {c.hiddenSize, kv};
-            case "o_proj": return new long[] {q, c.hiddenSize};
-            case "gate_proj":
-            case "up_proj": return new long[] {c.hiddenSize, c.intermediateSize};
-            default: return new long[] {c.intermediateSize, c.hiddenSize};
-        }
     }
 
     /** Tensor values for one pair; returns {A, B}. */
     private interface PairSource {
-        NDArray[] make(int layer, String projection, long in, long out) throws IOException;
+        NDArray[] make(int layer, Projection projection, long in, long out) throws IOException;
     }
 
     /** Every projection these settings put a pair on for this model, layers in order, projections in forward order. */
     public static List<LoraTarget> targets(LoraSettings s, ModelConfig config) {
         List<LoraTarget> out = new ArrayList<>();
         for (int i = 0; i < config.numLayers; i++) {
-            for (String proj : PeftKeys.PROJECTIONS) {
-                if (s.targets(i, proj)) {
-                    long[] io = inOut(config, proj);
-                    out.add(new LoraTarget(i, proj, io[0], io[1]));
+            for (Projection proj : Projection.all()) {
+                if (s.targets(i, proj.hfName)) {
+                    out.add(new LoraTarget(i, proj, proj.in(config), proj.out(config)));
                 }
             }
         }
@@ -73,8 +60,7 @@ public final class LoraAdapter {
 
     private static LoraAdapter build(LoraSettings s, ModelConfig config, boolean trainable, PairSource src)
             throws IOException {
-        LoraLayer[] layers = new LoraLayer[config.numLayers];
-        LoraLinear[][] pairs = new LoraLinear[config.numLayers][PeftKeys.PROJECTIONS.size()];
+        LoraLinear[][] pairs = new LoraLinear[config.numLayers][Projection.all().size()];
         Map<String, NDArray> params = new LinkedHashMap<>();
         for (LoraTarget t : targets(s, config)) {
             NDArray[] ab = src.make(t.layer, t.projection, t.in, t.out);
@@ -82,15 +68,11 @@ public final class LoraAdapter {
                 ab[0].setRequiresGradient(true);
                 ab[1].setRequiresGradient(true);
             }
-            pairs[t.layer][PeftKeys.PROJECTIONS.indexOf(t.projection)] =
-                    new LoraLinear(ab[0], ab[1], s.scaling(), (float) s.dropout);
+            pairs[t.layer][t.projection.ordinal()] = new LoraLinear(ab[0], ab[1], s.scaling(), (float) s.dropout);
             params.put(t.keyA(), ab[0]);
             params.put(t.keyB(), ab[1]);
         }
-        for (int i = 0; i < config.numLayers; i++) {
-            layers[i] = new LoraLayer(pairs[i]);
-        }
-        return new LoraAdapter(s, layers, params);
+        return new LoraAdapter(s, pairs, params);
     }
 
     /**
@@ -174,9 +156,20 @@ public final class LoraAdapter {
         return owned;
     }
 
-    /** The pairs of layer {@code i}. */
-    public LoraLayer layer(int i) {
-        return layers[i];
+    /** The pair on {@code projection} of layer {@code layer}, or null where the adapter does not target it. */
+    public LoraLinear pair(int layer, Projection projection) {
+        return pairs[layer][projection.ordinal()];
+    }
+
+    @Override
+    public NDArray delta(int layer, Projection projection, NDArray x, boolean training) {
+        LoraLinear pair = pairs[layer][projection.ordinal()];
+        return pair == null ? null : pair.forward(x, training);
+    }
+
+    @Override
+    public boolean drawsRandomNumbers() {
+        return settings.dropout > 0;
     }
 
     /** All trainable tensors by peft key (A before B, layers in order). */

@@ -1,14 +1,15 @@
 package dev.finetune.trainer.lora;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import dev.finetune.trainer.tensor.Ops;
 
 /**
  * One LoRA pair on a frozen linear layer (Hu et al. 2021, https://arxiv.org/abs/2106.09685):
- * y = W₀x + b + scaling · B(A(dropout(x))), with A [r, in] and B [out, r] FP32 master tensors.
- * {@link #delta} is the pure function; the model casts A and B to the compute dtype inside the graph.
+ * y = W₀x + b + scaling · B(A(dropout(x))), with A [r, in] and B [out, r] FP32 master tensors. {@link #forward}
+ * is the LoRA branch, the whole of it: the model adds its result to the frozen projection's output.
  */
 public final class LoraLinear {
     public final NDArray a; // [r, in] fp32
@@ -24,14 +25,22 @@ public final class LoraLinear {
     }
 
     /**
-     * scaling · (dropout(x) Aᵀ) Bᵀ, the LoRA branch alone. x [..., in], a [r, in], b [out, r] of x's dtype;
-     * result [..., out] in x's manager. Dropout only when {@code training} and p > 0.
+     * scaling · (dropout(x) Aᵀ) Bᵀ, the LoRA branch alone: x [..., in] in the compute dtype → [..., out] in x's
+     * dtype and manager. A and B are cast to x's dtype inside the graph (FP32 uses the masters themselves), so
+     * their FP32 gradients accumulate through the cast. Dropout only when {@code training} and p > 0.
      */
-    public static NDArray delta(NDArray x, NDArray a, NDArray b, float scaling, float dropout, boolean training) {
+    public NDArray forward(NDArray x, boolean training) {
+        DataType type = x.getDataType();
+        NDArray castA = Ops.cast(a, type);
+        NDArray castB = Ops.cast(b, type);
+        if (castA != a) { // the casts were made in the masters' manager: hand them to the call's scope
+            castA.attach(x.getManager());
+            castB.attach(x.getManager());
+        }
         NDArray in = training && dropout > 0 ? Dropout.dropout(x, dropout, true).singletonOrThrow() : x;
-        NDArray low = Linear.linear(in, a).singletonOrThrow(); // [..., r]
+        NDArray low = Linear.linear(in, castA).singletonOrThrow(); // [..., r]
         // scaled in the rank-r middle, not on the [..., out] result as peft writes it: the same product, but one
         // elementwise pass over r columns instead of out (7 % of a 7B step on an H200)
-        return Linear.linear(Ops.mul(low, scaling), b).singletonOrThrow(); // [..., out]
+        return Linear.linear(Ops.mul(low, scaling), castB).singletonOrThrow(); // [..., out]
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.finetune.trainer.model.Projection;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,14 +61,14 @@ public final class LoraSettings {
         }
         if (regex == null) {
             for (String t : targetModules) {
-                if (!t.equals(ALL_LINEAR) && !PeftKeys.PROJECTIONS.contains(t)) {
+                if (!t.equals(ALL_LINEAR) && !Projection.names().contains(t)) {
                     throw new IllegalArgumentException("target_modules entry '" + t + "' is not supported; use "
-                            + ALL_LINEAR + " or any of " + PeftKeys.PROJECTIONS);
+                            + ALL_LINEAR + " or any of " + Projection.names());
                 }
             }
             if (targetModules.isEmpty()) {
                 throw new IllegalArgumentException("target_modules is empty; use " + ALL_LINEAR + " or any of "
-                        + PeftKeys.PROJECTIONS);
+                        + Projection.names());
             }
         }
     }

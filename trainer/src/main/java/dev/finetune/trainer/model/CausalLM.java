@@ -10,22 +10,21 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import dev.finetune.trainer.bench.PhaseTimer;
-import dev.finetune.trainer.lora.LoraAdapter;
-import dev.finetune.trainer.lora.LoraLayer;
 import dev.finetune.trainer.tensor.Autograd;
 import dev.finetune.trainer.tensor.GradMode;
 import dev.finetune.trainer.tensor.Ops;
 import java.util.Random;
 
 /**
- * A decoder-only causal LM (embed → layers → final RMSNorm → lm_head) with an optional LoRA adapter, and
+ * A decoder-only causal LM (embed → layers → final RMSNorm → lm_head) with an optional adapter on its
+ * projections ({@link ProjectionAdapter}, e.g. LoRA), and
  * the training step API. The model's manager owns the frozen weights; each call opens a sub-manager for its
  * step and one per layer inside it, and hands out only what the caller asked for (docs/djl.md, "Managers").
  *
  * <p>Training ({@link #forwardBackward}): a forward without gradients keeps only each layer's input; the
  * cross-entropy runs on the final hidden state in chunks of rows (so [T, vocab] logits of a whole row never
  * exist at once); then each layer, last to first, is recomputed with gradients on and the upstream gradient
- * injected, accumulating into the adapter's A/B gradients.
+ * injected, accumulating into the gradients of the adapter's tensors.
  */
 public final class CausalLM implements AutoCloseable {
     public final ModelConfig config;
@@ -37,7 +36,7 @@ public final class CausalLM implements AutoCloseable {
     private final NDArray lmHead;      // [V, D] compute dtype; the same array as embedTokens when tied
     private final DecoderLayer[] layers;
     private final Rope rope;
-    private LoraAdapter adapter;
+    private ProjectionAdapter adapter;
     private int lossChunkRows;
     private final Random dropoutSeeds = new Random(0);
     private AttentionKernel attention = AttentionKernel.SDPA;
@@ -112,11 +111,12 @@ public final class CausalLM implements AutoCloseable {
     }
 
     /** Uses {@code adapter} (on this model's device) from now on; null runs the base model. */
-    public void setAdapter(LoraAdapter adapter) {
+    public void setAdapter(ProjectionAdapter adapter) {
         this.adapter = adapter;
     }
 
-    public LoraAdapter adapter() {
+    /** The adapter in use, or null. */
+    public ProjectionAdapter adapter() {
         return adapter;
     }
 
@@ -145,10 +145,6 @@ public final class CausalLM implements AutoCloseable {
         this.lossChunkRows = rows;
     }
 
-    private LoraLayer lora(int i) {
-        return adapter == null ? LoraLayer.NONE : adapter.layer(i);
-    }
-
     // ----------------------------------------------------------------------------------------------------
     // forward pieces
 
@@ -169,7 +165,7 @@ public final class CausalLM implements AutoCloseable {
         try (NDManager layerScope = scope.newSubManager()) {
             NDArray x = h.reshape(h.getShape()); // a view owned by the layer scope, so intermediates land there
             x.attach(layerScope);
-            NDArray out = layers[i].forward(x, ctx, lora(i));
+            NDArray out = layers[i].forward(x, ctx, adapter);
             out.attach(scope);
             return out;
         }
@@ -276,7 +272,7 @@ public final class CausalLM implements AutoCloseable {
                 for (int i = layers.length - 1; i >= 0; i--) {
                     try (NDManager layerScope = step.newSubManager()) {
                         seedDropout(seed, i);
-                        NDArray dInput = layers[i].recomputeBackward(layerScope, inputs[i], dHidden, ctx, lora(i));
+                        NDArray dInput = layers[i].recomputeBackward(layerScope, inputs[i], dHidden, ctx, adapter);
                         dInput.attach(step);
                         dHidden.close();
                         inputs[i].close();
@@ -302,7 +298,7 @@ public final class CausalLM implements AutoCloseable {
                 NDArray h = embed(step, ids[0]);
                 for (int i = 0; i < layers.length; i++) {
                     seedDropout(seed, i);
-                    h = layers[i].forward(h, ctx, lora(i));
+                    h = layers[i].forward(h, ctx, adapter);
                 }
                 int saved = lossChunkRows;
                 lossChunkRows = Integer.MAX_VALUE; // one chunk: the graph above may be traversed only once
@@ -392,14 +388,14 @@ public final class CausalLM implements AutoCloseable {
 
     private void requireTrainableAdapter() {
         if (adapter == null) {
-            throw new IllegalStateException("training needs a LoRA adapter: call setAdapter(LoraAdapter.initialize(...)"
-                    + " or LoraAdapter.load(..., trainable=true)) first");
+            throw new IllegalStateException("training needs an adapter: call setAdapter(...) first, e.g. with "
+                    + "LoraAdapter.initialize(...) or LoraAdapter.load(..., trainable=true)");
         }
     }
 
     /** Same dropout masks in the forward and the recompute of a layer (torch checkpointing restores RNG too). */
     private void seedDropout(long seed, int layer) {
-        if (adapter != null && adapter.settings.dropout > 0) {
+        if (adapter != null && adapter.drawsRandomNumbers()) {
             Engine.getInstance().setRandomSeed((int) (seed ^ (layer * 0x9E3779B97F4A7C15L)));
         }
     }

@@ -6,8 +6,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import dev.finetune.trainer.bench.PhaseTimer;
-import dev.finetune.trainer.lora.LoraLayer;
-import dev.finetune.trainer.lora.LoraLinear;
 import dev.finetune.trainer.tensor.Autograd;
 import dev.finetune.trainer.tensor.GradMode;
 import dev.finetune.trainer.tensor.Ops;
@@ -43,8 +41,8 @@ public final class DecoderLayer {
         return index;
     }
 
-    /** h [B, T, D] fp32 → [B, T, D] fp32, every intermediate in h's manager. */
-    NDArray forward(NDArray h, LayerContext ctx, LoraLayer lora) {
+    /** h [B, T, D] fp32 → [B, T, D] fp32, every intermediate in h's manager; {@code adapter} may be null. */
+    NDArray forward(NDArray h, LayerContext ctx, ProjectionAdapter adapter) {
         Shape bt = new Shape(h.getShape().get(0), h.getShape().get(1));
         long b = bt.get(0);
         long t = bt.get(1);
@@ -56,9 +54,9 @@ public final class DecoderLayer {
 
         // attention
         NDArray x = Ops.cast(Ops.rmsNorm(h, w.inputLayernorm, c.rmsNormEps), ctx.computeType); // [B, T, D]
-        NDArray q = project(x, dense[0], w.qProjBias, lora.qProj, ctx).reshape(b, t, c.numHeads, c.headDim);
-        NDArray k = project(x, dense[1], w.kProjBias, lora.kProj, ctx).reshape(b, t, c.numKvHeads, c.headDim);
-        NDArray v = project(x, dense[2], w.vProjBias, lora.vProj, ctx).reshape(b, t, c.numKvHeads, c.headDim);
+        NDArray q = project(x, dense, Projection.Q_PROJ, adapter, ctx).reshape(b, t, c.numHeads, c.headDim);
+        NDArray k = project(x, dense, Projection.K_PROJ, adapter, ctx).reshape(b, t, c.numKvHeads, c.headDim);
+        NDArray v = project(x, dense, Projection.V_PROJ, adapter, ctx).reshape(b, t, c.numKvHeads, c.headDim);
         if (c.qkNorm) {
             q = Ops.cast(Ops.rmsNorm(q, w.qNorm, c.rmsNormEps), ctx.computeType);
             k = Ops.cast(Ops.rmsNorm(k, w.kNorm, c.rmsNormEps), ctx.computeType);
@@ -78,17 +76,17 @@ public final class DecoderLayer {
                 : eagerAttention(q, k, v, ctx.mask(sliding), ctx.computeType); // [B, H, T, Dh]
         NDArray attn = heads.transpose(0, 2, 1, 3).reshape(b, t, (long) c.numHeads * c.headDim); // [B, T, H·Dh]
         attention.end(attn);
-        NDArray o = project(attn, dense[3], w.oProjBias, lora.oProj, ctx);     // [B, T, D]
+        NDArray o = project(attn, dense, Projection.O_PROJ, adapter, ctx);    // [B, T, D]
         h = h.add(o); // FP32 + compute dtype promotes to FP32 in one pass, autograd included
 
         // MLP: down(silu(gate(x)) · up(x))
         x = Ops.cast(Ops.rmsNorm(h, w.postAttentionLayernorm, c.rmsNormEps), ctx.computeType);
-        NDArray gate = project(x, dense[4], w.gateProjBias, lora.gateProj, ctx); // [B, T, F]
-        NDArray up = project(x, dense[5], w.upProjBias, lora.upProj, ctx);       // [B, T, F]
+        NDArray gate = project(x, dense, Projection.GATE_PROJ, adapter, ctx); // [B, T, F]
+        NDArray up = project(x, dense, Projection.UP_PROJ, adapter, ctx);     // [B, T, F]
         NDArray act = ctx.kernel == AttentionKernel.SDPA
                 ? ScriptModules.call(ScriptModules.SILU_MUL, gate, up) // one kernel fewer, less saved for backward
                 : Ops.silu(gate).mul(up);
-        NDArray down = project(act, dense[6], w.downProjBias, lora.downProj, ctx); // [B, T, D]
+        NDArray down = project(act, dense, Projection.DOWN_PROJ, adapter, ctx); // [B, T, D]
         return h.add(down);
     }
 
@@ -114,14 +112,16 @@ public final class DecoderLayer {
     /**
      * Recomputes this layer from its saved input with gradients on, injects the upstream gradient
      * dOutput [B, T, D] fp32 (torch.autograd.backward(out, dOutput), docs/djl.md), and returns dInput
-     * [B, T, D] fp32. LoRA gradients accumulate into A/B. Everything but dInput stays in {@code scope}.
+     * [B, T, D] fp32. The adapter's gradients accumulate into its tensors. Everything but dInput stays in
+     * {@code scope}.
      */
-    NDArray recomputeBackward(NDManager scope, NDArray input, NDArray dOutput, LayerContext ctx, LoraLayer lora) {
+    NDArray recomputeBackward(NDManager scope, NDArray input, NDArray dOutput, LayerContext ctx,
+            ProjectionAdapter adapter) {
         NDArray x = input.duplicate(); // a fresh leaf: duplicate runs without grad (docs/djl.md)
         x.attach(scope);
         GradMode.with(true, () -> {
             x.setRequiresGradient(true);
-            NDArray out = forward(x, ctx, lora);
+            NDArray out = forward(x, ctx, adapter);
             PhaseTimer.Span backward = PhaseTimer.begin(PhaseTimer.Phase.BACKWARD);
             Autograd.backward(out, dOutput);
             backward.end(PhaseTimer.isEnabled() ? x.getGradient() : null);
@@ -130,29 +130,18 @@ public final class DecoderLayer {
         return x.getGradient();
     }
 
-    /** x Wᵀ + b + LoRA(x), in the compute dtype; {@code dense} is the materialized base weight. */
-    private static NDArray project(NDArray x, NDArray dense, NDArray bias, LoraLinear lora, LayerContext ctx) {
+    /**
+     * x Wᵀ + b + the adapter's delta(x), in the compute dtype; {@code dense} holds the materialized base weights
+     * by {@link Projection#ordinal()}.
+     */
+    private NDArray project(NDArray x, NDArray[] dense, Projection p, ProjectionAdapter adapter, LayerContext ctx) {
         PhaseTimer.Span projections = PhaseTimer.begin(PhaseTimer.Phase.PROJECTIONS);
         try {
-            return projectDense(x, dense, bias, lora, ctx, x.getManager());
+            NDArray y = Linear.linear(x, dense[p.ordinal()], w.bias(p)).singletonOrThrow();
+            NDArray delta = adapter == null ? null : adapter.delta(index, p, x, ctx.training);
+            return delta == null ? y : y.add(delta);
         } finally {
             projections.end();
         }
-    }
-
-    private static NDArray projectDense(NDArray x, NDArray dense, NDArray bias, LoraLinear lora, LayerContext ctx,
-            NDManager scope) {
-        NDArray y = Linear.linear(x, dense, bias).singletonOrThrow();
-        if (lora == null) {
-            return y;
-        }
-        NDArray a = Ops.cast(lora.a, ctx.computeType);
-        NDArray bMat = Ops.cast(lora.b, ctx.computeType);
-        if (a == lora.a) { // FP32 compute: use the masters directly (ops on x keep results in x's manager)
-            return y.add(LoraLinear.delta(x, lora.a, lora.b, lora.scaling, lora.dropout, ctx.training));
-        }
-        a.attach(scope);
-        bMat.attach(scope);
-        return y.add(LoraLinear.delta(x, a, bMat, lora.scaling, lora.dropout, ctx.training));
     }
 }

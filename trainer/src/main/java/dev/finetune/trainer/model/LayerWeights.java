@@ -6,71 +6,68 @@ import ai.djl.ndarray.types.DataType;
 import java.io.IOException;
 
 /**
- * The frozen weights of one decoder layer; fields are named after the HF keys
- * ({@code model.layers.<i>.<field in snake_case>}). Norm weights are FP32 (statistics run in FP32);
- * biases are in the compute dtype; optional tensors are null when the family has none.
+ * The frozen weights of one decoder layer, loaded by HF key ({@code model.layers.<i>.<field in snake_case>}, the
+ * projections' keys from {@link Projection}). Norm weights are FP32 (statistics run in FP32); biases are in the
+ * compute dtype; optional tensors are null when the family has none.
  */
 public final class LayerWeights implements AutoCloseable {
     public final NDArray inputLayernorm;          // [D] fp32
-    public final LinearWeight qProj;              // [H·Dh, D]
-    public final LinearWeight kProj;              // [Hkv·Dh, D]
-    public final LinearWeight vProj;              // [Hkv·Dh, D]
-    public final LinearWeight oProj;              // [D, H·Dh]
-    public final NDArray qProjBias;               // [H·Dh] or null
-    public final NDArray kProjBias;               // [Hkv·Dh] or null
-    public final NDArray vProjBias;               // [Hkv·Dh] or null
-    public final NDArray oProjBias;               // [D] or null
     public final NDArray qNorm;                   // [Dh] fp32, Qwen3 only
     public final NDArray kNorm;                   // [Dh] fp32, Qwen3 only
     public final NDArray postAttentionLayernorm;  // [D] fp32
-    public final LinearWeight gateProj;           // [F, D]
-    public final LinearWeight upProj;             // [F, D]
-    public final LinearWeight downProj;           // [D, F]
-    public final NDArray gateProjBias;            // [F] or null
-    public final NDArray upProjBias;              // [F] or null
-    public final NDArray downProjBias;            // [D] or null
+    /** The seven base weights [out, in], indexed by {@link Projection#ordinal()}. */
+    private final LinearWeight[] linear = new LinearWeight[Projection.all().size()];
+    /** Their biases [out] or null, indexed the same way. */
+    private final NDArray[] bias = new NDArray[Projection.all().size()];
     /** All seven projections materialized in one call, or null where each materializes by itself. */
     private final LinearWeightGroup group;
 
     private LayerWeights(Loader l) throws IOException {
+        // load order (attention weights, their biases, norms, MLP weights, their biases) fixes the draws of a
+        // RandomTensorSource, so it stays as the checkpoint lists them
         inputLayernorm = l.norm("input_layernorm.weight");
-        qProj = l.linear("self_attn.q_proj");
-        kProj = l.linear("self_attn.k_proj");
-        vProj = l.linear("self_attn.v_proj");
-        oProj = l.linear("self_attn.o_proj");
-        qProjBias = l.bias("self_attn.q_proj", l.config.qkvBias);
-        kProjBias = l.bias("self_attn.k_proj", l.config.qkvBias);
-        vProjBias = l.bias("self_attn.v_proj", l.config.qkvBias);
-        oProjBias = l.bias("self_attn.o_proj", l.config.oBias);
+        loadProjections(l, true);
         qNorm = l.config.qkNorm ? l.norm("self_attn.q_norm.weight") : null;
         kNorm = l.config.qkNorm ? l.norm("self_attn.k_norm.weight") : null;
         postAttentionLayernorm = l.norm("post_attention_layernorm.weight");
-        gateProj = l.linear("mlp.gate_proj");
-        upProj = l.linear("mlp.up_proj");
-        downProj = l.linear("mlp.down_proj");
-        gateProjBias = l.bias("mlp.gate_proj", l.config.mlpBias);
-        upProjBias = l.bias("mlp.up_proj", l.config.mlpBias);
-        downProjBias = l.bias("mlp.down_proj", l.config.mlpBias);
-        group = l.factory.group(java.util.Arrays.asList(projections()), l.manager);
+        loadProjections(l, false);
+        group = l.factory.group(java.util.Arrays.asList(linear), l.manager);
     }
 
-    /** q, k, v, o, gate, up, down (the order of {@link #materialize}). */
-    private LinearWeight[] projections() {
-        return new LinearWeight[] {qProj, kProj, vProj, oProj, gateProj, upProj, downProj};
+    private void loadProjections(Loader l, boolean attention) throws IOException {
+        for (Projection p : Projection.all()) {
+            if (p.attention == attention) {
+                linear[p.ordinal()] = l.linear(p);
+            }
+        }
+        for (Projection p : Projection.all()) {
+            if (p.attention == attention) {
+                bias[p.ordinal()] = l.bias(p);
+            }
+        }
+    }
+
+    /** The base weight of {@code p}. */
+    public LinearWeight linear(Projection p) {
+        return linear[p.ordinal()];
+    }
+
+    /** The bias of {@code p} in the compute dtype, or null where the family has none. */
+    public NDArray bias(Projection p) {
+        return bias[p.ordinal()];
     }
 
     /**
-     * The seven projection weights in the compute dtype, in {@code scope}, in the order q, k, v, o, gate, up,
-     * down: one call for all of them where the weights' factory groups them (NF4), else one per weight.
+     * The seven projection weights in the compute dtype, in {@code scope}, indexed by {@link Projection#ordinal()}:
+     * one call for all of them where the weights' factory groups them (NF4), else one per weight.
      */
     NDArray[] materialize(NDManager scope) {
         if (group != null) {
             return group.materialize(scope);
         }
-        LinearWeight[] p = projections();
-        NDArray[] out = new NDArray[p.length];
-        for (int i = 0; i < p.length; i++) {
-            out[i] = p[i].materialize(scope);
+        NDArray[] out = new NDArray[linear.length];
+        for (int i = 0; i < linear.length; i++) {
+            out[i] = linear[i].materialize(scope);
         }
         return out;
     }
@@ -78,22 +75,24 @@ public final class LayerWeights implements AutoCloseable {
     /** Loads layer {@code index}, one tensor at a time. */
     static LayerWeights load(ModelConfig config, int index, TensorSource source, LinearWeightFactory factory,
             NDManager manager, DataType computeType) throws IOException {
-        return new LayerWeights(new Loader(config, "model.layers." + index + ".", source, factory, manager, computeType));
+        return new LayerWeights(new Loader(config, index, source, factory, manager, computeType));
     }
 
     /** Reads tensors under one layer's prefix and checks their shapes. */
     private static final class Loader {
         final ModelConfig config;
+        final int layer;
         final String prefix;
         final TensorSource source;
         final LinearWeightFactory factory;
         final NDManager manager;
         final DataType computeType;
 
-        Loader(ModelConfig config, String prefix, TensorSource source, LinearWeightFactory factory, NDManager manager,
+        Loader(ModelConfig config, int layer, TensorSource source, LinearWeightFactory factory, NDManager manager,
                 DataType computeType) {
             this.config = config;
-            this.prefix = prefix;
+            this.layer = layer;
+            this.prefix = "model.layers." + layer + ".";
             this.source = source;
             this.factory = factory;
             this.manager = manager;
@@ -104,14 +103,14 @@ public final class LayerWeights implements AutoCloseable {
             return source.load(require(prefix + key), manager, DataType.FLOAT32);
         }
 
-        LinearWeight linear(String module) throws IOException {
-            return factory.create(require(prefix + module + ".weight"), source, manager, computeType);
+        LinearWeight linear(Projection p) throws IOException {
+            return factory.create(require(p.weightKey(layer)), source, manager, computeType);
         }
 
-        NDArray bias(String module, boolean expected) throws IOException {
-            String key = prefix + module + ".bias";
+        NDArray bias(Projection p) throws IOException {
+            String key = p.biasKey(layer);
             if (!source.contains(key)) {
-                if (expected) {
+                if (p.hasBias(config)) {
                     require(key);
                 }
                 return null;
@@ -133,11 +132,15 @@ public final class LayerWeights implements AutoCloseable {
         if (group != null) {
             group.close();
         }
-        for (LinearWeight w : projections()) {
+        for (LinearWeight w : linear) {
             w.close();
         }
-        for (NDArray a : new NDArray[] {inputLayernorm, qProjBias, kProjBias, vProjBias, oProjBias, qNorm, kNorm,
-                postAttentionLayernorm, gateProjBias, upProjBias, downProjBias}) {
+        for (NDArray a : bias) {
+            if (a != null) {
+                a.close();
+            }
+        }
+        for (NDArray a : new NDArray[] {inputLayernorm, qNorm, kNorm, postAttentionLayernorm}) {
             if (a != null) {
                 a.close();
             }

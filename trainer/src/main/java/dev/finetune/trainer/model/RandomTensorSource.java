@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import dev.finetune.trainer.lora.PeftKeys;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -16,21 +15,18 @@ public final class RandomTensorSource implements TensorSource {
     private final Map<String, long[]> shapes = new LinkedHashMap<>();
 
     public RandomTensorSource(ModelConfig c) {
-        long q = (long) c.numHeads * c.headDim;
-        long kv = (long) c.numKvHeads * c.headDim;
         shapes.put("model.embed_tokens.weight", new long[] {c.vocabSize, c.hiddenSize});
         for (int i = 0; i < c.numLayers; i++) {
             String p = "model.layers." + i + ".";
             shapes.put(p + "input_layernorm.weight", new long[] {c.hiddenSize});
             shapes.put(p + "post_attention_layernorm.weight", new long[] {c.hiddenSize});
-            for (String proj : PeftKeys.PROJECTIONS) {
-                long[] io = linearInOut(c, proj, q, kv);
-                shapes.put(PeftKeys.moduleName(i, proj) + ".weight", new long[] {io[1], io[0]});
+            for (Projection proj : Projection.all()) {
+                shapes.put(proj.weightKey(i), new long[] {proj.out(c), proj.in(c)});
             }
-            if (c.qkvBias) {
-                shapes.put(p + "self_attn.q_proj.bias", new long[] {q});
-                shapes.put(p + "self_attn.k_proj.bias", new long[] {kv});
-                shapes.put(p + "self_attn.v_proj.bias", new long[] {kv});
+            for (Projection proj : Projection.all()) {
+                if (proj.hasBias(c)) {
+                    shapes.put(proj.biasKey(i), new long[] {proj.out(c)});
+                }
             }
             if (c.qkNorm) {
                 shapes.put(p + "self_attn.q_norm.weight", new long[] {c.headDim});
@@ -40,17 +36,6 @@ public final class RandomTensorSource implements TensorSource {
         shapes.put("model.norm.weight", new long[] {c.hiddenSize});
         if (!c.tieWordEmbeddings) {
             shapes.put("lm_head.weight", new long[] {c.vocabSize, c.hiddenSize});
-        }
-    }
-
-    private static long[] linearInOut(ModelConfig c, String proj, long q, long kv) {
-        switch (proj) {
-            case "q_proj": return new long[] {c.hiddenSize, q};
-            case "k_proj":
-            case "v_proj": return new long[] {c.hiddenSize, kv};
-            case "o_proj": return new long[] {q, c.hiddenSize};
-            case "down_proj": return new long[] {c.intermediateSize, c.hiddenSize};
-            default: return new long[] {c.hiddenSize, c.intermediateSize};
         }
     }
 

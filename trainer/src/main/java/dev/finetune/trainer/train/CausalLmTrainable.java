@@ -1,6 +1,7 @@
 package dev.finetune.trainer.train;
 
 import ai.djl.ndarray.NDArray;
+import dev.finetune.trainer.lora.LoraAdapter;
 import dev.finetune.trainer.model.CausalLM;
 import dev.finetune.trainer.model.TrainingBatch;
 
@@ -12,14 +13,16 @@ import java.util.Map;
 public final class CausalLmTrainable implements TrainableModel {
 
     private final CausalLM lm;
+    private final LoraAdapter adapter;
     private final String baseModelNameOrPath;
 
-    /** {@code lm} must carry a trainable adapter ({@code setAdapter}). */
+    /** {@code lm} must carry a trainable LoRA adapter ({@code setAdapter}). */
     public CausalLmTrainable(CausalLM lm, String baseModelNameOrPath) {
-        if (lm.adapter() == null) {
+        if (!(lm.adapter() instanceof LoraAdapter)) {
             throw new IllegalArgumentException("the model has no LoRA adapter; set one before training");
         }
         this.lm = lm;
+        this.adapter = (LoraAdapter) lm.adapter();
         this.baseModelNameOrPath = baseModelNameOrPath;
     }
 
@@ -29,7 +32,7 @@ public final class CausalLmTrainable implements TrainableModel {
 
     @Override
     public Map<String, NDArray> parameters() {
-        return lm.adapter().parameters();
+        return adapter.parameters();
     }
 
     @Override
@@ -49,7 +52,7 @@ public final class CausalLmTrainable implements TrainableModel {
 
     @Override
     public void saveAdapter(Path dir) throws IOException {
-        lm.adapter().save(dir, baseModelNameOrPath);
+        adapter.save(dir, baseModelNameOrPath);
     }
 
     static TrainingBatch toTrainingBatch(MicroBatch b) {

@@ -75,7 +75,8 @@ class Nf4SeamTest {
         try (CausalLM dense = ModelLoader.load(fam.resolve("base"), LoadOptions.on(Device.cpu()));
                 NDManager scope = dense.manager().newSubManager()) {
             LayerWeights w = dense.layer(0).w;
-            for (LinearWeight lw : new LinearWeight[] {w.qProj, w.oProj, w.gateProj, w.downProj}) {
+            for (LinearWeight lw : new LinearWeight[] {w.linear(Projection.Q_PROJ), w.linear(Projection.O_PROJ),
+                    w.linear(Projection.GATE_PROJ), w.linear(Projection.DOWN_PROJ)}) {
                 NDArray d = lw.materialize(scope);
                 Nf4Weight q = Nf4Weight.quantize(d, Nf4Options.defaults(DataType.FLOAT32), scope);
                 double rel = Goldens.relativeDiff(q.materialize(scope).toFloatArray(), d.toFloatArray());
