@@ -13,6 +13,7 @@ import dev.finetune.trainer.model.AttentionKernel;
 import dev.finetune.trainer.model.CausalLM;
 import dev.finetune.trainer.model.LinearWeightFactory;
 import dev.finetune.trainer.model.ModelConfig;
+import dev.finetune.trainer.model.PhaseObserver;
 import dev.finetune.trainer.model.RandomTensorSource;
 import dev.finetune.trainer.train.AdamW;
 import dev.finetune.trainer.nf4.Nf4WeightFactory;
@@ -154,8 +155,11 @@ public final class BenchCommand {
             Map<String, Double> phases = new LinkedHashMap<>();
             Map<String, Long> opCounts = null;
             int autoRows = 0;
+            PhaseTimer timer = new PhaseTimer();
+            lm.setPhaseObserver(timer);
             try (AdamW adamw = new AdamW(manager, new ArrayList<>(model.parameters().values()), 0.9, 0.999, 1e-8, 0.0)) {
-                OptimizerStep step = new OptimizerStep(model, GradientSync.local(), scaler, adamw, 1.0);
+                OptimizerStep step = new OptimizerStep(model, GradientSync.local(), scaler, adamw, 1.0)
+                    .withPhaseObserver(timer);
                 if (o.autoMicroBatch) {
                     step.withMicroBatchSplit(MicroBatchSplit.largestFirst(o.microBatch * o.accumulation),
                         m -> System.err.println("auto_micro_batch: " + m));
@@ -164,7 +168,7 @@ public final class BenchCommand {
                     boolean timed = i >= o.warmup && i < o.warmup + o.steps;
                     boolean phased = i == o.warmup + o.steps;
                     if (phased) {
-                        PhaseTimer.enable(true);
+                        timer.enable(true);
                     }
                     long t0 = System.nanoTime();
                     long c0 = THREADS.getCurrentThreadCpuTime();
@@ -173,13 +177,13 @@ public final class BenchCommand {
                     long dc = THREADS.getCurrentThreadCpuTime() - c0;
                     if (phased) {
                         double sum = 0;
-                        for (Map.Entry<PhaseTimer.Phase, Double> e : PhaseTimer.totalsMillis().entrySet()) {
+                        for (Map.Entry<PhaseObserver.Phase, Double> e : timer.totalsMillis().entrySet()) {
                             phases.put(e.getKey().key, round(e.getValue()));
                             sum += e.getValue();
                         }
                         phases.put("other", round(phases.get("other") + Math.max(0, dt / 1e6 - sum)));
                         phases.put("step_synced", round(dt / 1e6));
-                        PhaseTimer.disable();
+                        timer.disable();
                     }
                     if (timed) {
                         timedNanos += dt;

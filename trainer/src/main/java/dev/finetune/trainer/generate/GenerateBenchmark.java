@@ -81,10 +81,12 @@ public final class GenerateBenchmark {
             for (int i = 0; i < prompt.length; i++) {
                 prompt[i] = rng.nextInt(config.vocabSize);
             }
+            PhaseTimer timer = new PhaseTimer();
+            model.setPhaseObserver(timer);
             try (NDManager scope = model.manager().newSubManager();
                     KvCache cache = new KvCache(scope, config.numLayers, new long[batch])) {
                 if (phases) {
-                    PhaseTimer.enable(true);
+                    timer.enable(true);
                 }
                 long p0 = System.nanoTime();
                 float[] logits;
@@ -92,9 +94,9 @@ public final class GenerateBenchmark {
                     logits = model.decode(s, prompt, batch, cache).toFloatArray(); // copy to host = sync
                 }
                 double prefill = (System.nanoTime() - p0) / 1e9;
-                String prefillPhases = phases ? PhaseTimer.totalsMillis().toString() : "";
+                String prefillPhases = phases ? timer.totalsMillis().toString() : "";
                 if (phases) {
-                    PhaseTimer.reset();
+                    timer.reset();
                 }
                 long d0 = System.nanoTime();
                 double sampleTime = 0;
@@ -119,8 +121,8 @@ public final class GenerateBenchmark {
                         1000 * sampleTime);
                 if (phases) {
                     out.println("prefill phases (ms): " + prefillPhases);
-                    out.println("decode phases (ms): " + PhaseTimer.totalsMillis());
-                    PhaseTimer.disable();
+                    out.println("decode phases (ms): " + timer.totalsMillis());
+                    timer.disable();
                 }
             }
         }

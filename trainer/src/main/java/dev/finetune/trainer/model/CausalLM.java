@@ -9,7 +9,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
-import dev.finetune.trainer.bench.PhaseTimer;
 import dev.finetune.trainer.tensor.Autograd;
 import dev.finetune.trainer.tensor.GradMode;
 import dev.finetune.trainer.tensor.Ops;
@@ -40,6 +39,7 @@ public final class CausalLM implements AutoCloseable {
     private int lossChunkRows;
     private final Random dropoutSeeds = new Random(0);
     private AttentionKernel attention = AttentionKernel.SDPA;
+    private PhaseObserver phases = PhaseObserver.NONE;
 
     private CausalLM(ModelConfig config, DataType computeType, NDManager manager, NDArray embedTokens, NDArray norm,
             NDArray lmHead, DecoderLayer[] layers) {
@@ -137,6 +137,11 @@ public final class CausalLM implements AutoCloseable {
         return attention;
     }
 
+    /** Who watches the phases of the following calls (default {@link PhaseObserver#NONE}). */
+    public void setPhaseObserver(PhaseObserver observer) {
+        this.phases = java.util.Objects.requireNonNull(observer, "phase observer");
+    }
+
     /** Rows of final hidden states per cross-entropy chunk (default: {@link #defaultLossChunkRows}). */
     public void setLossChunkRows(int rows) {
         if (rows < 1) {
@@ -187,7 +192,7 @@ public final class CausalLM implements AutoCloseable {
         NDArray sliding = config.hasSlidingLayers() ? AttentionMask.fromSegments(scope, segments, config.slidingWindow)
                 : null;
         idsOut[0] = ids;
-        return new LayerContext(computeType, training, cs.get(0), cs.get(1), full, sliding, null, attention);
+        return new LayerContext(computeType, training, cs.get(0), cs.get(1), full, sliding, null, attention, phases);
     }
 
     // ----------------------------------------------------------------------------------------------------
@@ -231,7 +236,7 @@ public final class CausalLM implements AutoCloseable {
             NDArray sliding = config.hasSlidingLayers()
                     ? AttentionMask.forDecoding(scope, pads, offset, t, config.slidingWindow) : null;
             LayerContext ctx = new LayerContext(computeType, false, cs.get(0), cs.get(1), full, sliding, cache,
-                    attention);
+                    attention, phases);
             NDArray h = embed(scope, scope.create(ids, bt));
             for (int i = 0; i < layers.length; i++) {
                 h = runLayer(scope, i, h, ctx);
@@ -332,11 +337,11 @@ public final class CausalLM implements AutoCloseable {
      * (sum · scale) is backpropagated into h at once, so only one chunk's logits exist at a time.
      */
     private LossAndCount crossEntropy(NDManager step, NDArray h, TrainingBatch batch, float scale, boolean backward) {
-        PhaseTimer.Span span = PhaseTimer.begin(PhaseTimer.Phase.LOSS);
+        PhaseObserver.Span span = phases.begin(PhaseObserver.Phase.LOSS);
         try {
             return crossEntropyChunks(step, h, batch, scale, backward);
         } finally {
-            span.end(backward && PhaseTimer.isEnabled() ? h.getGradient() : null);
+            span.end(backward && phases.usesResults() ? h.getGradient() : null);
         }
     }
 

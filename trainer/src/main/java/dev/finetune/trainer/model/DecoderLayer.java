@@ -5,7 +5,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
-import dev.finetune.trainer.bench.PhaseTimer;
+import dev.finetune.trainer.model.PhaseObserver.Phase;
+import dev.finetune.trainer.model.PhaseObserver.Span;
 import dev.finetune.trainer.tensor.Autograd;
 import dev.finetune.trainer.tensor.GradMode;
 import dev.finetune.trainer.tensor.Ops;
@@ -48,7 +49,7 @@ public final class DecoderLayer {
         long t = bt.get(1);
 
         // the seven base weights in the compute dtype, at once (one dequantization for all of them with NF4)
-        PhaseTimer.Span dequantize = PhaseTimer.begin(PhaseTimer.Phase.DEQUANTIZE);
+        Span dequantize = ctx.phases.begin(Phase.DEQUANTIZE);
         NDArray[] dense = w.materialize(h.getManager());
         dequantize.end(dense[dense.length - 1]);
 
@@ -69,7 +70,7 @@ public final class DecoderLayer {
             k = kv[0];
             v = kv[1];
         }
-        PhaseTimer.Span attention = PhaseTimer.begin(PhaseTimer.Phase.ATTENTION);
+        Span attention = ctx.phases.begin(Phase.ATTENTION);
         boolean sliding = c.isSliding(index);
         NDArray heads = ctx.kernel == AttentionKernel.SDPA
                 ? SdpaAttention.attend(q, k, v, ctx.sdpaMask(sliding))
@@ -122,9 +123,9 @@ public final class DecoderLayer {
         GradMode.with(true, () -> {
             x.setRequiresGradient(true);
             NDArray out = forward(x, ctx, adapter);
-            PhaseTimer.Span backward = PhaseTimer.begin(PhaseTimer.Phase.BACKWARD);
+            Span backward = ctx.phases.begin(Phase.BACKWARD);
             Autograd.backward(out, dOutput);
-            backward.end(PhaseTimer.isEnabled() ? x.getGradient() : null);
+            backward.end(ctx.phases.usesResults() ? x.getGradient() : null);
             return null;
         });
         return x.getGradient();
@@ -135,7 +136,7 @@ public final class DecoderLayer {
      * by {@link Projection#ordinal()}.
      */
     private NDArray project(NDArray x, NDArray[] dense, Projection p, ProjectionAdapter adapter, LayerContext ctx) {
-        PhaseTimer.Span projections = PhaseTimer.begin(PhaseTimer.Phase.PROJECTIONS);
+        Span projections = ctx.phases.begin(Phase.PROJECTIONS);
         try {
             NDArray y = Linear.linear(x, dense[p.ordinal()], w.bias(p)).singletonOrThrow();
             NDArray delta = adapter == null ? null : adapter.delta(index, p, x, ctx.training);

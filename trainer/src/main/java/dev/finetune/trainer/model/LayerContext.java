@@ -3,7 +3,10 @@ package dev.finetune.trainer.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 
-/** What every layer of one forward pass shares: dtype, mode, RoPE tables, masks and the optional KV cache. */
+/**
+ * What every layer of one forward pass shares: dtype, mode, RoPE tables, masks, the optional KV cache and the
+ * phase observer.
+ */
 final class LayerContext {
     final DataType computeType;
     final boolean training;
@@ -13,12 +16,14 @@ final class LayerContext {
     final NDArray slidingMask;  // same, for sliding-window layers; null when the model has none
     final KvCache cache;        // null in training
     final AttentionKernel kernel;
+    final PhaseObserver phases;
     private NDArray sdpaFull;    // the masks as SDPA takes them, made on first use next to the masks above
     private NDArray sdpaSliding;
 
     LayerContext(DataType computeType, boolean training, NDArray cos, NDArray sin, NDArray fullMask,
-            NDArray slidingMask, KvCache cache, AttentionKernel kernel) {
+            NDArray slidingMask, KvCache cache, AttentionKernel kernel, PhaseObserver phases) {
         this.kernel = kernel;
+        this.phases = phases;
         this.computeType = computeType;
         this.training = training;
         this.cos = cos;

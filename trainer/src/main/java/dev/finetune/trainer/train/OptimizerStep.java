@@ -1,7 +1,7 @@
 package dev.finetune.trainer.train;
 
 import ai.djl.ndarray.NDArray;
-import dev.finetune.trainer.bench.PhaseTimer;
+import dev.finetune.trainer.model.PhaseObserver;
 import dev.finetune.trainer.tensor.DeviceCache;
 import dev.finetune.trainer.tensor.Ops;
 
@@ -25,6 +25,7 @@ public final class OptimizerStep {
     private final List<NDArray> params;
     private MicroBatchSplit split;
     private java.util.function.Consumer<String> notices = m -> { };
+    private PhaseObserver phases = PhaseObserver.NONE;
 
     public OptimizerStep(TrainableModel model, GradientSync sync, LossScaler scaler, AdamW adamw, double maxGradNorm) {
         this.model = model;
@@ -61,6 +62,15 @@ public final class OptimizerStep {
     public OptimizerStep withMicroBatchSplit(MicroBatchSplit split, java.util.function.Consumer<String> notices) {
         this.split = split;
         this.notices = notices;
+        return this;
+    }
+
+    /**
+     * From now on, reports the all-reduce and optimizer phases of each step to {@code observer} (the model
+     * reports its own phases to the observer it was given).
+     */
+    public OptimizerStep withPhaseObserver(PhaseObserver observer) {
+        this.phases = java.util.Objects.requireNonNull(observer, "phase observer");
         return this;
     }
 
@@ -145,12 +155,12 @@ public final class OptimizerStep {
             grads.add(p.getGradient());
         }
         try {
-            PhaseTimer.Span reduce = PhaseTimer.begin(PhaseTimer.Phase.ALL_REDUCE);
+            PhaseObserver.Span reduce = phases.begin(PhaseObserver.Phase.ALL_REDUCE);
             sync.allReduceSum(grads);
             o.loss = sync.allReduceSum(new double[] {lossSum})[0] / divisor;
             reduce.end(grads.isEmpty() ? null : grads.get(grads.size() - 1));
 
-            PhaseTimer.Span opt = PhaseTimer.begin(PhaseTimer.Phase.OPTIMIZER);
+            PhaseObserver.Span opt = phases.begin(PhaseObserver.Phase.OPTIMIZER);
             double unscale = 1.0 / scaler.scale();
             if (GradientClipping.isPowerOfTwo((float) unscale)) {
                 // the norm of the scaled gradients, unscaled on the host: exact for a power-of-two scale, and the
