@@ -7,6 +7,7 @@ import dev.finetune.config.ConfigLoader;
 import dev.finetune.config.RunConfig;
 import dev.finetune.config.Section;
 import dev.finetune.shards.Manifest;
+import dev.finetune.storage.RunLayout;
 import dev.finetune.trainer.demo.DemoData;
 import dev.finetune.trainer.demo.TinyQwen3;
 import dev.finetune.trainer.train.Trainer;
@@ -71,7 +72,7 @@ final class DemoSubcommand extends Subcommand {
 
     @Override
     java.nio.file.Path logFile(CommandLine line) {
-        return LogFile.forOutputs(ConfigLoader.loadFrom(configFile(line), line.overrides()).outputDir(), name);
+        return LogFile.forOutputs(ConfigLoader.loadFrom(configFile(line), line.overrides()).layout(), name);
     }
 
     @Override
@@ -82,6 +83,7 @@ final class DemoSubcommand extends Subcommand {
         Path assets = Paths.get(line.get("assets", home().resolve("app/src/demo").toString()));
         Path output = Paths.get(c.outputDir()).toAbsolutePath().normalize();
         c.baseSaveDir = output.getParent().toString();
+        RunLayout layout = c.layout();
         if (!line.isOn("overwrite")) {
             requireDemoFolder(output);
         }
@@ -113,9 +115,9 @@ final class DemoSubcommand extends Subcommand {
             trained = TrainSubcommand.train(c, out);
         } catch (Trainer.OtherRunException e) {
             // the demo's folder is its own scratch space: a demo with other settings starts over in it
-            out.println("demo: the checkpoints in " + output.resolve("checkpoints") + " are of a demo with other "
+            out.println("demo: the checkpoints in " + layout.checkpointsDir() + " are of a demo with other "
                     + "settings (" + String.join(", ", e.differences()) + "); starting this one fresh");
-            deleteTree(output.resolve("checkpoints"));
+            deleteTree(Paths.get(layout.checkpointsDir()));
             trained = TrainSubcommand.train(c, out);
         }
 
@@ -154,7 +156,7 @@ final class DemoSubcommand extends Subcommand {
         out.println("  prompt:       " + prompts.get(0));
         out.println("  generated:    " + gen.texts.get(0));
         out.println("  summary:      " + summaryFile);
-        out.println("  logs:         " + output.resolve("logs") + " (metrics jsonl, loss_curve.png, TensorBoard events)");
+        out.println("  logs:         " + layout.logsDir() + " (metrics jsonl, loss_curve.png, TensorBoard events)");
         out.println();
         out.println("next, on these outputs:");
         out.println("  shards:    " + next.get(0));
@@ -164,8 +166,9 @@ final class DemoSubcommand extends Subcommand {
     }
 
     /** What the demo writes into its output folder (besides its own logs). */
-    static final List<String> DEMO_ENTRIES = java.util.Arrays.asList("base-model", "dataset", "data", "data._staging",
-            "checkpoints", "logs", "final", "merged", "demo-summary.json");
+    static final List<String> DEMO_ENTRIES = java.util.Arrays.asList("base-model", "dataset", RunLayout.DATA,
+            RunLayout.DATA + "._staging", RunLayout.CHECKPOINTS, RunLayout.LOGS, RunLayout.FINAL, RunLayout.MERGED,
+            "demo-summary.json");
 
     /**
      * The demo writes into {@code output} only when it is missing, empty or holds nothing but what a demo writes

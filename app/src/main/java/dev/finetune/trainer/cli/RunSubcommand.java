@@ -27,7 +27,7 @@ final class RunSubcommand extends Subcommand {
 
     @Override
     java.nio.file.Path logFile(CommandLine line) {
-        return LogFile.forOutputs(line.config().outputDir(), name);
+        return LogFile.forOutputs(line.config().layout(), name);
     }
 
     @Override

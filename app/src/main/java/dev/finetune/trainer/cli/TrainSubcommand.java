@@ -72,7 +72,7 @@ final class TrainSubcommand extends Subcommand {
 
     @Override
     java.nio.file.Path logFile(CommandLine line) {
-        return LogFile.forOutputs(line.config().outputDir(), name);
+        return LogFile.forOutputs(line.config().layout(), name);
     }
 
     @Override
