@@ -10,6 +10,7 @@ import dev.finetune.shards.Manifest;
 import dev.finetune.storage.RunLayout;
 import dev.finetune.trainer.demo.DemoData;
 import dev.finetune.trainer.demo.TinyQwen3;
+import dev.finetune.trainer.generate.Generation;
 import dev.finetune.trainer.train.Trainer;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -110,7 +111,7 @@ final class DemoSubcommand extends Subcommand {
         Manifest manifest = PrepareSubcommand.prepare(c, true, "demo");
 
         step(out, 4, "train: LoRA on CPU");
-        TrainSubcommand.Outcome trained;
+        Trainer.Result trained;
         try {
             trained = TrainSubcommand.train(c, out);
         } catch (Trainer.OtherRunException e) {
@@ -123,25 +124,25 @@ final class DemoSubcommand extends Subcommand {
 
         step(out, 5, "generate: reload base model + adapter, continue the prompt");
         List<String> prompts = c.prompts.isEmpty() ? java.util.Collections.singletonList("吾輩は") : c.prompts;
-        GenerateSubcommand.Generated gen = GenerateSubcommand.generate(c, model.toString(), trained.adapterDir,
-                prompts, true, out);
+        String adapterDir = TrainSubcommand.local(trained.finalDir);
+        Generation gen = GenerateSubcommand.generate(c, model, Paths.get(adapterDir), prompts, true, out).get(0);
 
         Map<String, Object> summary = new LinkedHashMap<>();
-        summary.put("adapter_dir", trained.adapterDir);
-        summary.put("adapter_files", list(Paths.get(trained.adapterDir)));
+        summary.put("adapter_dir", adapterDir);
+        summary.put("adapter_files", list(Paths.get(adapterDir)));
         summary.put("train_rows", manifest.splits.get("train").rows);
-        int last = trained.losses.size() - 1;
-        summary.put("first_logged_step", last < 0 ? null : trained.steps.get(0));
-        summary.put("loss_first_logged", last < 0 ? null : trained.losses.get(0));
-        summary.put("last_logged_step", last < 0 ? null : trained.steps.get(last));
-        summary.put("loss_last_logged", last < 0 ? null : trained.losses.get(last));
-        summary.put("eval_loss", trained.evalLoss);
+        int last = trained.loggedLosses.size() - 1;
+        summary.put("first_logged_step", last < 0 ? null : trained.loggedSteps.get(0));
+        summary.put("loss_first_logged", last < 0 ? null : trained.loggedLosses.get(0));
+        summary.put("last_logged_step", last < 0 ? null : trained.loggedSteps.get(last));
+        summary.put("loss_last_logged", last < 0 ? null : trained.loggedLosses.get(last));
+        summary.put("eval_loss", trained.lastEvalLoss);
         summary.put("adapter_reloaded", true);
         summary.put("prompt", prompts.get(0));
-        summary.put("generated_text", gen.texts.get(0));
-        summary.put("generated_tokens", gen.tokenCounts.get(0));
+        summary.put("generated_text", gen.text);
+        summary.put("generated_tokens", gen.ids.length);
         summary.put("seconds", (System.nanoTime() - start) / 1e9);
-        List<String> next = nextCommands(configFile, output, model, trained.adapterDir, prompts.get(0), c.maxNewTokens);
+        List<String> next = nextCommands(configFile, output, model, adapterDir, prompts.get(0), c.maxNewTokens);
         summary.put("next_commands", next);
         Path summaryFile = output.resolve("demo-summary.json");
         Files.write(summaryFile, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
@@ -149,12 +150,12 @@ final class DemoSubcommand extends Subcommand {
 
         out.println();
         out.println("demo: done in " + String.format("%.0f s", (System.nanoTime() - start) / 1e9));
-        out.println("  adapter:      " + trained.adapterDir + "  " + summary.get("adapter_files"));
+        out.println("  adapter:      " + adapterDir + "  " + summary.get("adapter_files"));
         out.printf("  loss:         %.4f at step %s -> %.4f at step %s%s%n", summary.get("loss_first_logged"),
                 summary.get("first_logged_step"), summary.get("loss_last_logged"), summary.get("last_logged_step"),
-                trained.evalLoss == null ? "" : String.format(" (validation %.4f)", trained.evalLoss));
+                trained.lastEvalLoss == null ? "" : String.format(" (validation %.4f)", trained.lastEvalLoss));
         out.println("  prompt:       " + prompts.get(0));
-        out.println("  generated:    " + gen.texts.get(0));
+        out.println("  generated:    " + gen.text);
         out.println("  summary:      " + summaryFile);
         out.println("  logs:         " + layout.logsDir() + " (metrics jsonl, loss_curve.png, TensorBoard events)");
         out.println();
