@@ -222,7 +222,7 @@ final class DemoSubcommand extends Subcommand {
         // as step 5 ran it: the prompt as plain text (the demo trains on plain text, not conversations)
         c.add("jobs/finetune generate --model " + model + " --adapter " + adapter + " --raw --greedy --max-new-tokens "
                 + maxNewTokens + " --prompt " + prompt);
-        c.add("jobs/finetune merge --model " + model + " --adapter " + adapter + " --output " + output.resolve("merged"));
+        c.add("jobs/finetune merge --model " + model + " --adapter " + adapter + " --output " + output.resolve(RunLayout.MERGED));
         return c;
     }
 

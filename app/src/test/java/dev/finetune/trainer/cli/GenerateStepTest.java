@@ -98,6 +98,26 @@ class GenerateStepTest {
     }
 
     @Test
+    void chatsFirstAnswerIsWhatGenerateAnswersToTheSamePrompt() throws Exception {
+        Path model = model();
+        Path yaml = tmp.resolve("chat.yaml");
+        Files.write(yaml, ("project_name: c\nbase_save_dir: " + tmp.resolve("runs") + "\nbase_model_id: " + model
+                + "\ntemperature: 0\nmax_new_tokens: 5\ndevice: cpu\nuse_4bit: false\n").getBytes(StandardCharsets.UTF_8));
+        String prompt = "吾輩は猫である。";
+        String generated = cli("generate", "--config", yaml.toString(), "--adapter", "none", "--prompt", prompt);
+        RunConfig c = ConfigLoader.loadFrom(yaml.toString(), Collections.<String, String>emptyMap());
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        ChatSession.run(c, model, null, new java.io.BufferedReader(new java.io.StringReader(prompt + "\n\n")),
+                new PrintStream(console, true, "UTF-8"));
+        String chat = new String(console.toByteArray(), StandardCharsets.UTF_8);
+        int at = chat.indexOf("model> ");
+        assertTrue(at >= 0, chat);
+        String answer = chat.substring(at + "model> ".length(), chat.indexOf("you> ", at));
+        assertEquals(generated, answer, "one user message through the chat template, greedy, in both");
+        assertFalse(answer.trim().isEmpty(), chat);
+    }
+
+    @Test
     void promptIdsThatAreNotIntegersAreOneUsageLine() throws Exception {
         Path model = model();
         out.reset();
