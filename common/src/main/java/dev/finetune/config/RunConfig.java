@@ -1,6 +1,7 @@
 package dev.finetune.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.finetune.storage.RunLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -236,37 +237,38 @@ public final class RunConfig {
 
     // ---- derived paths ----
 
+    /** The run's folders ({@code <base_save_dir>/<project_name>/...}, shards in shards_dir when set). */
+    public RunLayout layout() {
+        return RunLayout.of(baseSaveDir, projectName).withShardsDir(shardsDir);
+    }
+
     /** {@code <base_save_dir>/<project_name>}: checkpoints/, final/ and (by default) data/ live here. */
     public String outputDir() {
-        return join(baseSaveDir, projectName);
+        return layout().runDir();
     }
 
     /** Where prepare writes and train reads token shards. */
     public String resolvedShardsDir() {
-        return shardsDir != null && !shardsDir.isEmpty() ? shardsDir : join(outputDir(), "data");
+        return layout().dataDir();
     }
 
     /** The final adapter (peft layout). */
     public String adapterDir() {
-        return join(outputDir(), "final");
+        return layout().finalDir();
     }
 
     /** Where merge writes the adapter merged into the base (a full model). */
     public String mergedDir() {
-        return join(outputDir(), "merged");
+        return layout().mergedDir();
     }
 
     public String checkpointsDir() {
-        return join(outputDir(), "checkpoints");
+        return layout().checkpointsDir();
     }
 
     /** Whether the dataset is conversations (any conversation column configured) rather than plain text. */
     public boolean hasConversationColumns() {
         return set(messagesColumn) || set(promptColumn) || set(completionColumn) || set(instructionColumn);
-    }
-
-    static String join(String dir, String name) {
-        return dir.endsWith("/") ? dir + name : dir + "/" + name;
     }
 
     static boolean set(String s) {

@@ -1,28 +1,17 @@
 package dev.finetune.trainer.cli;
 
-import ai.djl.Device;
-import ai.djl.ndarray.NDManager;
 import dev.finetune.config.ConfigException;
 import dev.finetune.config.RunConfig;
-import dev.finetune.templates.ChatTemplate;
-import dev.finetune.tokenize.TextTokenizer;
-import dev.finetune.trainer.generate.GenerationOptions;
-import dev.finetune.trainer.generate.Generator;
-import dev.finetune.trainer.generate.TokenDecoder;
+import dev.finetune.trainer.device.DeviceChoice;
 import dev.finetune.trainer.generate.ConsoleStreamer;
-import dev.finetune.trainer.lora.LoraAdapter;
-import dev.finetune.trainer.model.AttentionKernel;
-import dev.finetune.trainer.model.CausalLM;
-import dev.finetune.trainer.model.LoadOptions;
-import dev.finetune.trainer.model.ModelLoader;
-import dev.finetune.trainer.nf4.Nf4WeightFactory;
+import dev.finetune.trainer.generate.Generation;
+import dev.finetune.trainer.generate.GenerationModel;
+import dev.finetune.trainer.generate.GenerationOptions;
 import java.io.BufferedReader;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -35,33 +24,15 @@ final class ChatSession {
     private ChatSession() {}
 
     static void run(RunConfig c, Path modelDir, Path adapterDir, BufferedReader in, PrintStream out) throws Exception {
-        dev.finetune.trainer.device.DeviceChoice choice = dev.finetune.trainer.device.DeviceChoice.resolve(c.device);
+        DeviceChoice choice = DeviceChoice.resolve(c.device);
         out.println(choice.describe());
-        Device device = choice.device;
-        try (CausalLM model = ModelLoader.load(modelDir,
-                new LoadOptions(device, null, Nf4WeightFactory.forBase(c.use4bit, c.doubleQuant))
-                    .withAttention(AttentionKernel.parse(c.attnImplementation)));
-                NDManager adapterScope = model.manager().newSubManager();
-                TextTokenizer tokenizer = TextTokenizer.load(modelDir)) {
-            if (adapterDir != null) {
-                model.setAdapter(LoraAdapter.load(adapterDir, model.config, adapterScope, false));
-            }
-            String source = tokenizer.files().chatTemplate;
-            if (source == null) {
+        try (GenerationModel model = GenerationModel.load(modelDir, adapterDir,
+                GenerateSubcommand.loadOptions(c, choice.device))) {
+            if (model.tokenizer() == null || model.tokenizer().files().chatTemplate == null) {
                 throw new ConfigException(modelDir + " has no chat template (tokenizer_config.json or "
                         + "chat_template.jinja); use `jobs/finetune generate --raw` for plain continuation");
             }
-            ChatTemplate template = ChatTemplate.compile(source);
-            Map<String, Object> extra = new HashMap<>();
-            extra.put("bos_token", tokenizer.files().bosToken);
-            extra.put("eos_token", tokenizer.files().eosToken);
             GenerationOptions options = OptionsMapping.generation(c);
-            if (tokenizer.eosId() >= 0) {
-                options.eosTokenIds.add((long) tokenizer.eosId());
-            }
-            options.eosTokenIds.addAll(model.config.eosTokenIds);
-            TokenDecoder decoder = ConsoleStreamer.decoder(tokenizer);
-            Generator generator = new Generator(model);
             List<Map<String, Object>> messages = new ArrayList<>();
             out.println("chat: " + modelDir + (adapterDir != null ? " + " + adapterDir : "")
                     + " (empty line or /exit ends, /reset forgets the conversation)");
@@ -76,25 +47,13 @@ final class ChatSession {
                     messages.clear();
                     continue;
                 }
-                messages.add(message("user", line));
-                int[] ids = tokenizer.encode(template.render(messages, true, extra), false);
+                messages.add(GenerationModel.message("user", line));
+                long[] prompt = model.chatPromptIds(messages);
                 out.print("model> ");
-                long[] prompt = new long[ids.length];
-                for (int i = 0; i < ids.length; i++) {
-                    prompt[i] = ids[i];
-                }
-                List<long[]> reply = generator.generate(Collections.singletonList(prompt), options,
-                        new ConsoleStreamer(decoder, out), decoder);
-                messages.add(message("assistant", decoder.decode(reply.get(0))));
+                Generation reply = model.generate(Collections.singletonList(prompt), options,
+                        new ConsoleStreamer(model.decoder(), out)).get(0);
+                messages.add(GenerationModel.message("assistant", reply.text));
             }
         }
     }
-
-    private static Map<String, Object> message(String role, String content) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("role", role);
-        m.put("content", content);
-        return m;
-    }
-
 }

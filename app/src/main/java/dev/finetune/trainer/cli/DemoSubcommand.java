@@ -7,8 +7,10 @@ import dev.finetune.config.ConfigLoader;
 import dev.finetune.config.RunConfig;
 import dev.finetune.config.Section;
 import dev.finetune.shards.Manifest;
+import dev.finetune.storage.RunLayout;
 import dev.finetune.trainer.demo.DemoData;
 import dev.finetune.trainer.demo.TinyQwen3;
+import dev.finetune.trainer.generate.Generation;
 import dev.finetune.trainer.train.Trainer;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -71,7 +73,7 @@ final class DemoSubcommand extends Subcommand {
 
     @Override
     java.nio.file.Path logFile(CommandLine line) {
-        return LogFile.forOutputs(ConfigLoader.loadFrom(configFile(line), line.overrides()).outputDir(), name);
+        return LogFile.forOutputs(ConfigLoader.loadFrom(configFile(line), line.overrides()).layout(), name);
     }
 
     @Override
@@ -82,6 +84,7 @@ final class DemoSubcommand extends Subcommand {
         Path assets = Paths.get(line.get("assets", home().resolve("app/src/demo").toString()));
         Path output = Paths.get(c.outputDir()).toAbsolutePath().normalize();
         c.baseSaveDir = output.getParent().toString();
+        RunLayout layout = c.layout();
         if (!line.isOn("overwrite")) {
             requireDemoFolder(output);
         }
@@ -108,38 +111,38 @@ final class DemoSubcommand extends Subcommand {
         Manifest manifest = PrepareSubcommand.prepare(c, true, "demo");
 
         step(out, 4, "train: LoRA on CPU");
-        TrainSubcommand.Outcome trained;
+        Trainer.Result trained;
         try {
             trained = TrainSubcommand.train(c, out);
         } catch (Trainer.OtherRunException e) {
             // the demo's folder is its own scratch space: a demo with other settings starts over in it
-            out.println("demo: the checkpoints in " + output.resolve("checkpoints") + " are of a demo with other "
+            out.println("demo: the checkpoints in " + layout.checkpointsDir() + " are of a demo with other "
                     + "settings (" + String.join(", ", e.differences()) + "); starting this one fresh");
-            deleteTree(output.resolve("checkpoints"));
+            deleteTree(Paths.get(layout.checkpointsDir()));
             trained = TrainSubcommand.train(c, out);
         }
 
         step(out, 5, "generate: reload base model + adapter, continue the prompt");
         List<String> prompts = c.prompts.isEmpty() ? java.util.Collections.singletonList("吾輩は") : c.prompts;
-        GenerateSubcommand.Generated gen = GenerateSubcommand.generate(c, model.toString(), trained.adapterDir,
-                prompts, true, out);
+        String adapterDir = TrainSubcommand.local(trained.finalDir);
+        Generation gen = GenerateSubcommand.generate(c, model, Paths.get(adapterDir), prompts, true, out).get(0);
 
         Map<String, Object> summary = new LinkedHashMap<>();
-        summary.put("adapter_dir", trained.adapterDir);
-        summary.put("adapter_files", list(Paths.get(trained.adapterDir)));
+        summary.put("adapter_dir", adapterDir);
+        summary.put("adapter_files", list(Paths.get(adapterDir)));
         summary.put("train_rows", manifest.splits.get("train").rows);
-        int last = trained.losses.size() - 1;
-        summary.put("first_logged_step", last < 0 ? null : trained.steps.get(0));
-        summary.put("loss_first_logged", last < 0 ? null : trained.losses.get(0));
-        summary.put("last_logged_step", last < 0 ? null : trained.steps.get(last));
-        summary.put("loss_last_logged", last < 0 ? null : trained.losses.get(last));
-        summary.put("eval_loss", trained.evalLoss);
+        int last = trained.loggedLosses.size() - 1;
+        summary.put("first_logged_step", last < 0 ? null : trained.loggedSteps.get(0));
+        summary.put("loss_first_logged", last < 0 ? null : trained.loggedLosses.get(0));
+        summary.put("last_logged_step", last < 0 ? null : trained.loggedSteps.get(last));
+        summary.put("loss_last_logged", last < 0 ? null : trained.loggedLosses.get(last));
+        summary.put("eval_loss", trained.lastEvalLoss);
         summary.put("adapter_reloaded", true);
         summary.put("prompt", prompts.get(0));
-        summary.put("generated_text", gen.texts.get(0));
-        summary.put("generated_tokens", gen.tokenCounts.get(0));
+        summary.put("generated_text", gen.text);
+        summary.put("generated_tokens", gen.ids.length);
         summary.put("seconds", (System.nanoTime() - start) / 1e9);
-        List<String> next = nextCommands(configFile, output, model, trained.adapterDir, prompts.get(0), c.maxNewTokens);
+        List<String> next = nextCommands(configFile, output, model, adapterDir, prompts.get(0), c.maxNewTokens);
         summary.put("next_commands", next);
         Path summaryFile = output.resolve("demo-summary.json");
         Files.write(summaryFile, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
@@ -147,14 +150,14 @@ final class DemoSubcommand extends Subcommand {
 
         out.println();
         out.println("demo: done in " + String.format("%.0f s", (System.nanoTime() - start) / 1e9));
-        out.println("  adapter:      " + trained.adapterDir + "  " + summary.get("adapter_files"));
+        out.println("  adapter:      " + adapterDir + "  " + summary.get("adapter_files"));
         out.printf("  loss:         %.4f at step %s -> %.4f at step %s%s%n", summary.get("loss_first_logged"),
                 summary.get("first_logged_step"), summary.get("loss_last_logged"), summary.get("last_logged_step"),
-                trained.evalLoss == null ? "" : String.format(" (validation %.4f)", trained.evalLoss));
+                trained.lastEvalLoss == null ? "" : String.format(" (validation %.4f)", trained.lastEvalLoss));
         out.println("  prompt:       " + prompts.get(0));
-        out.println("  generated:    " + gen.texts.get(0));
+        out.println("  generated:    " + gen.text);
         out.println("  summary:      " + summaryFile);
-        out.println("  logs:         " + output.resolve("logs") + " (metrics jsonl, loss_curve.png, TensorBoard events)");
+        out.println("  logs:         " + layout.logsDir() + " (metrics jsonl, loss_curve.png, TensorBoard events)");
         out.println();
         out.println("next, on these outputs:");
         out.println("  shards:    " + next.get(0));
@@ -164,8 +167,9 @@ final class DemoSubcommand extends Subcommand {
     }
 
     /** What the demo writes into its output folder (besides its own logs). */
-    static final List<String> DEMO_ENTRIES = java.util.Arrays.asList("base-model", "dataset", "data", "data._staging",
-            "checkpoints", "logs", "final", "merged", "demo-summary.json");
+    static final List<String> DEMO_ENTRIES = java.util.Arrays.asList("base-model", "dataset", RunLayout.DATA,
+            RunLayout.DATA + "._staging", RunLayout.CHECKPOINTS, RunLayout.LOGS, RunLayout.FINAL, RunLayout.MERGED,
+            "demo-summary.json");
 
     /**
      * The demo writes into {@code output} only when it is missing, empty or holds nothing but what a demo writes
@@ -218,7 +222,7 @@ final class DemoSubcommand extends Subcommand {
         // as step 5 ran it: the prompt as plain text (the demo trains on plain text, not conversations)
         c.add("jobs/finetune generate --model " + model + " --adapter " + adapter + " --raw --greedy --max-new-tokens "
                 + maxNewTokens + " --prompt " + prompt);
-        c.add("jobs/finetune merge --model " + model + " --adapter " + adapter + " --output " + output.resolve("merged"));
+        c.add("jobs/finetune merge --model " + model + " --adapter " + adapter + " --output " + output.resolve(RunLayout.MERGED));
         return c;
     }
 

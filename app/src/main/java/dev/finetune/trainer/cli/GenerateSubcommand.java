@@ -1,12 +1,19 @@
 package dev.finetune.trainer.cli;
 
+import ai.djl.Device;
+import dev.finetune.config.ConfigException;
 import dev.finetune.config.RunConfig;
 import dev.finetune.config.Section;
-import dev.finetune.trainer.generate.GenerateCommand;
+import dev.finetune.trainer.device.DeviceChoice;
+import dev.finetune.trainer.generate.ConsoleStreamer;
+import dev.finetune.trainer.generate.Generation;
+import dev.finetune.trainer.generate.GenerationModel;
+import dev.finetune.trainer.generate.GenerationOptions;
+import dev.finetune.trainer.generate.TokenListener;
+import dev.finetune.trainer.model.AttentionKernel;
+import dev.finetune.trainer.model.LoadOptions;
+import dev.finetune.trainer.nf4.Nf4WeightFactory;
 import java.io.BufferedReader;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.OutputStream;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -14,12 +21,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 
-/** The notebook's inference cells: one prompt (generate) or an interactive conversation (chat). */
+/**
+ * The notebook's inference cells: prompts (generate) or an interactive conversation (chat), through one
+ * {@link GenerationModel} loaded once; run and the demo call {@link #generate} the same way.
+ */
 final class GenerateSubcommand extends Subcommand {
     private final boolean chat;
 
@@ -84,16 +95,48 @@ final class GenerateSubcommand extends Subcommand {
             return Main.OK;
         }
         List<String> prompts = line.getAll("prompt");
-        List<String> ids = line.getAll("prompt-ids");
+        List<long[]> ids = new ArrayList<>();
+        for (String v : line.getAll("prompt-ids")) {
+            ids.add(parseIds(v));
+        }
         if (prompts.isEmpty() && ids.isEmpty()) {
             prompts = c.prompts;
         }
         if (prompts.isEmpty() && ids.isEmpty()) {
             throw new UsageException("give --prompt TEXT (or --prompt-ids, or prompts in the config)");
         }
-        List<String> args = OptionsMapping.generateArgs(c, model.toString(), adapter == null ? null : adapter.toString(),
-                prompts, ids, line.isOn("raw"), line.isOn("print-ids"), false);
-        return GenerateCommand.run(args.toArray(new String[0]), out) == 0 ? Main.OK : Main.USAGE;
+        if (!prompts.isEmpty() && !ids.isEmpty()) {
+            throw new UsageException("give --prompt or --prompt-ids (not both)");
+        }
+        GenerationOptions options = OptionsMapping.generation(c);
+        try (GenerationModel m = load(c, model, adapter, out)) {
+            if (ids.isEmpty()) {
+                for (String p : prompts) {
+                    ids.add(m.promptIds(p, line.isOn("raw")));
+                }
+            }
+            TokenListener listener = ids.size() == 1 && m.decoder() != null ? new ConsoleStreamer(m.decoder(), out)
+                    : TokenListener.NONE;
+            List<Generation> results = m.generate(ids, options, listener);
+            for (int i = 0; i < results.size(); i++) {
+                Generation g = results.get(i);
+                if (results.size() > 1 && g.text != null) {
+                    out.println("[" + i + "] " + g.text);
+                }
+                if (line.isOn("print-ids") || g.text == null) {
+                    out.println((results.size() > 1 ? "[" + i + "] " : "") + "ids: " + g.idsString());
+                }
+            }
+        }
+        return Main.OK;
+    }
+
+    private static long[] parseIds(String v) {
+        try {
+            return Arrays.stream(v.split(",")).map(String::trim).mapToLong(Long::parseLong).toArray();
+        } catch (NumberFormatException e) {
+            throw new UsageException("--prompt-ids " + v + ": expected comma-separated integers like 1,2,3");
+        }
     }
 
     /** --adapter DIR, --adapter none, or the run's final/ when it holds an adapter. */
@@ -105,73 +148,57 @@ final class GenerateSubcommand extends Subcommand {
         if (a != null) {
             return Paths.get(a);
         }
-        Path fin = Paths.get(c.adapterDir());
+        Path fin = Paths.get(c.layout().finalDir());
         return Files.isRegularFile(fin.resolve("adapter_config.json")) ? fin : null;
     }
 
-    /** Texts generated for each prompt, and how many tokens each has. */
-    static final class Generated {
-        final List<String> texts;
-        final List<Integer> tokenCounts;
+    /**
+     * The base model (+ adapter, null for none) and its tokenizer, loaded once on the configured device as training
+     * loads them (use_4bit, double_quant, compute_dtype, attn_implementation). A device other than the CPU is
+     * announced on {@code out}.
+     */
+    static GenerationModel load(RunConfig c, Path model, Path adapter, PrintStream out) throws Exception {
+        String device = OptionsMapping.device(c.device);
+        DeviceChoice choice = DeviceChoice.resolve(device);
+        if (!device.equals("cpu")) {
+            out.println(choice.describe());
+        }
+        return GenerationModel.load(model, adapter, loadOptions(c, choice.device));
+    }
 
-        Generated(List<String> texts, List<Integer> tokenCounts) {
-            this.texts = texts;
-            this.tokenCounts = tokenCounts;
+    /** How generate, chat, run and the demo load the base: as training does. */
+    static LoadOptions loadOptions(RunConfig c, Device device) {
+        try {
+            return new LoadOptions(device, GenerationModel.computeType(c.computeDtype),
+                    Nf4WeightFactory.forBase(c.use4bit, c.doubleQuant))
+                    .withAttention(AttentionKernel.parse(c.attnImplementation));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage(), e);
         }
     }
 
     /**
+     * Generates for each prompt in turn with one loaded model, as run and the demo show it: "prompt: ...", the text
+     * streamed as it grows, then its ids.
+     *
      * @param adapterDir null for the base model alone
      * @param raw plain-text prompts (no chat template)
      */
-    static Generated generate(RunConfig c, String modelDir, String adapterDir, List<String> prompts, boolean raw,
+    static List<Generation> generate(RunConfig c, Path modelDir, Path adapterDir, List<String> prompts, boolean raw,
             PrintStream out) throws Exception {
-        List<String> texts = new ArrayList<>();
-        List<Integer> counts = new ArrayList<>();
-        for (String prompt : prompts) {
-            out.println("prompt: " + prompt);
-            ByteArrayOutputStream captured = new ByteArrayOutputStream();
-            PrintStream tee = new PrintStream(new TeeStream(out, captured), true, "UTF-8");
-            List<String> args = OptionsMapping.generateArgs(c, modelDir, adapterDir,
-                    Collections.singletonList(prompt), Collections.<String>emptyList(), raw, true, false);
-            if (GenerateCommand.run(args.toArray(new String[0]), tee) != 0) {
-                throw new IllegalStateException("generate failed: " + captured.toString("UTF-8"));
+        GenerationOptions options = OptionsMapping.generation(c);
+        List<Generation> results = new ArrayList<>();
+        try (GenerationModel m = load(c, modelDir, adapterDir, out)) {
+            for (String prompt : prompts) {
+                out.println("prompt: " + prompt);
+                TokenListener listener = m.decoder() != null ? new ConsoleStreamer(m.decoder(), out)
+                        : TokenListener.NONE;
+                Generation g = m.generate(Collections.singletonList(m.promptIds(prompt, raw)), options, listener)
+                        .get(0);
+                out.println("ids: " + g.idsString());
+                results.add(g);
             }
-            // GenerateCommand streams the text, ends it with a newline, then prints "ids: i,j,..." (--print-ids)
-            String text = captured.toString("UTF-8");
-            int at = text.lastIndexOf("ids: ");
-            String idsLine = text.substring(at + 5).trim();
-            texts.add(text.substring(0, at).replaceAll("\\R$", ""));
-            counts.add(idsLine.isEmpty() ? 0 : idsLine.split(",").length);
         }
-        return new Generated(texts, counts);
-    }
-
-    /** Writes to the console and to a buffer. */
-    private static final class TeeStream extends OutputStream {
-        private final OutputStream a;
-        private final OutputStream b;
-
-        TeeStream(OutputStream a, OutputStream b) {
-            this.a = a;
-            this.b = b;
-        }
-
-        @Override
-        public void write(int x) throws IOException {
-            a.write(x);
-            b.write(x);
-        }
-
-        @Override
-        public void write(byte[] buf, int off, int len) throws IOException {
-            a.write(buf, off, len);
-            b.write(buf, off, len);
-        }
-
-        @Override
-        public void flush() throws IOException {
-            a.flush();
-        }
+        return results;
     }
 }

@@ -1,5 +1,6 @@
 package dev.finetune.trainer.cli;
 
+import dev.finetune.storage.RunLayout;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,9 +40,10 @@ final class LogFile {
      * Where a command writes its log: the run's {@code logs/finetune.log} when the run folder is local, else
      * {@code <java.io.tmpdir>/finetune-logs/<project or command>.log}.
      */
-    static Path forOutputs(String outputDir, String command) {
+    static Path forOutputs(RunLayout layout, String command) {
+        String outputDir = layout == null ? null : layout.runDir();
         if (outputDir != null && !outputDir.matches("^[a-zA-Z][a-zA-Z0-9+.-]*:.*")) {
-            return Paths.get(outputDir, "logs", "finetune.log").toAbsolutePath().normalize();
+            return Paths.get(layout.logFile()).toAbsolutePath().normalize();
         }
         String project = outputDir == null ? "" : outputDir.replaceAll("/+$", "").replaceAll(".*/", "");
         return Paths.get(System.getProperty("java.io.tmpdir"), "finetune-logs",

@@ -44,7 +44,7 @@ final class PrepareSubcommand extends Subcommand {
 
     @Override
     java.nio.file.Path logFile(CommandLine line) {
-        return LogFile.forOutputs(line.config().outputDir(), name);
+        return LogFile.forOutputs(line.config().layout(), name);
     }
 
     @Override

@@ -2,11 +2,13 @@ package dev.finetune.trainer.cli;
 
 import dev.finetune.config.RunConfig;
 import dev.finetune.config.Section;
+import dev.finetune.trainer.train.Trainer;
 import java.io.PrintStream;
+import java.nio.file.Paths;
 import java.util.EnumSet;
 import java.util.Set;
 
-/** prepare → train → generate, the notebook top to bottom. */
+/** prepare → train → generate, the notebook top to bottom, as typed calls: a Manifest, a train result, generations. */
 final class RunSubcommand extends Subcommand {
     RunSubcommand() {
         super("run", "prepare, then train, then generate for the configured prompts: the notebook top to bottom");
@@ -27,7 +29,7 @@ final class RunSubcommand extends Subcommand {
 
     @Override
     java.nio.file.Path logFile(CommandLine line) {
-        return LogFile.forOutputs(line.config().outputDir(), name);
+        return LogFile.forOutputs(line.config().layout(), name);
     }
 
     @Override
@@ -37,15 +39,15 @@ final class RunSubcommand extends Subcommand {
         out.println("run: [1/3] prepare");
         PrepareSubcommand.prepare(c, false, "run " + String.join(" ", line.arguments()));
         out.println("run: [2/3] train");
-        TrainSubcommand.Outcome trained = TrainSubcommand.train(c, out);
+        Trainer.Result trained = TrainSubcommand.train(c, out);
+        String adapter = TrainSubcommand.local(trained.finalDir);
         if (c.prompts.isEmpty()) {
             out.println("run: [3/3] generate skipped: no prompts configured");
         } else {
             out.println("run: [3/3] generate");
-            GenerateSubcommand.generate(c, ModelFiles.modelDir(c).toString(), trained.adapterDir, c.prompts, false,
-                    out);
+            GenerateSubcommand.generate(c, ModelFiles.modelDir(c), Paths.get(adapter), c.prompts, false, out);
         }
-        out.println("run: adapter in " + trained.adapterDir);
+        out.println("run: adapter in " + adapter);
         return Main.OK;
     }
 }

@@ -72,7 +72,7 @@ final class TrainSubcommand extends Subcommand {
 
     @Override
     java.nio.file.Path logFile(CommandLine line) {
-        return LogFile.forOutputs(line.config().outputDir(), name);
+        return LogFile.forOutputs(line.config().layout(), name);
     }
 
     @Override
@@ -187,24 +187,8 @@ final class TrainSubcommand extends Subcommand {
         return jvm;
     }
 
-    /** What a training run reports back to run/demo. */
-    static final class Outcome {
-        /** Logged training losses (every logging_steps), in order, and the steps they were logged at. */
-        final List<Double> losses;
-        final List<Long> steps = new ArrayList<>();
-        /** The last validation loss, or null without validation. */
-        final Double evalLoss;
-        final String adapterDir;
-
-        Outcome(List<Double> losses, Double evalLoss, String adapterDir) {
-            this.losses = losses;
-            this.evalLoss = evalLoss;
-            this.adapterDir = adapterDir;
-        }
-    }
-
     /** One training process (world_size 1), as run and demo use it. */
-    static Outcome train(RunConfig c, PrintStream out) throws Exception {
+    static Trainer.Result train(RunConfig c, PrintStream out) throws Exception {
         if (c.worldSize != 1) {
             throw new ConfigException("world_size = " + c.worldSize + ": run and demo train in one process; train "
                     + "data-parallel with `jobs/finetune train --config ... --world-size " + c.worldSize + "` (one host) "
@@ -216,22 +200,16 @@ final class TrainSubcommand extends Subcommand {
     /**
      * One rank of {@code sync}'s world through the trainer's {@link TrainCommand}: resumes, checkpoints and saves
      * final/ (rank 0 writes). The losses are this run's own (after a resume: the steps it trained, as in its
-     * metrics file), not an earlier run's.
+     * metrics file), not an earlier run's; ranks other than 0 return no paths.
      */
-    static Outcome train(RunConfig c, GradientSync sync, PrintStream out) throws Exception {
+    static Trainer.Result train(RunConfig c, GradientSync sync, PrintStream out) throws Exception {
         c.require("train", "base_model_id");
         TrainOptions o = OptionsMapping.train(c, ModelFiles.modelDir(c).toString());
-        Trainer.Result r = TrainCommand.train(o, sync, out);
-        if (r.finalDir == null) {
-            return new Outcome(new ArrayList<>(), null, null); // ranks other than 0 write nothing
-        }
-        Outcome outcome = new Outcome(new ArrayList<>(r.loggedLosses), r.lastEvalLoss, local(r.finalDir));
-        outcome.steps.addAll(r.loggedSteps);
-        return outcome;
+        return TrainCommand.train(o, sync, out);
     }
 
     /** file:/x/y → /x/y; other file systems (gs://) as they are. */
-    private static String local(org.apache.hadoop.fs.Path p) {
+    static String local(org.apache.hadoop.fs.Path p) {
         String scheme = p.toUri().getScheme();
         return scheme == null || scheme.equals("file") ? p.toUri().getPath() : p.toString();
     }

@@ -40,8 +40,8 @@ public final class CheckpointStore {
     /** Every other file's size and sha256. */
     public static final String MANIFEST = "manifest.json";
     static final String MANIFEST_FORMAT = "finetune-checkpoint-files";
-    private static final String PREFIX = "checkpoint-";
-    private static final String TMP_PREFIX = ".tmp-checkpoint-";
+    private static final String PREFIX = dev.finetune.storage.RunLayout.CHECKPOINT_PREFIX;
+    private static final String TMP_PREFIX = ".tmp-" + PREFIX;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final FileSystem fs;

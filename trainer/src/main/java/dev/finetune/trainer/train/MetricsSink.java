@@ -1,6 +1,7 @@
 package dev.finetune.trainer.train;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.finetune.storage.RunLayout;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
@@ -26,7 +27,7 @@ public final class MetricsSink implements Closeable {
 
     public MetricsSink(FileSystem fs, Path logs, long firstStep) throws IOException {
         fs.mkdirs(logs);
-        this.file = createNew(fs, logs, "metrics-" + firstStep, ".jsonl");
+        this.file = createNew(fs, logs, RunLayout.METRICS_PREFIX + firstStep, RunLayout.METRICS_SUFFIX);
         this.jsonl = fs.create(file, false);
         long now = System.currentTimeMillis();
         String host = hostName();

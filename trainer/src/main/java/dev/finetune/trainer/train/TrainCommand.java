@@ -50,17 +50,15 @@ public final class TrainCommand {
         return shown;
     }
 
-    /** Trains with {@code options} in this process alone; returns the final adapter folder. */
-    public static Path run(TrainOptions options, PrintStream console) throws IOException {
-        return run(options, GradientSync.local(), console);
+    /** Trains with {@code options} in this process alone; returns what the run did and wrote. */
+    public static Trainer.Result train(TrainOptions options, PrintStream console) throws IOException {
+        return train(options, GradientSync.local(), console);
     }
 
-    /** Trains as one rank of {@code sync}'s world; returns the final adapter folder (null on ranks other than 0). */
-    public static Path run(TrainOptions options, GradientSync sync, PrintStream console) throws IOException {
-        return train(options, sync, console).finalDir;
-    }
-
-    /** Trains as one rank of {@code sync}'s world; returns what this run did (its own steps and losses). */
+    /**
+     * Trains as one rank of {@code sync}'s world; returns what this run did (its own steps and losses, as its metrics
+     * file holds them) and, on rank 0, where it wrote the final adapter, the checkpoints and the metrics.
+     */
     public static Trainer.Result train(TrainOptions options, GradientSync sync, PrintStream console)
         throws IOException {
         options.validate();
@@ -239,6 +237,6 @@ public final class TrainCommand {
             }
             values.put(args[i].substring(2).replace('-', '_'), args[i + 1]);
         }
-        run(TrainOptions.fromMap(values), System.out);
+        train(TrainOptions.fromMap(values), System.out);
     }
 }

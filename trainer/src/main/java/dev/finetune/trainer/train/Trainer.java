@@ -58,7 +58,7 @@ public final class Trainer {
         this.params = new ArrayList<>(model.parameters().values());
     }
 
-    /** What a run did. */
+    /** What a run did: its steps and losses as it computed them, and where it wrote (rank 0). */
     public static final class Result {
         /** The loss of every optimizer step this run made, in order (NaN where the step was skipped). */
         public final List<Double> losses = new ArrayList<>();
@@ -72,6 +72,8 @@ public final class Trainer {
         public final List<Double> loggedLosses = new ArrayList<>();
         /** The metrics file this run wrote (rank 0), or null. */
         public Path metricsFile;
+        /** The complete checkpoints in checkpoints/ when the run ended, oldest first (rank 0; empty on others). */
+        public final List<Path> checkpoints = new ArrayList<>();
     }
 
     /**
@@ -188,6 +190,9 @@ public final class Trainer {
             }
             result.lastStep = state.globalStep;
             result.skippedSteps = state.skippedSteps;
+            if (writer) {
+                result.checkpoints.addAll(checkpoints.complete());
+            }
             if (state.optimizerSteps == 0) {
                 throw new ConfigException("no step updated the adapter: all " + state.globalStep + " steps were "
                     + "skipped (" + (train.rows() == 0 ? "no training rows" : "no trained tokens or non-finite "

@@ -178,7 +178,7 @@ public class EndToEndTrainingTest {
         o.maxSteps = 2;
         o.evalSteps = 0;
         o.use4bit = true; // NF4 base on CPU: the QLoRA path end to end
-        Path fin = TrainCommand.run(o, new PrintStream(new ByteArrayOutputStream()));
+        Path fin = TrainCommand.train(o, new PrintStream(new ByteArrayOutputStream())).finalDir;
         java.nio.file.Path local = java.nio.file.Paths.get(fin.toUri());
         try (SafetensorsFile f = SafetensorsFile.open(local.resolve("adapter_model.safetensors"))) {
             assertEquals(2 * 7 * 2, f.names().size(), "A and B for 7 projections of 2 layers");

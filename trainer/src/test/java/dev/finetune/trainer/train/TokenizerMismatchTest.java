@@ -67,7 +67,7 @@ class TokenizerMismatchTest {
         o.use4bit = false;
         o.device = "cpu";
         IOException e = assertThrows(IOException.class,
-            () -> TrainCommand.run(o, new PrintStream(new ByteArrayOutputStream())));
+            () -> TrainCommand.train(o, new PrintStream(new ByteArrayOutputStream())));
         assertTrue(e.getMessage().contains("tokenizer vocabulary 151669 exceeds the model's vocab_size 512"),
             e.getMessage());
         assertTrue(!Files.exists(tmp.resolve("out").resolve("mismatch").resolve("final")), "nothing was saved");

@@ -56,7 +56,7 @@ class TrainInputsTest {
         bytes[bytes.length - 10] = 0x41; // inside the last row's token ids
         Files.write(shard, bytes);
         ShardFormatException e = assertThrows(ShardFormatException.class,
-            () -> TrainCommand.run(options(shards, 2), new PrintStream(new ByteArrayOutputStream())));
+            () -> TrainCommand.train(options(shards, 2), new PrintStream(new ByteArrayOutputStream())));
         assertTrue(e.getMessage().contains(shard.getFileName().toString()) && e.getMessage().contains("prepare")
             && !e.getMessage().contains("\n"), e.getMessage());
         assertFalse(Files.exists(tmp.resolve("out/inputs/checkpoints")), "no step was trained");
@@ -82,7 +82,7 @@ class TrainInputsTest {
     void aCheckpointTrainedOnOtherShardsIsNotResumed() throws Exception {
         Path shards = tmp.resolve("shards");
         EndToEndTrainingTest.writeShards(shards, 4, 0);
-        TrainCommand.run(options(shards, 3), new PrintStream(new ByteArrayOutputStream()));
+        TrainCommand.train(options(shards, 3), new PrintStream(new ByteArrayOutputStream()));
         Path checkpoint = tmp.resolve("out/inputs/checkpoints/checkpoint-2");
         assertTrue(Files.exists(checkpoint.resolve(CheckpointStore.MANIFEST)));
         byte[] state = Files.readAllBytes(checkpoint.resolve(TrainState.FILE));
@@ -91,7 +91,7 @@ class TrainInputsTest {
         deleteTree(shards);
         EndToEndTrainingTest.writeShards(shards, 6, 0);
         ConfigException e = assertThrows(ConfigException.class,
-            () -> TrainCommand.run(options(shards, 3), new PrintStream(new ByteArrayOutputStream())));
+            () -> TrainCommand.train(options(shards, 3), new PrintStream(new ByteArrayOutputStream())));
         assertTrue(e.getMessage().contains("data (other shards)") && e.getMessage().contains("resume: never"),
             e.getMessage());
         assertTrue(Arrays.equals(state, Files.readAllBytes(checkpoint.resolve(TrainState.FILE))));
