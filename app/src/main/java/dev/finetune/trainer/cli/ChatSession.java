@@ -55,7 +55,7 @@ final class ChatSession {
             Map<String, Object> extra = new HashMap<>();
             extra.put("bos_token", tokenizer.files().bosToken);
             extra.put("eos_token", tokenizer.files().eosToken);
-            GenerationOptions options = OptionsMapping.generation(c);
+            GenerationOptions options = GenerationOptions.of(c.generation());
             if (tokenizer.eosId() >= 0) {
                 options.eosTokenIds.add((long) tokenizer.eosId());
             }

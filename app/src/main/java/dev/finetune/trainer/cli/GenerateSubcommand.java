@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
@@ -91,7 +92,7 @@ final class GenerateSubcommand extends Subcommand {
         if (prompts.isEmpty() && ids.isEmpty()) {
             throw new UsageException("give --prompt TEXT (or --prompt-ids, or prompts in the config)");
         }
-        List<String> args = OptionsMapping.generateArgs(c, model.toString(), adapter == null ? null : adapter.toString(),
+        List<String> args = generateArgs(c, model.toString(), adapter == null ? null : adapter.toString(),
                 prompts, ids, line.isOn("raw"), line.isOn("print-ids"), false);
         return GenerateCommand.run(args.toArray(new String[0]), out) == 0 ? Main.OK : Main.USAGE;
     }
@@ -132,7 +133,7 @@ final class GenerateSubcommand extends Subcommand {
             out.println("prompt: " + prompt);
             ByteArrayOutputStream captured = new ByteArrayOutputStream();
             PrintStream tee = new PrintStream(new TeeStream(out, captured), true, "UTF-8");
-            List<String> args = OptionsMapping.generateArgs(c, modelDir, adapterDir,
+            List<String> args = generateArgs(c, modelDir, adapterDir,
                     Collections.singletonList(prompt), Collections.<String>emptyList(), raw, true, false);
             if (GenerateCommand.run(args.toArray(new String[0]), tee) != 0) {
                 throw new IllegalStateException("generate failed: " + captured.toString("UTF-8"));
@@ -173,5 +174,51 @@ final class GenerateSubcommand extends Subcommand {
         public void flush() throws IOException {
             a.flush();
         }
+    }
+
+    /**
+     * The generate command's flags for the configured sampling settings.
+     *
+     * @param adapterDir null for the base model alone
+     * @param promptIds token-id prompts ("1,2,3"); used instead of {@code prompts} when not empty
+     */
+    static List<String> generateArgs(RunConfig c, String modelDir, String adapterDir, List<String> prompts,
+            List<String> promptIds, boolean raw, boolean printIds, boolean greedy) {
+        List<String> a = new ArrayList<>(Arrays.asList("--model", modelDir,
+                "--adapter", adapterDir != null ? adapterDir : "none",
+                "--max-new-tokens", String.valueOf(c.maxNewTokens),
+                "--temperature", String.valueOf(c.temperature),
+                "--top-p", String.valueOf(c.topP),
+                "--top-k", String.valueOf(c.topK),
+                "--seed", String.valueOf(c.seed),
+                "--device", dev.finetune.trainer.device.DeviceChoice.named(c.device),
+                "--compute-dtype", c.computeDtype));
+        if (promptIds.isEmpty()) {
+            for (String p : prompts) {
+                a.add("--prompt");
+                a.add(p);
+            }
+        } else {
+            for (String p : promptIds) {
+                a.add("--prompt-ids");
+                a.add(p);
+            }
+        }
+        if (raw) {
+            a.add("--raw");
+        }
+        if (printIds) {
+            a.add("--print-ids");
+        }
+        if (greedy || c.temperature == 0) {
+            a.add("--greedy");
+        }
+        if (c.use4bit) { // generate on the base training used, as the notebook does
+            a.add("--use-4bit");
+            if (!c.doubleQuant) {
+                a.add("--no-double-quant");
+            }
+        }
+        return a;
     }
 }

@@ -126,7 +126,7 @@ final class TrainSubcommand extends Subcommand {
         List<String> gpus = new ArrayList<>();
         if (line.has("local-gpus")) {
             gpus.addAll(Arrays.asList(line.get("local-gpus").split(",")));
-        } else if (!"cpu".equals(OptionsMapping.device(c.device))) {
+        } else if (!"cpu".equals(dev.finetune.trainer.device.DeviceChoice.named(c.device))) {
             int visible = dev.finetune.trainer.device.DeviceChoice.gpuCount();
             for (int g = 0; g < Math.min(visible, c.worldSize); g++) {
                 gpus.add(String.valueOf(g));
@@ -220,7 +220,7 @@ final class TrainSubcommand extends Subcommand {
      */
     static Outcome train(RunConfig c, GradientSync sync, PrintStream out) throws Exception {
         c.require("train", "base_model_id");
-        TrainOptions o = OptionsMapping.train(c, ModelFiles.modelDir(c).toString());
+        TrainOptions o = TrainOptions.of(c, ModelFiles.modelDir(c).toString(), c.resolvedShardsDir());
         Trainer.Result r = TrainCommand.train(o, sync, out);
         if (r.finalDir == null) {
             return new Outcome(new ArrayList<>(), null, null); // ranks other than 0 write nothing
