@@ -42,21 +42,15 @@ public final class DataParallelRankMain {
     }
 
     static Trainer.Result run(Path out, int batch, int saveSteps, int dieAtCall, GradientSync sync) throws Exception {
-        RunConfig c = new RunConfig();
-        c.projectName = "law"; // one project for all ranks: rank 0 writes checkpoints, every rank resumes from them
-        c.baseSaveDir = out.resolve("runs").toString();
+        // one project for all ranks: rank 0 writes checkpoints, every rank resumes from them
+        RunConfig c = ToyRuns.config("law", out.resolve("runs"), STEPS);
         c.batchSize = batch;
-        c.gradientAccumulationSteps = 2;
-        c.learningRate = 0.05;
-        c.warmupSteps = 2;
-        c.maxSteps = (int) STEPS;
         c.loggingSteps = 1;
         c.saveSteps = saveSteps;
         c.saveTotalLimit = 1;
         c.maxGradNorm = 1.0;
         c.weightDecay = 0.01;
-        c.seed = 11;
-        TrainOptions o = TrainOptions.of(c, "toy", "in-memory");
+        TrainOptions o = ToyRuns.options(c);
         try (NDManager manager = NDManager.newBaseManager()) {
             ToyBigramModel model = new ToyBigramModel(manager, VOCAB, 4, 0f, 3);
             model.beforeCall = call -> {

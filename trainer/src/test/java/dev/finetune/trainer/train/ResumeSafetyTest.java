@@ -45,22 +45,14 @@ class ResumeSafetyTest {
     }
 
     private static TrainOptions options(RunConfig c) {
-        return TrainOptions.of(c, "toy", "in-memory");
+        return ToyRuns.options(c);
     }
 
     private RunConfig config(String project, long maxSteps) {
-        RunConfig o = new RunConfig();
-        o.projectName = project;
-        o.baseSaveDir = tmp.toString();
-        o.batchSize = 2;
-        o.gradientAccumulationSteps = 2;
-        o.learningRate = 0.05;
-        o.warmupSteps = 2;
-        o.maxSteps = (int) maxSteps;
+        RunConfig o = ToyRuns.config(project, tmp, maxSteps);
         o.loggingSteps = 1;
         o.saveSteps = 3;
         o.saveTotalLimit = 0;
-        o.seed = 11;
         return o;
     }
 

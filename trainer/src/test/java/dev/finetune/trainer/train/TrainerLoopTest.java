@@ -31,24 +31,16 @@ class TrainerLoopTest {
     java.nio.file.Path tmp;
 
     private TrainOptions options(String project, long maxSteps) {
-        return TrainOptions.of(config(project, maxSteps), "toy", "in-memory");
+        return ToyRuns.options(config(project, maxSteps));
     }
 
     private RunConfig config(String project, long maxSteps) {
-        RunConfig o = new RunConfig();
-        o.projectName = project;
-        o.baseSaveDir = tmp.toString();
-        o.batchSize = 2;
-        o.gradientAccumulationSteps = 2;
-        o.learningRate = 0.05;
-        o.warmupSteps = 2;
-        o.maxSteps = (int) maxSteps;
+        RunConfig o = ToyRuns.config(project, tmp, maxSteps);
         o.loggingSteps = 2;
         o.saveSteps = 3;
         o.saveTotalLimit = 2;
         o.maxGradNorm = 1.0;
         o.weightDecay = 0.01;
-        o.seed = 11;
         return o;
     }
 
@@ -97,7 +89,7 @@ class TrainerLoopTest {
     void lossFallsAndLogsCheckpointsAndCurveAreWritten() throws Exception {
         RunConfig c = config("falls", 24);
         c.evalSteps = 12;
-        TrainOptions o = TrainOptions.of(c, "toy", "in-memory");
+        TrainOptions o = ToyRuns.options(c);
         try (NDManager manager = NDManager.newBaseManager()) {
             ToyBigramModel model = new ToyBigramModel(manager, VOCAB, 4, 0f, 3);
             Trainer.Result r = run(o, model, manager);
@@ -161,7 +153,7 @@ class TrainerLoopTest {
     void aNanLossSkipsTheStepAndLeavesTheAdapterUntouched() throws Exception {
         RunConfig c = config("nan", 4);
         c.saveSteps = 100;
-        TrainOptions o = TrainOptions.of(c, "toy", "in-memory");
+        TrainOptions o = ToyRuns.options(c);
         try (NDManager manager = NDManager.newBaseManager()) {
             ToyBigramModel model = new ToyBigramModel(manager, VOCAB, 4, 0f, 3);
             model.poisonCall = 3; // second micro-batch of step 2
