@@ -1,6 +1,5 @@
 package dev.finetune.config;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -30,13 +29,6 @@ public final class BaseModelConfig {
 
     /** The values under their configuration keys. */
     public Map<String, Object> toMap() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("base_model_id", baseModelId);
-        m.put("model_revision", modelRevision);
-        m.put("use_4bit", use4bit);
-        m.put("double_quant", doubleQuant);
-        m.put("compute_dtype", computeDtype);
-        m.put("attn_implementation", attnImplementation);
-        return m;
+        return ConfigSchema.get().valuesOf(this);
     }
 }

@@ -2,7 +2,6 @@ package dev.finetune.config;
 
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -37,13 +36,6 @@ public final class GenerationConfig {
 
     /** The values under their configuration keys. */
     public Map<String, Object> toMap() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("max_new_tokens", maxNewTokens);
-        m.put("temperature", temperature);
-        m.put("top_p", topP);
-        m.put("top_k", topK);
-        m.put("prompts", new ArrayList<>(prompts));
-        m.put("seed", seed);
-        return m;
+        return ConfigSchema.get().valuesOf(this);
     }
 }

@@ -2,7 +2,6 @@ package dev.finetune.config;
 
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -28,13 +27,7 @@ public final class LoraConfig {
 
     /** The values under their configuration keys. */
     public Map<String, Object> toMap() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("lora_r", loraR);
-        m.put("lora_alpha", loraAlpha);
-        m.put("lora_dropout", loraDropout);
-        m.put("lora_target_modules", new ArrayList<>(loraTargetModules));
-        m.put("use_rslora", useRslora);
-        return m;
+        return ConfigSchema.get().valuesOf(this);
     }
 
     /** "q_proj,v_proj" in one entry becomes two entries. */

@@ -2,7 +2,6 @@ package dev.finetune.config;
 
 import java.nio.file.Files;
 import java.nio.file.Paths;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -39,6 +38,7 @@ public final class PrepareConfig {
     public final long seed;
     /** Where the shards go: shards_dir, or {@code <base_save_dir>/<project_name>/data}. */
     public final String shardsDir;
+    private final boolean conversations;
 
     PrepareConfig(RunConfig c) {
         datasetId = c.datasetId;
@@ -61,12 +61,12 @@ public final class PrepareConfig {
         longDocuments = c.longDocuments;
         seed = c.seed;
         shardsDir = c.resolvedShardsDir();
+        conversations = c.hasConversationColumns();
     }
 
     /** Whether the dataset is conversations (a conversation column is set) rather than plain text. */
     public boolean hasConversationColumns() {
-        return RunConfig.set(messagesColumn) || RunConfig.set(promptColumn) || RunConfig.set(completionColumn)
-                || RunConfig.set(instructionColumn);
+        return conversations;
     }
 
     /**
@@ -89,27 +89,6 @@ public final class PrepareConfig {
 
     /** The values under their configuration keys (shards_dir resolved). */
     public Map<String, Object> toMap() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("dataset_id", datasetId);
-        m.put("dataset_config", datasetConfig);
-        m.put("dataset_split", datasetSplit);
-        m.put("dataset_revision", datasetRevision);
-        m.put("validation_split", validationSplit);
-        m.put("holdout_fraction", holdoutFraction);
-        m.put("text_column", textColumn);
-        m.put("messages_column", messagesColumn);
-        m.put("prompt_column", promptColumn);
-        m.put("completion_column", completionColumn);
-        m.put("instruction_column", instructionColumn);
-        m.put("input_column", inputColumn);
-        m.put("output_column", outputColumn);
-        m.put("train_on", trainOn);
-        m.put("eos_token", eosToken);
-        m.put("max_seq_length", maxSeqLength);
-        m.put("packing", packing);
-        m.put("long_documents", longDocuments);
-        m.put("seed", seed);
-        m.put("shards_dir", shardsDir);
-        return m;
+        return ConfigSchema.get().valuesOf(this);
     }
 }

@@ -1,6 +1,5 @@
 package dev.finetune.config;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -21,10 +20,6 @@ public final class RuntimeConfig {
 
     /** The values under their configuration keys. */
     public Map<String, Object> toMap() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("device", device);
-        m.put("world_size", worldSize);
-        m.put("spark_master", sparkMaster);
-        return m;
+        return ConfigSchema.get().valuesOf(this);
     }
 }

@@ -1,6 +1,5 @@
 package dev.finetune.config;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -52,23 +51,6 @@ public final class TrainingConfig {
 
     /** The values under their configuration keys. */
     public Map<String, Object> toMap() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("batch_size", batchSize);
-        m.put("gradient_accumulation_steps", gradientAccumulationSteps);
-        m.put("auto_micro_batch", autoMicroBatch);
-        m.put("learning_rate", learningRate);
-        m.put("num_train_epochs", numTrainEpochs);
-        m.put("max_steps", maxSteps);
-        m.put("warmup_steps", warmupSteps);
-        m.put("lr_scheduler", lrScheduler);
-        m.put("weight_decay", weightDecay);
-        m.put("max_grad_norm", maxGradNorm);
-        m.put("seed", seed);
-        m.put("logging_steps", loggingSteps);
-        m.put("save_steps", saveSteps);
-        m.put("save_total_limit", saveTotalLimit);
-        m.put("eval_steps", evalSteps);
-        m.put("resume", resume);
-        return m;
+        return ConfigSchema.get().valuesOf(this);
     }
 }
