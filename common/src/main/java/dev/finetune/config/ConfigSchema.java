@@ -101,6 +101,7 @@ public final class ConfigSchema {
     private final List<Key> keys;
     private final Map<String, Key> byName = new HashMap<>();
     private final Map<String, Key> byFlag = new HashMap<>();
+    private final Map<String, Key> byField = new HashMap<>();
 
     private ConfigSchema(ObjectMapper mapper) {
         BeanDescription desc = mapper.getDeserializationConfig().introspect(mapper.constructType(RunConfig.class));
@@ -124,6 +125,7 @@ public final class ConfigSchema {
                 list.add(k);
                 byName.put(k.name, k);
                 byFlag.put(k.flag, k);
+                byField.put(f.getName(), k);
             } catch (IllegalAccessException e) {
                 throw new IllegalStateException(e);
             }
@@ -145,6 +147,33 @@ public final class ConfigSchema {
         for (Key k : keys) {
             if (k.section == section) {
                 out.add(k);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * A section value's fields under their configuration keys, in declaration order: each public field of a
+     * section class is named as the RunConfig field it holds, so its key is that field's.
+     *
+     * @throws IllegalStateException for a field that names no key (a section field must be a key)
+     */
+    public Map<String, Object> valuesOf(Object section) {
+        Map<String, Object> out = new java.util.LinkedHashMap<>();
+        for (Field f : section.getClass().getDeclaredFields()) {
+            if (Modifier.isStatic(f.getModifiers()) || !Modifier.isPublic(f.getModifiers())) {
+                continue;
+            }
+            Key k = byField.get(f.getName());
+            if (k == null) {
+                throw new IllegalStateException(section.getClass().getSimpleName() + "." + f.getName()
+                        + " is not a RunConfig key");
+            }
+            try {
+                Object v = f.get(section);
+                out.put(k.name, v instanceof List ? new ArrayList<>((List<?>) v) : v);
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
             }
         }
         return out;

@@ -10,11 +10,12 @@ import java.util.Locale;
 /**
  * Everything a run is configured by: the seed notebook's parameter cell in snake_case (LORA_R → lora_r), plus
  * the keys the product adds. Fields are bound by Jackson (snake_case names); each carries its help text in
- * {@link Option}. Defaults are the seed notebook's values where it has one. No field ever holds a token: the
- * Hugging Face token comes from HF_TOKEN or the token file only.
+ * {@link Option}. The field initialisers are the one table of defaults (the seed notebook's values where it has
+ * one): nothing else in the project declares a default for a key. No field ever holds a token: the Hugging Face
+ * token comes from HF_TOKEN or the token file only.
  *
- * <p>Read it with {@link ConfigLoader}; each subcommand maps it onto its own options class in one place
- * (trainer's {@code cli.OptionsMapping}).
+ * <p>Read it with {@link ConfigLoader}; the steps receive its sections as immutable values ({@link #training()},
+ * {@link #lora()}, {@link #baseModel()}, {@link #generation()}, {@link #prepare()}, {@link #runtime()}).
  */
 public final class RunConfig {
 
@@ -234,6 +235,37 @@ public final class RunConfig {
     @Option(section = Section.RUNTIME, help = "Spark master for prepare: local[*] in Colab or on a laptop; "
             + "ignored under spark-submit, which sets its own.")
     public String sparkMaster = "local[*]";
+
+    // ---- sections, as the steps receive them ----
+
+    /** The defaults: what an empty config file resolves to. */
+    public static RunConfig defaults() {
+        return new RunConfig();
+    }
+
+    public TrainingConfig training() {
+        return new TrainingConfig(this);
+    }
+
+    public LoraConfig lora() {
+        return new LoraConfig(this);
+    }
+
+    public BaseModelConfig baseModel() {
+        return new BaseModelConfig(this);
+    }
+
+    public GenerationConfig generation() {
+        return new GenerationConfig(this);
+    }
+
+    public PrepareConfig prepare() {
+        return new PrepareConfig(this);
+    }
+
+    public RuntimeConfig runtime() {
+        return new RuntimeConfig(this);
+    }
 
     // ---- derived paths ----
 

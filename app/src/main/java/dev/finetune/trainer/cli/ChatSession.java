@@ -32,7 +32,7 @@ final class ChatSession {
                 throw new ConfigException(modelDir + " has no chat template (tokenizer_config.json or "
                         + "chat_template.jinja); use `jobs/finetune generate --raw` for plain continuation");
             }
-            GenerationOptions options = OptionsMapping.generation(c);
+            GenerationOptions options = GenerationOptions.of(c.generation());
             List<Map<String, Object>> messages = new ArrayList<>();
             out.println("chat: " + modelDir + (adapterDir != null ? " + " + adapterDir : "")
                     + " (empty line or /exit ends, /reset forgets the conversation)");

@@ -108,7 +108,7 @@ final class GenerateSubcommand extends Subcommand {
         if (!prompts.isEmpty() && !ids.isEmpty()) {
             throw new UsageException("give --prompt or --prompt-ids (not both)");
         }
-        GenerationOptions options = OptionsMapping.generation(c);
+        GenerationOptions options = GenerationOptions.of(c.generation());
         try (GenerationModel m = load(c, model, adapter, out)) {
             if (ids.isEmpty()) {
                 for (String p : prompts) {
@@ -158,7 +158,7 @@ final class GenerateSubcommand extends Subcommand {
      * announced on {@code out}.
      */
     static GenerationModel load(RunConfig c, Path model, Path adapter, PrintStream out) throws Exception {
-        String device = OptionsMapping.device(c.device);
+        String device = DeviceChoice.named(c.device);
         DeviceChoice choice = DeviceChoice.resolve(device);
         if (!device.equals("cpu")) {
             out.println(choice.describe());
@@ -186,7 +186,7 @@ final class GenerateSubcommand extends Subcommand {
      */
     static List<Generation> generate(RunConfig c, Path modelDir, Path adapterDir, List<String> prompts, boolean raw,
             PrintStream out) throws Exception {
-        GenerationOptions options = OptionsMapping.generation(c);
+        GenerationOptions options = GenerationOptions.of(c.generation());
         List<Generation> results = new ArrayList<>();
         try (GenerationModel m = load(c, modelDir, adapterDir, out)) {
             for (String prompt : prompts) {

@@ -1,5 +1,6 @@
 package dev.finetune.trainer.cli;
 
+import dev.finetune.config.ConfigException;
 import dev.finetune.config.RunConfig;
 import dev.finetune.config.Section;
 import dev.finetune.pipeline.ingest.TokenizerEncoderFactory;
@@ -56,7 +57,12 @@ final class PrepareSubcommand extends Subcommand {
     /** Runs the Spark job (local mode unless under spark-submit); returns the published (or existing) manifest. */
     static Manifest prepare(RunConfig c, boolean overwrite, String command) throws IOException {
         c.require("prepare", "base_model_id", "dataset_id");
-        PrepareOptions o = OptionsMapping.prepare(c, ModelFiles.tokenizerDir(c).toString(), overwrite);
+        PrepareOptions o;
+        try {
+            o = PrepareOptions.of(c.prepare(), c.sparkMaster, ModelFiles.tokenizerDir(c).toString(), overwrite);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("prepare: " + e.getMessage(), e);
+        }
         SparkSession.Builder builder = SparkSession.builder().appName("finetune prepare " + c.projectName);
         if (!new SparkConf().contains("spark.master")) {
             builder.master(o.master); // not under spark-submit: run on this machine

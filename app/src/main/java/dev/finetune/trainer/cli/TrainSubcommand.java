@@ -58,8 +58,11 @@ final class TrainSubcommand extends Subcommand {
                         + "entry r mod count).", "0..N-1 when GPUs are visible, else CPU"),
                 Flag.value("rank", "R", "Set by the launchers: this process's rank, 0..world_size-1."),
                 Flag.value("peers", "HOST:PORT,...", "Set by the launchers: every rank's address, in rank order."),
-                Flag.value("connect-timeout-s", "S", "Set by the launchers: how long ranks wait for each other.", "120"),
-                Flag.value("read-timeout-s", "S", "Set by the launchers: longest silence of a live rank.", "1800"),
+                Flag.value("connect-timeout-s", "S", "Set by the launchers: how long ranks wait for each other.",
+                        CollectiveOptions.DEFAULT_CONNECT_TIMEOUT_S + "; " + DistributedTrainOptions.DEFAULT_CONNECT_TIMEOUT_S
+                        + " with --world-size > 1"),
+                Flag.value("read-timeout-s", "S", "Set by the launchers: longest silence of a live rank.",
+                        String.valueOf(CollectiveOptions.DEFAULT_READ_TIMEOUT_S)),
                 Flag.value("job-token", "N", "Set by the launchers: shared by the ranks of one attempt."),
                 Flag.toggle("fp16-wire", "Gradients travel between ranks as FP16 (half the bytes)."),
                 Flag.value("attempt", "N", "Set by the launchers: the attempt number (shown in logs)."));
@@ -105,7 +108,8 @@ final class TrainSubcommand extends Subcommand {
         CollectiveOptions co;
         try {
             co = CollectiveOptions.of(line.getInt("rank", 0), worldSize, CollectiveOptions.parsePeers(line.get("peers")))
-                    .withTimeouts(1000L * line.getInt("connect-timeout-s", 120), 1000L * line.getInt("read-timeout-s", 1800))
+                    .withTimeouts(1000L * line.getInt("connect-timeout-s", CollectiveOptions.DEFAULT_CONNECT_TIMEOUT_S),
+                            1000L * line.getInt("read-timeout-s", CollectiveOptions.DEFAULT_READ_TIMEOUT_S))
                     .withFp16Wire(line.isOn("fp16-wire"));
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage() + " (--world-size " + worldSize + ")");
@@ -126,7 +130,7 @@ final class TrainSubcommand extends Subcommand {
         List<String> gpus = new ArrayList<>();
         if (line.has("local-gpus")) {
             gpus.addAll(Arrays.asList(line.get("local-gpus").split(",")));
-        } else if (!"cpu".equals(OptionsMapping.device(c.device))) {
+        } else if (!"cpu".equals(dev.finetune.trainer.device.DeviceChoice.named(c.device))) {
             int visible = dev.finetune.trainer.device.DeviceChoice.gpuCount();
             for (int g = 0; g < Math.min(visible, c.worldSize); g++) {
                 gpus.add(String.valueOf(g));
@@ -140,8 +144,9 @@ final class TrainSubcommand extends Subcommand {
         child.add("train");
         child.addAll(withoutLauncherFlags(line.arguments()));
         DistributedTrainOptions o = new DistributedTrainOptions(c.worldSize, line.getInt("max-attempts", 1),
-                DistributedTrainOptions.DEFAULT_TRAIN_MAIN, childJvmOptions(), gpus, line.getInt("connect-timeout-s", 300),
-                line.getInt("read-timeout-s", 1800), line.isOn("fp16-wire"), child);
+                DistributedTrainOptions.DEFAULT_TRAIN_MAIN, childJvmOptions(), gpus, line.getInt("connect-timeout-s",
+                DistributedTrainOptions.DEFAULT_CONNECT_TIMEOUT_S), line.getInt("read-timeout-s",
+                CollectiveOptions.DEFAULT_READ_TIMEOUT_S), line.isOn("fp16-wire"), child);
         out.println("starting " + c.worldSize + " ranks on this host (" + (gpus.isEmpty() ? "CPU" : "GPUs " + gpus)
                 + "); rank 0 writes " + c.outputDir());
         LocalLaunch.run(o);
@@ -204,7 +209,7 @@ final class TrainSubcommand extends Subcommand {
      */
     static Trainer.Result train(RunConfig c, GradientSync sync, PrintStream out) throws Exception {
         c.require("train", "base_model_id");
-        TrainOptions o = OptionsMapping.train(c, ModelFiles.modelDir(c).toString());
+        TrainOptions o = TrainOptions.of(c, ModelFiles.modelDir(c).toString(), c.resolvedShardsDir());
         return TrainCommand.train(o, sync, out);
     }
 

@@ -1,5 +1,7 @@
 package dev.finetune.pipeline.spark;
 
+import dev.finetune.config.PrepareConfig;
+import dev.finetune.config.RunConfig;
 import dev.finetune.pipeline.ingest.FileFormat;
 import dev.finetune.pipeline.ingest.SourceSpec;
 import dev.finetune.pipeline.packing.Overflow;
@@ -9,28 +11,31 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Options of {@code prepare}: YAML keys are the snake_case field names, flags the kebab-case ones
- * ({@code max_seq_length} ↔ {@code --max-seq-length}). Defaults are the field initialisers.
+ * What one {@code prepare} job is given, shipped to Spark's executors: the configuration's {@link PrepareConfig}
+ * in the job's own terms ({@code source}, {@code split}, {@code output}, ...; see {@link #of}) plus the job's
+ * internals (file format, window size, staging folder). A setting that is a configuration key starts at
+ * RunConfig's default; only the internals have defaults here.
  */
 public final class PrepareOptions implements Serializable {
     private static final long serialVersionUID = 1L;
+    private static final PrepareConfig DEFAULTS = RunConfig.defaults().prepare();
 
     /** Required. {@code hf://datasets/<org>/<name>} or comma-separated paths (local, Drive, gs://, hdfs://). */
     public String source;
     /** Hub dataset config (subset); null = the default one. */
     public String config;
     /** Hub split used for training. */
-    public String split = "train";
+    public String split = DEFAULTS.datasetSplit;
     /** Hub revision (branch, tag or commit). */
-    public String revision = "main";
+    public String revision = DEFAULTS.datasetRevision;
     /** Hub split used for validation, e.g. "validation" or "test"; null = none (or the holdout). */
     public String validationSplit;
     /** Paths of a separate validation set (like {@link #source}); null = none. */
     public String validationSource;
     /** Fraction of documents held out for validation when there is no validation split; 0 = none. */
-    public double holdoutFraction = 0.0;
+    public double holdoutFraction = DEFAULTS.holdoutFraction;
     /** Seed of the holdout pattern. */
-    public long holdoutSeed = 0;
+    public long holdoutSeed = DEFAULTS.seed;
     /** Required. The output directory (local, Drive, gs://, hdfs://). */
     public String output;
     /** Required. Local directory holding tokenizer.json and tokenizer_config.json. */
@@ -38,7 +43,7 @@ public final class PrepareOptions implements Serializable {
     /** File format: auto (by extension), parquet, jsonl or json. */
     public String format = "auto";
     /** Column of plain-text records; ignored when a conversation column is set. */
-    public String textColumn = "text";
+    public String textColumn = DEFAULTS.textColumn;
     /** Column of conversations (a list of {role, content}). */
     public String messagesColumn;
     /** Prompt/completion columns (a user and an assistant turn); both or neither. */
@@ -49,15 +54,15 @@ public final class PrepareOptions implements Serializable {
     public String inputColumn;
     public String outputColumn;
     /** Conversations: train on the "assistant" turns (default) or on "all" tokens. */
-    public String trainOn = "assistant";
+    public String trainOn = DEFAULTS.trainOn;
     /** EOS token override (plain text); null = tokenizer_config.json's eos_token. */
     public String eosToken;
     /** Tokens per row. */
-    public int maxSeqLength = 2048;
+    public int maxSeqLength = DEFAULTS.maxSeqLength;
     /** Several documents per row (true) or one document per padded row (false). */
-    public boolean packing = true;
+    public boolean packing = DEFAULTS.packing;
     /** Documents longer than max_seq_length: split or truncate. */
-    public String longDocuments = "split";
+    public String longDocuments = DEFAULTS.longDocuments;
     /** Documents per packing window; one window becomes one shard. Bounds executor memory. */
     public int windowDocuments = 20_000;
     /** Replace a complete output instead of leaving it alone. */
@@ -66,6 +71,41 @@ public final class PrepareOptions implements Serializable {
     public String stagingDir;
     /** Spark master when not launched by spark-submit (e.g. local[*]). */
     public String master;
+
+    /**
+     * The job for the configured dataset.
+     *
+     * @param master Spark master when not under spark-submit (spark_master)
+     * @param tokenizer local folder with the base model's tokenizer.json and tokenizer_config.json
+     * @param overwrite replace a complete output
+     */
+    public static PrepareOptions of(PrepareConfig p, String master, String tokenizer, boolean overwrite) {
+        PrepareOptions o = new PrepareOptions();
+        o.source = p.datasetSource();
+        o.config = p.datasetConfig;
+        o.split = p.datasetSplit;
+        o.revision = p.datasetRevision != null ? p.datasetRevision : DEFAULTS.datasetRevision;
+        o.validationSplit = p.validationSplit;
+        o.holdoutFraction = p.holdoutFraction;
+        o.holdoutSeed = p.seed;
+        o.output = p.shardsDir;
+        o.tokenizer = tokenizer;
+        o.textColumn = p.hasConversationColumns() ? null : p.textColumn;
+        o.messagesColumn = p.messagesColumn;
+        o.promptColumn = p.promptColumn;
+        o.completionColumn = p.completionColumn;
+        o.instructionColumn = p.instructionColumn;
+        o.inputColumn = p.inputColumn;
+        o.outputColumn = p.outputColumn;
+        o.trainOn = p.trainOn;
+        o.eosToken = p.eosToken;
+        o.maxSeqLength = p.maxSeqLength;
+        o.packing = p.packing;
+        o.longDocuments = p.longDocuments;
+        o.overwrite = overwrite;
+        o.master = master;
+        return o.validate();
+    }
 
     /** Throws IllegalArgumentException naming the first bad option, its value and what is allowed. */
     public PrepareOptions validate() {

@@ -12,6 +12,10 @@ import java.util.List;
  * [--read-timeout-s 1800] [--fp16-wire] [--chunk-mb 4]}.
  */
 public final class CollectiveOptions {
+    /** How long a rank waits for its neighbours to come up unless told otherwise (a child JVM starts in seconds). */
+    public static final int DEFAULT_CONNECT_TIMEOUT_S = 120;
+    /** Longest silence of a live peer unless told otherwise (see {@link #readTimeoutMs}). */
+    public static final int DEFAULT_READ_TIMEOUT_S = 1800;
 
     /** This rank, 0..world-1; rank 0 is the one that writes checkpoints. */
     public final int rank;
@@ -52,7 +56,8 @@ public final class CollectiveOptions {
 
     /** Defaults for everything but the placement. */
     public static CollectiveOptions of(int rank, int worldSize, List<InetSocketAddress> peers) {
-        return new CollectiveOptions(rank, worldSize, peers, 120_000, 1_800_000, 60_000, false, 1 << 20, 0L);
+        return new CollectiveOptions(rank, worldSize, peers, 1000L * DEFAULT_CONNECT_TIMEOUT_S,
+            1000L * DEFAULT_READ_TIMEOUT_S, 60_000, false, 1 << 20, 0L);
     }
 
     public CollectiveOptions withTimeouts(long connectMs, long readMs) {
@@ -79,8 +84,8 @@ public final class CollectiveOptions {
         Integer rank = null;
         Integer world = null;
         String peers = null;
-        long connect = 120_000;
-        long read = 1_800_000;
+        long connect = 1000L * DEFAULT_CONNECT_TIMEOUT_S;
+        long read = 1000L * DEFAULT_READ_TIMEOUT_S;
         boolean fp16 = false;
         int chunk = 1 << 20;
         long token = 0L;

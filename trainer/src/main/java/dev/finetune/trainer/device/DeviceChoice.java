@@ -43,6 +43,15 @@ public final class DeviceChoice {
         return device.isGpu() ? "gpu" + device.getDeviceId() : "cpu";
     }
 
+    /** A device as the CLI passes it on: auto → the first GPU when there is one, else cpu; gpu → gpu0. */
+    public static String named(String device) {
+        String d = device.toLowerCase(java.util.Locale.ROOT);
+        if (d.equals("auto")) {
+            return gpuCount() > 0 ? "gpu0" : "cpu";
+        }
+        return d.equals("gpu") ? "gpu0" : d;
+    }
+
     /**
      * Resolves {@code auto}, {@code cpu}, {@code gpu} or {@code gpuN}.
      *

@@ -30,6 +30,12 @@ public final class DistributedTrainOptions implements Serializable {
      * buffers. Native memory (libtorch, CUDA context, mapped weights) comes on top: see submit-train.sh.
      */
     public static final String DEFAULT_CHILD_HEAP = "8g";
+    /**
+     * How long launched ranks wait for each other: longer than a hand-started rank's
+     * ({@link dev.finetune.trainer.collective.CollectiveOptions#DEFAULT_CONNECT_TIMEOUT_S}), since all of them start
+     * their JVMs at once on a loaded host.
+     */
+    public static final int DEFAULT_CONNECT_TIMEOUT_S = 300;
 
     /** Number of ranks = barrier tasks = GPUs (or CPU processes in local mode). */
     public final int ranks;
@@ -91,8 +97,8 @@ public final class DistributedTrainOptions implements Serializable {
         String libtorch = null;
         String tokenFile = null;
         List<String> gpus = new ArrayList<>();
-        int connect = 300;
-        int read = 1800;
+        int connect = DEFAULT_CONNECT_TIMEOUT_S;
+        int read = dev.finetune.trainer.collective.CollectiveOptions.DEFAULT_READ_TIMEOUT_S;
         boolean fp16 = false;
         List<String> child = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
@@ -170,7 +176,8 @@ public final class DistributedTrainOptions implements Serializable {
 
     static final String USAGE = "usage: DistributedTrain --ranks N [--max-attempts 1..100 (3)] [--train-main CLASS]"
         + " [--child-heap SIZE (" + DEFAULT_CHILD_HEAP + ")] [--child-jvm-option OPT]... [--local-gpus 0,1,...]"
-        + " [--connect-timeout-s S (300)] [--read-timeout-s S (1800)] [--fp16-wire] [--libtorch URI]"
+        + " [--connect-timeout-s S (" + DEFAULT_CONNECT_TIMEOUT_S + ")] [--read-timeout-s S ("
+        + dev.finetune.trainer.collective.CollectiveOptions.DEFAULT_READ_TIMEOUT_S + ")] [--fp16-wire] [--libtorch URI]"
         + " [--hf-token-file URI] -- <trainer flags>";
 
     /** Checks every field; the message names the option, the value and the allowed range. */

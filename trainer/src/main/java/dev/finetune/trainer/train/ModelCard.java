@@ -38,9 +38,9 @@ final class ModelCard {
             .append("(DJL). Load it with `peft.PeftModel.from_pretrained(base_model, this_folder)`.\n\n");
         s.append("## Model Details\n\n### Model Description\n\n");
         s.append("- **Finetuned from model:** ").append(base).append('\n');
-        s.append("- **Adapter:** LoRA r=").append(o.loraR).append(", alpha=").append(num(o.loraAlpha))
-            .append(", dropout=").append(num(o.loraDropout)).append(", rsLoRA=").append(o.useRslora)
-            .append(", target modules ").append(o.loraTargetModules).append("\n\n");
+        s.append("- **Adapter:** LoRA r=").append(o.lora.loraR).append(", alpha=").append(num(o.lora.loraAlpha))
+            .append(", dropout=").append(num(o.lora.loraDropout)).append(", rsLoRA=").append(o.lora.useRslora)
+            .append(", target modules ").append(o.lora.loraTargetModules).append("\n\n");
         s.append("## Training Details\n\n### Training Data\n\n");
         if (data == null || data.isEmpty()) {
             s.append("[More Information Needed]\n\n");
@@ -69,10 +69,10 @@ final class ModelCard {
                 .append(" (perplexity ").append(String.format(Locale.ROOT, "%.2f", Math.exp(eval))).append(")\n");
         }
         s.append("\n## Training procedure\n\n");
-        if (o.use4bit) {
+        if (o.model.use4bit) {
             s.append("The following `bitsandbytes` quantization config was used during training:\n");
             s.append("- quant_method: bitsandbytes\n- load_in_4bit: True\n- bnb_4bit_quant_type: nf4\n");
-            s.append("- bnb_4bit_use_double_quant: ").append(o.doubleQuant ? "True" : "False").append('\n');
+            s.append("- bnb_4bit_use_double_quant: ").append(o.model.doubleQuant ? "True" : "False").append('\n');
             s.append("- bnb_4bit_compute_dtype: float16\n\n");
         }
         s.append("### Framework versions\n\n- PEFT 0.21.0 (adapter format)\n- finetune trainer on DJL 0.36.0, PyTorch 2.7.1");
@@ -80,8 +80,8 @@ final class ModelCard {
     }
 
     private static String regime(TrainOptions o) {
-        String base = o.use4bit ? "NF4 base (QLoRA)" : "unquantized base";
-        return base + ", compute " + o.computeDtype + ", FP32 LoRA master weights and AdamW state";
+        String base = o.model.use4bit ? "NF4 base (QLoRA)" : "unquantized base";
+        return base + ", compute " + o.model.computeDtype + ", FP32 LoRA master weights and AdamW state";
     }
 
     /** The last logged value of {@code key} ("loss", "eval_loss") in the run's history, or null. */

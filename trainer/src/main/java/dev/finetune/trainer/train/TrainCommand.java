@@ -61,7 +61,6 @@ public final class TrainCommand {
      */
     public static Trainer.Result train(TrainOptions options, GradientSync sync, PrintStream console)
         throws IOException {
-        options.validate();
         Configuration conf = new Configuration();
         java.nio.file.Path modelDir = Paths.get(options.baseModelId);
         if (!Files.isRegularFile(modelDir.resolve("config.json"))) {
@@ -78,18 +77,18 @@ public final class TrainCommand {
             requireTrainedTokens(shards.manifest(), options.shardsDir);
             shards.verifyChecksums(); // ShardFormatException: one line naming the shard and `prepare --overwrite`
             console.println("settings: " + settable(options));
-            LinearWeightFactory weights = Nf4WeightFactory.forBase(options.use4bit, options.doubleQuant);
+            LinearWeightFactory weights = Nf4WeightFactory.forBase(options.model.use4bit, options.model.doubleQuant);
             LoadOptions load = new LoadOptions(device, compute, weights)
-                .withAttention(AttentionKernel.parse(options.attnImplementation));
+                .withAttention(AttentionKernel.parse(options.model.attnImplementation));
             try (CausalLM lm = ModelLoader.load(modelDir, load)) {
                 if (shards.manifest().tokenizer.vocabSize > lm.config.vocabSize) {
                     throw new IOException(options.shardsDir + "/manifest.json: tokenizer vocabulary "
                         + shards.manifest().tokenizer.vocabSize + " exceeds the model's vocab_size "
                         + lm.config.vocabSize + " (" + modelDir + "/config.json); the shards were made for another model");
                 }
-                LoraSettings lora = new LoraSettings(options.loraR, options.loraAlpha, options.loraDropout,
-                    options.useRslora, options.resolvedTargetModules());
-                lm.setAdapter(LoraAdapter.initialize(lora, lm.config, manager, options.seed));
+                LoraSettings lora = new LoraSettings(options.lora.loraR, options.lora.loraAlpha, options.lora.loraDropout,
+                    options.lora.useRslora, options.resolvedTargetModules());
+                lm.setAdapter(LoraAdapter.initialize(lora, lm.config, manager, options.training.seed));
                 CausalLmTrainable model = new CausalLmTrainable(lm, options.baseModelId);
                 RowSource train = new ShardRowSource(shards, "train");
                 RowSource validation = shards.hasSplit("validation") ? new ShardRowSource(shards, "validation") : null;
@@ -116,7 +115,7 @@ public final class TrainCommand {
     }
 
     static DataType computeType(TrainOptions o, Device device) {
-        String dt = o.computeDtype.toLowerCase(Locale.ROOT);
+        String dt = o.model.computeDtype.toLowerCase(Locale.ROOT);
         if ("fp16".equals(dt)) {
             return DataType.FLOAT16;
         }
@@ -219,15 +218,11 @@ public final class TrainCommand {
 
     /** {@code java ... TrainCommand config.yaml [--key value ...]}: for runs without the CLI launcher. */
     public static void main(String[] args) throws Exception {
-        Map<String, Object> values = new LinkedHashMap<>();
+        Map<String, String> overrides = new LinkedHashMap<>();
         int i = 0;
+        java.nio.file.Path file = null;
         if (args.length > 0 && !args[0].startsWith("--")) {
-            com.fasterxml.jackson.databind.ObjectMapper yaml =
-                new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory());
-            @SuppressWarnings("unchecked")
-            Map<String, Object> file = yaml.readValue(new String(Files.readAllBytes(Paths.get(args[0])),
-                StandardCharsets.UTF_8), Map.class);
-            values.putAll(file);
+            file = Paths.get(args[0]);
             i = 1;
         }
         for (; i < args.length; i += 2) {
@@ -235,8 +230,9 @@ public final class TrainCommand {
                 System.err.println("ERROR expected --key value pairs after the config file, got '" + args[i] + "'");
                 System.exit(2);
             }
-            values.put(args[i].substring(2).replace('-', '_'), args[i + 1]);
+            overrides.put(args[i].substring(2).replace('-', '_'), args[i + 1]);
         }
-        train(TrainOptions.fromMap(values), System.out);
+        dev.finetune.config.RunConfig c = dev.finetune.config.ConfigLoader.load(file, overrides);
+        train(TrainOptions.of(c, c.baseModelId, c.resolvedShardsDir()), System.out);
     }
 }

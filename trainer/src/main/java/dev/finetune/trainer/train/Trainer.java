@@ -127,18 +127,18 @@ public final class Trainer {
 
     /** Trains until max_steps / num_train_epochs, resuming first when asked or when checkpoints exist. */
     public Result run() throws IOException {
-        EpochSampler sampler = new EpochSampler(train.rows(), sync.worldSize(), sync.rank(), o.batchSize,
-            o.gradientAccumulationSteps, o.seed);
-        long totalSteps = o.maxSteps > 0 ? o.maxSteps
-            : Math.max(1, (long) Math.ceil(o.numTrainEpochs * sampler.stepsPerEpoch()));
-        LrSchedule schedule = new LrSchedule(LrSchedule.Kind.parse(o.lrScheduler), o.learningRate, o.warmupSteps,
+        EpochSampler sampler = new EpochSampler(train.rows(), sync.worldSize(), sync.rank(), o.training.batchSize,
+            o.training.gradientAccumulationSteps, o.training.seed);
+        long totalSteps = o.training.maxSteps > 0 ? o.training.maxSteps
+            : Math.max(1, (long) Math.ceil(o.training.numTrainEpochs * sampler.stepsPerEpoch()));
+        LrSchedule schedule = new LrSchedule(LrSchedule.Kind.parse(o.training.lrScheduler), o.training.learningRate, o.training.warmupSteps,
             totalSteps);
-        CheckpointStore checkpoints = new CheckpointStore(out.fs, out.checkpoints(), o.saveTotalLimit);
+        CheckpointStore checkpoints = new CheckpointStore(out.fs, out.checkpoints(), o.training.saveTotalLimit);
         boolean writer = sync.rank() == 0;
         if (writer && finalSave != null) {
             FinalSave.requireReplaceable(out);
         }
-        try (AdamW adamw = new AdamW(manager, params, o.adamBeta1, o.adamBeta2, o.adamEpsilon, o.weightDecay)) {
+        try (AdamW adamw = new AdamW(manager, params, TrainOptions.ADAM_BETA1, TrainOptions.ADAM_BETA2, TrainOptions.ADAM_EPSILON, o.training.weightDecay)) {
             TrainState state = resume(checkpoints, adamw);
             state.totalSteps = totalSteps;
             Result result = new Result();
@@ -149,21 +149,21 @@ public final class Trainer {
             }
             console.printf(Locale.ROOT, "training %d steps: %d rows, %d steps per epoch (%d rows left out per "
                     + "epoch), %d × %d × %d rows per step%n", totalSteps, train.rows(), sampler.stepsPerEpoch(),
-                sampler.rowsLeftOutPerEpoch(), sync.worldSize(), o.batchSize, o.gradientAccumulationSteps);
+                sampler.rowsLeftOutPerEpoch(), sync.worldSize(), o.training.batchSize, o.training.gradientAccumulationSteps);
             ProgressBar bar = new ProgressBar(console, state.globalStep, totalSteps, System.console() != null);
             try (MetricsSink metrics = writer ? new MetricsSink(out.fs, out.logs(), state.globalStep) : null) {
                 result.metricsFile = metrics == null ? null : metrics.file();
                 Interval interval = new Interval();
-                OptimizerStep stepper = new OptimizerStep(model, sync, scaler, adamw, o.maxGradNorm);
-                if (o.autoMicroBatch) {
-                    stepper.withMicroBatchSplit(MicroBatchSplit.largestFirst(o.batchSize * o.gradientAccumulationSteps),
+                OptimizerStep stepper = new OptimizerStep(model, sync, scaler, adamw, o.training.maxGradNorm);
+                if (o.training.autoMicroBatch) {
+                    stepper.withMicroBatchSplit(MicroBatchSplit.largestFirst(o.training.batchSize * o.training.gradientAccumulationSteps),
                         m -> console.println("auto_micro_batch: " + m));
                 }
                 while (state.globalStep < totalSteps) {
                     double loss = step(state, sampler, stepper, schedule, interval);
                     result.losses.add(loss);
                     long step = state.globalStep;
-                    if (step % o.loggingSteps == 0 || step == totalSteps) {
+                    if (step % o.training.loggingSteps == 0 || step == totalSteps) {
                         Map<String, Object> logged = interval.flush(state, schedule, scaler);
                         result.loggedSteps.add(step);
                         result.loggedLosses.add(((Number) logged.get("loss")).doubleValue());
@@ -176,10 +176,10 @@ public final class Trainer {
                             ((Number) logged.get("grad_norm")).doubleValue(),
                             ((Number) logged.get("tokens_per_s")).doubleValue());
                     }
-                    if (o.evalSteps > 0 && validation != null && (step % o.evalSteps == 0 || step == totalSteps)) {
+                    if (o.training.evalSteps > 0 && validation != null && (step % o.training.evalSteps == 0 || step == totalSteps)) {
                         result.lastEvalLoss = evaluate(step, metrics, state);
                     }
-                    if (step % o.saveSteps == 0 && step < totalSteps) {
+                    if (step % o.training.saveSteps == 0 && step < totalSteps) {
                         saveCheckpoint(checkpoints, state, adamw);
                     }
                 }
@@ -212,10 +212,10 @@ public final class Trainer {
     private double step(TrainState state, EpochSampler sampler, OptimizerStep stepper, LrSchedule schedule,
                         Interval interval) throws IOException {
         long started = System.nanoTime();
-        Engine.getInstance().setRandomSeed(TrainState.stepSeed(o.seed, state.globalStep));
-        model.reseedDropout(TrainState.stepSeed(o.seed ^ 0x5DEECE66DL, state.globalStep));
+        Engine.getInstance().setRandomSeed(TrainState.stepSeed(o.training.seed, state.globalStep));
+        model.reseedDropout(TrainState.stepSeed(o.training.seed ^ 0x5DEECE66DL, state.globalStep));
         List<MicroBatch> batches = new ArrayList<>();
-        for (int micro = 0; micro < o.gradientAccumulationSteps; micro++) {
+        for (int micro = 0; micro < o.training.gradientAccumulationSteps; micro++) {
             batches.add(MicroBatch.read(train, sampler.microBatch(state.epoch, state.stepInEpoch, micro)));
         }
         OptimizerStep.Outcome r = stepper.run(batches, schedule::lr);
@@ -247,8 +247,8 @@ public final class Trainer {
         for (long r = sync.rank(); r < rows; r += sync.worldSize()) {
             mine.add(r);
         }
-        for (int i = 0; i < mine.size(); i += o.batchSize) {
-            int n = Math.min(o.batchSize, mine.size() - i);
+        for (int i = 0; i < mine.size(); i += o.training.batchSize) {
+            int n = Math.min(o.training.batchSize, mine.size() - i);
             long[] idx = new long[n];
             for (int k = 0; k < n; k++) {
                 idx[k] = mine.get(i + k);
@@ -279,18 +279,18 @@ public final class Trainer {
 
     private TrainState resume(CheckpointStore checkpoints, AdamW adamw) throws IOException {
         TrainState fresh = new TrainState();
-        fresh.seed = o.seed;
-        fresh.lrScheduler = o.lrScheduler;
-        fresh.learningRate = o.learningRate;
-        fresh.warmupSteps = o.warmupSteps;
+        fresh.seed = o.training.seed;
+        fresh.lrScheduler = o.training.lrScheduler;
+        fresh.learningRate = o.training.learningRate;
+        fresh.warmupSteps = o.training.warmupSteps;
         fresh.worldSize = sync.worldSize();
         fresh.config = o.toMap();
         fresh.trainedFrom = identity();
-        if ("never".equals(o.resume)) {
+        if ("never".equals(o.training.resume)) {
             return fresh;
         }
-        if (!"auto".equals(o.resume)) {
-            Path from = out.fs.makeQualified(new Path(o.resume));
+        if (!"auto".equals(o.training.resume)) {
+            Path from = out.fs.makeQualified(new Path(o.training.resume));
             TrainState s;
             try {
                 s = load(checkpoints, from, adamw, false);
@@ -505,7 +505,7 @@ public final class Trainer {
         }
 
         private long stepsPerEpochOf(TrainState state) {
-            return train.rows() / ((long) sync.worldSize() * o.batchSize * o.gradientAccumulationSteps);
+            return train.rows() / ((long) sync.worldSize() * o.training.batchSize * o.training.gradientAccumulationSteps);
         }
     }
 }

@@ -1,5 +1,7 @@
 package dev.finetune.trainer.train;
 
+import dev.finetune.config.RunConfig;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.finetune.trainer.collective.TcpGradientSync;
@@ -40,23 +42,15 @@ public final class DataParallelRankMain {
     }
 
     static Trainer.Result run(Path out, int batch, int saveSteps, int dieAtCall, GradientSync sync) throws Exception {
-        TrainOptions o = new TrainOptions();
-        o.projectName = "law"; // one project for all ranks: rank 0 writes checkpoints, every rank resumes from them
-        o.baseSaveDir = out.resolve("runs").toString();
-        o.baseModelId = "toy";
-        o.shardsDir = "in-memory";
-        o.batchSize = batch;
-        o.gradientAccumulationSteps = 2;
-        o.learningRate = 0.05;
-        o.warmupSteps = 2;
-        o.maxSteps = STEPS;
-        o.loggingSteps = 1;
-        o.saveSteps = saveSteps;
-        o.saveTotalLimit = 1;
-        o.maxGradNorm = 1.0;
-        o.weightDecay = 0.01;
-        o.seed = 11;
-        o.validate();
+        // one project for all ranks: rank 0 writes checkpoints, every rank resumes from them
+        RunConfig c = ToyRuns.config("law", out.resolve("runs"), STEPS);
+        c.batchSize = batch;
+        c.loggingSteps = 1;
+        c.saveSteps = saveSteps;
+        c.saveTotalLimit = 1;
+        c.maxGradNorm = 1.0;
+        c.weightDecay = 0.01;
+        TrainOptions o = ToyRuns.options(c);
         try (NDManager manager = NDManager.newBaseManager()) {
             ToyBigramModel model = new ToyBigramModel(manager, VOCAB, 4, 0f, 3);
             model.beforeCall = call -> {

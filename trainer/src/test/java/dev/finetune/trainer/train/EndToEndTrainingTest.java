@@ -1,5 +1,7 @@
 package dev.finetune.trainer.train;
 
+import dev.finetune.config.RunConfig;
+
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -86,11 +88,17 @@ public class EndToEndTrainingTest {
     }
 
     private TrainOptions options(java.nio.file.Path base, java.nio.file.Path shards) {
-        TrainOptions o = new TrainOptions();
+        return options(base, shards, config());
+    }
+
+    private static TrainOptions options(java.nio.file.Path base, java.nio.file.Path shards, RunConfig c) {
+        return TrainOptions.of(c, base.toString(), shards.toString()).withEvalMaxRows(4);
+    }
+
+    private RunConfig config() {
+        RunConfig o = new RunConfig();
         o.projectName = "e2e";
         o.baseSaveDir = tmp.resolve("out").toString();
-        o.baseModelId = base.toString();
-        o.shardsDir = shards.toString();
         o.loraR = 8;
         o.loraAlpha = 16;
         o.loraDropout = 0.0;
@@ -103,10 +111,9 @@ public class EndToEndTrainingTest {
         o.loggingSteps = 5;
         o.saveSteps = 5;
         o.evalSteps = 5;
-        o.evalMaxRows = 4;
         o.use4bit = false;
         o.device = "cpu";
-        return o.validate();
+        return o;
     }
 
     @Test
@@ -119,8 +126,9 @@ public class EndToEndTrainingTest {
         try (ShardSet set = ShardSet.open(new Path(shards.toString()), conf);
              CausalLM lm = ModelLoader.load(reference.resolve("base"), LoadOptions.on(Device.cpu()));
              NDManager manager = lm.manager().newSubManager()) {
-            LoraSettings lora = new LoraSettings(o.loraR, o.loraAlpha, o.loraDropout, false, o.resolvedTargetModules());
-            lm.setAdapter(LoraAdapter.initialize(lora, lm.config, manager, o.seed));
+            LoraSettings lora = new LoraSettings(o.lora.loraR, o.lora.loraAlpha, o.lora.loraDropout, false,
+                o.resolvedTargetModules());
+            lm.setAdapter(LoraAdapter.initialize(lora, lm.config, manager, o.training.seed));
             CausalLmTrainable model = new CausalLmTrainable(lm, "../base");
             MicroBatch held = MicroBatch.read(new ShardRowSource(set, "validation"), new long[] {0, 1, 2, 3});
             double before = model.lossSum(held) / held.targetCount();
@@ -174,10 +182,11 @@ public class EndToEndTrainingTest {
         java.nio.file.Path reference = Goldens.fixturesModels().resolve("qwen2");
         java.nio.file.Path shards = tmp.resolve("shards");
         writeShards(shards, 16, 0);
-        TrainOptions o = options(reference.resolve("base"), shards);
-        o.maxSteps = 2;
-        o.evalSteps = 0;
-        o.use4bit = true; // NF4 base on CPU: the QLoRA path end to end
+        RunConfig c = config();
+        c.maxSteps = 2;
+        c.evalSteps = 0;
+        c.use4bit = true; // NF4 base on CPU: the QLoRA path end to end
+        TrainOptions o = options(reference.resolve("base"), shards, c);
         Path fin = TrainCommand.train(o, new PrintStream(new ByteArrayOutputStream())).finalDir;
         java.nio.file.Path local = java.nio.file.Paths.get(fin.toUri());
         try (SafetensorsFile f = SafetensorsFile.open(local.resolve("adapter_model.safetensors"))) {

@@ -2,6 +2,7 @@ package dev.finetune.trainer.train;
 
 import ai.djl.ndarray.NDManager;
 import dev.finetune.config.ConfigException;
+import dev.finetune.config.RunConfig;
 import dev.finetune.shards.Manifest;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
@@ -40,21 +41,19 @@ class ResumeSafetyTest {
     private final ByteArrayOutputStream console = new ByteArrayOutputStream();
 
     private TrainOptions options(String project, long maxSteps) {
-        TrainOptions o = new TrainOptions();
-        o.projectName = project;
-        o.baseSaveDir = tmp.toString();
-        o.baseModelId = "toy";
-        o.shardsDir = "in-memory";
-        o.batchSize = 2;
-        o.gradientAccumulationSteps = 2;
-        o.learningRate = 0.05;
-        o.warmupSteps = 2;
-        o.maxSteps = maxSteps;
+        return options(config(project, maxSteps));
+    }
+
+    private static TrainOptions options(RunConfig c) {
+        return ToyRuns.options(c);
+    }
+
+    private RunConfig config(String project, long maxSteps) {
+        RunConfig o = ToyRuns.config(project, tmp, maxSteps);
         o.loggingSteps = 1;
         o.saveSteps = 3;
         o.saveTotalLimit = 0;
-        o.seed = 11;
-        return o.validate();
+        return o;
     }
 
     private Trainer.Result run(TrainOptions o, RowSource rows, Map<String, Object> sources, FinalSave save,
@@ -96,16 +95,17 @@ class ResumeSafetyTest {
     @Test
     void anExactResumeWarnsNothingAndAnExplicitResumeWithAChangedSeedWarnsOnce() throws Exception {
         run(options("exact", 4));
-        TrainOptions again = options("exact", 4); // the checkpoint's own settings: an exact continuation
-        again.resume = tmp.resolve("exact/checkpoints/checkpoint-3").toString();
+        RunConfig againConfig = config("exact", 4); // the checkpoint's own settings: an exact continuation
+        againConfig.resume = tmp.resolve("exact/checkpoints/checkpoint-3").toString();
+        TrainOptions again = options(againConfig);
         run(again);
         assertTrue(console().contains("resumed at step 3"), console());
         assertFalse(console().contains("WARNING"), console());
 
-        TrainOptions changed = options("exact", 4);
-        changed.resume = again.resume;
+        RunConfig changed = config("exact", 4);
+        changed.resume = again.training.resume;
         changed.seed = 12;
-        run(changed);
+        run(options(changed));
         String log = console();
         assertTrue(log.contains("WARNING") && log.contains("seed 11 -> 12"), log);
         assertEquals(1, log.split("WARNING", -1).length - 1, log);
@@ -123,9 +123,10 @@ class ResumeSafetyTest {
             && e.getMessage().contains("project_name") && !e.getMessage().contains("\n"), e.getMessage());
         assertEquals(before, tree(project));
 
-        TrainOptions lr = options("other", 7);
-        lr.learningRate = 0.01;
-        lr.loraDropout = 0.1;
+        RunConfig lrConfig = config("other", 7);
+        lrConfig.learningRate = 0.01;
+        lrConfig.loraDropout = 0.1;
+        TrainOptions lr = options(lrConfig);
         e = assertThrows(ConfigException.class, () -> run(lr));
         assertTrue(e.getMessage().contains("learning_rate 0.05 -> 0.01") && e.getMessage().contains("lora_dropout"),
             e.getMessage());
@@ -138,9 +139,9 @@ class ResumeSafetyTest {
         assertTrue(e.getMessage().contains("model (another base model)"), e.getMessage());
         assertEquals(before, tree(project));
 
-        TrainOptions fresh = options("other", 4);
+        RunConfig fresh = config("other", 4);
         fresh.resume = "never";
-        Trainer.Result r = run(fresh);
+        Trainer.Result r = run(options(fresh));
         assertEquals(0, r.firstStep, "resume: never starts over");
     }
 
@@ -204,8 +205,9 @@ class ResumeSafetyTest {
         Path unfinished = Files.createDirectories(tmp.resolve("explicit/checkpoints/checkpoint-3"));
         Files.write(unfinished.resolve(CheckpointFiles.ADAPTER_WEIGHTS), new byte[] {1, 2, 3});
         for (Path from : new Path[] {unfinished, tmp.resolve("explicit/checkpoints/checkpoint-99")}) {
-            TrainOptions o = options("explicit", 4);
-            o.resume = from.toString();
+            RunConfig c = config("explicit", 4);
+            c.resume = from.toString();
+            TrainOptions o = options(c);
             ConfigException e = assertThrows(ConfigException.class, () -> run(o));
             assertTrue(e.getMessage().contains(from.getFileName().toString()) && e.getMessage().contains("resume: auto")
                 && !e.getMessage().contains("\n"), e.getMessage());
@@ -235,8 +237,9 @@ class ResumeSafetyTest {
         };
         Path base = Files.createDirectories(tmp.resolve("base"));
         FinalSave save = new FinalSave(base, "toy", Map.of());
-        TrainOptions o = options("untrained", 3);
-        o.saveSteps = 100;
+        RunConfig c = config("untrained", 3);
+        c.saveSteps = 100;
+        TrainOptions o = options(c);
         ConfigException e = assertThrows(ConfigException.class, () -> run(o, masked, Map.of(), save, null));
         assertTrue(e.getMessage().contains("final/ was not written"), e.getMessage());
         assertFalse(Files.exists(tmp.resolve("untrained/final")));

@@ -1,5 +1,7 @@
 package dev.finetune.trainer.train;
 
+import dev.finetune.config.RunConfig;
+
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -56,16 +58,16 @@ class TokenizerMismatchTest {
         m.tokenizer.vocabSize = 151_669; // the reference model has 512
         m.write(manifest, conf);
 
-        TrainOptions o = new TrainOptions();
-        o.projectName = "mismatch";
-        o.baseSaveDir = tmp.resolve("out").toString();
-        o.baseModelId = Goldens.fixturesModels().resolve("llama").resolve("base").toString();
-        o.shardsDir = shards.toString();
-        o.loraR = 4;
-        o.loraTargetModules = Arrays.asList("q_proj");
-        o.maxSteps = 1;
-        o.use4bit = false;
-        o.device = "cpu";
+        RunConfig c = new RunConfig();
+        c.projectName = "mismatch";
+        c.baseSaveDir = tmp.resolve("out").toString();
+        c.loraR = 4;
+        c.loraTargetModules = Arrays.asList("q_proj");
+        c.maxSteps = 1;
+        c.use4bit = false;
+        c.device = "cpu";
+        TrainOptions o = TrainOptions.of(c, Goldens.fixturesModels().resolve("llama").resolve("base").toString(),
+            shards.toString());
         IOException e = assertThrows(IOException.class,
             () -> TrainCommand.train(o, new PrintStream(new ByteArrayOutputStream())));
         assertTrue(e.getMessage().contains("tokenizer vocabulary 151669 exceeds the model's vocab_size 512"),

@@ -1,5 +1,7 @@
 package dev.finetune.trainer.train;
 
+import dev.finetune.config.RunConfig;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -30,21 +32,20 @@ class TrainInputsTest {
     Path tmp;
 
     private TrainOptions options(Path shards, long maxSteps) {
-        TrainOptions o = new TrainOptions();
+        RunConfig o = new RunConfig();
         o.projectName = "inputs";
         o.baseSaveDir = tmp.resolve("out").toString();
-        o.baseModelId = Goldens.fixturesModels().resolve("llama").resolve("base").toString();
-        o.shardsDir = shards.toString();
         o.loraR = 4;
         o.loraTargetModules = Arrays.asList("q_proj");
         o.batchSize = 1;
         o.gradientAccumulationSteps = 1;
-        o.maxSteps = maxSteps;
+        o.maxSteps = (int) maxSteps;
         o.saveSteps = 1;
         o.loggingSteps = 1;
         o.use4bit = false;
         o.device = "cpu";
-        return o;
+        return TrainOptions.of(o, Goldens.fixturesModels().resolve("llama").resolve("base").toString(),
+            shards.toString());
     }
 
     @Test

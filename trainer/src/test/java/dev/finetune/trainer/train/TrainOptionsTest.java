@@ -1,8 +1,14 @@
 package dev.finetune.trainer.train;
 
+import dev.finetune.config.ConfigException;
+import dev.finetune.config.ConfigLoader;
+import dev.finetune.config.ConfigSchema;
+import dev.finetune.config.RunConfig;
+import dev.finetune.config.Section;
 import org.junit.jupiter.api.Test;
 
-import java.util.LinkedHashMap;
+import java.nio.file.Paths;
+import java.util.Collections;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -11,50 +17,41 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class TrainOptionsTest {
 
-    private static Map<String, Object> minimal() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("base_model_id", "/models/x");
-        m.put("shards_dir", "/data/x");
-        return m;
+    private static RunConfig preset(String name) {
+        return ConfigLoader.load(Paths.get(System.getProperty("project.root", "..")).resolve("conf/" + name),
+            Collections.emptyMap());
     }
 
     @Test
-    void snakeCaseKeysFillTheOptionsAndRoundTrip() {
-        Map<String, Object> m = minimal();
-        m.put("lora_r", 16);
-        m.put("use_4bit", false);
-        m.put("lora_target_modules", "q_proj,k_proj");
-        m.put("lr_scheduler", "cosine");
-        TrainOptions o = TrainOptions.fromMap(m).validate();
-        assertEquals(16, o.loraR);
-        assertEquals(false, o.use4bit);
-        assertEquals(java.util.Arrays.asList("q_proj", "k_proj"), o.loraTargetModules);
-        assertEquals(false, o.toMap().get("use_4bit"));
-        assertEquals(o.toMap(), TrainOptions.fromMap(o.toMap()).toMap());
+    void everyLoraAndTrainingKeyReachesTheTrainerWithItsConfiguredValue() {
+        RunConfig c = preset("a100-40gb.yaml");
+        Map<String, Object> user = ConfigLoader.toMap(c);
+        Map<String, Object> trainer = TrainOptions.of(c, "/models/x", "/data/x").toMap();
+        for (ConfigSchema.Key k : ConfigSchema.get().keys()) {
+            if (k.section == Section.LORA || k.section == Section.TRAINING) {
+                assertTrue(trainer.containsKey(k.name), k.name + " does not reach the trainer");
+            }
+            if (trainer.containsKey(k.name) && !k.name.equals("base_model_id") && !k.name.equals("shards_dir")) {
+                assertEquals(String.valueOf(user.get(k.name)), String.valueOf(trainer.get(k.name)), k.name);
+            }
+        }
+        assertEquals("/models/x", trainer.get("base_model_id"));
+        assertEquals("/data/x", trainer.get("shards_dir"));
     }
 
     @Test
-    void anUnknownKeyIsRefusedByName() {
-        Map<String, Object> m = minimal();
-        m.put("lora_rank", 8);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TrainOptions.fromMap(m));
-        assertTrue(e.getMessage().contains("lora_rank"), e.getMessage());
-    }
-
-    @Test
-    void validationNamesTheOptionTheValueAndTheRange() {
-        Map<String, Object> m = minimal();
-        m.put("lora_dropout", 1.5);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-            () -> TrainOptions.fromMap(m).validate());
-        assertEquals("lora_dropout = 1.5 is not allowed; expected [0, 1)", e.getMessage());
+    void aValueOutOfRangeIsRefusedNamingTheKeyAndTheValue() {
+        RunConfig c = new RunConfig();
+        c.loraDropout = 1.5;
+        ConfigException e = assertThrows(ConfigException.class, () -> TrainOptions.of(c, "/models/x", "/data/x"));
+        assertTrue(e.getMessage().contains("lora_dropout = 1.5 must be in [0, 1)"), e.getMessage());
     }
 
     @Test
     void theSettingsTrainPrintsAreExactlyTheOptionsAKeyOrFlagCanSet() {
-        TrainOptions o = TrainOptions.fromMap(minimal()).validate();
+        TrainOptions o = TrainOptions.of(new RunConfig(), "/models/x", "/data/x");
         Map<String, Object> shown = TrainCommand.settable(o);
-        dev.finetune.config.ConfigSchema schema = dev.finetune.config.ConfigSchema.get();
+        ConfigSchema schema = ConfigSchema.get();
         for (String k : o.toMap().keySet()) {
             assertEquals(schema.has(k), shown.containsKey(k), k);
         }

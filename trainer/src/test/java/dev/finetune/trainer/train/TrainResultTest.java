@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.finetune.config.RunConfig;
 import dev.finetune.storage.RunLayout;
 import dev.finetune.trainer.model.Goldens;
 import java.io.ByteArrayOutputStream;
@@ -31,24 +32,24 @@ class TrainResultTest {
     void theResultsLossesAndPathsAreThoseTheRunWroteWhereTheLayoutSays() throws Exception {
         Path shards = tmp.resolve("shards");
         EndToEndTrainingTest.writeShards(shards, 8, 2);
-        TrainOptions o = new TrainOptions();
-        o.projectName = "result";
-        o.baseSaveDir = tmp.resolve("out").toString();
-        o.baseModelId = Goldens.fixturesModels().resolve("llama").resolve("base").toString();
-        o.shardsDir = shards.toString();
-        o.loraR = 4;
-        o.loraTargetModules = Arrays.asList("q_proj", "v_proj");
-        o.batchSize = 1;
-        o.gradientAccumulationSteps = 1;
-        o.maxSteps = 5;
-        o.saveSteps = 2;
-        o.loggingSteps = 1;
-        o.evalSteps = 5;
-        o.use4bit = false;
-        o.device = "cpu";
+        RunConfig c = new RunConfig();
+        c.projectName = "result";
+        c.baseSaveDir = tmp.resolve("out").toString();
+        c.loraR = 4;
+        c.loraTargetModules = Arrays.asList("q_proj", "v_proj");
+        c.batchSize = 1;
+        c.gradientAccumulationSteps = 1;
+        c.maxSteps = 5;
+        c.saveSteps = 2;
+        c.loggingSteps = 1;
+        c.evalSteps = 5;
+        c.use4bit = false;
+        c.device = "cpu";
+        TrainOptions o = TrainOptions.of(c, Goldens.fixturesModels().resolve("llama").resolve("base").toString(),
+            shards.toString());
 
         Trainer.Result r = TrainCommand.train(o, new PrintStream(new ByteArrayOutputStream()));
-        RunLayout layout = RunLayout.of(o.baseSaveDir, o.projectName);
+        RunLayout layout = RunLayout.of(c.baseSaveDir, c.projectName);
 
         Path metrics = local(r.metricsFile);
         assertEquals(Paths.get(layout.metricsFile(0)), metrics);

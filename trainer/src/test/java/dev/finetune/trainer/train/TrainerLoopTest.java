@@ -1,5 +1,7 @@
 package dev.finetune.trainer.train;
 
+import dev.finetune.config.RunConfig;
+
 import ai.djl.ndarray.NDManager;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
@@ -29,23 +31,17 @@ class TrainerLoopTest {
     java.nio.file.Path tmp;
 
     private TrainOptions options(String project, long maxSteps) {
-        TrainOptions o = new TrainOptions();
-        o.projectName = project;
-        o.baseSaveDir = tmp.toString();
-        o.baseModelId = "toy";
-        o.shardsDir = "in-memory";
-        o.batchSize = 2;
-        o.gradientAccumulationSteps = 2;
-        o.learningRate = 0.05;
-        o.warmupSteps = 2;
-        o.maxSteps = maxSteps;
+        return ToyRuns.options(config(project, maxSteps));
+    }
+
+    private RunConfig config(String project, long maxSteps) {
+        RunConfig o = ToyRuns.config(project, tmp, maxSteps);
         o.loggingSteps = 2;
         o.saveSteps = 3;
         o.saveTotalLimit = 2;
         o.maxGradNorm = 1.0;
         o.weightDecay = 0.01;
-        o.seed = 11;
-        return o.validate();
+        return o;
     }
 
     private Trainer.Result run(TrainOptions o, ToyBigramModel model, NDManager manager) throws Exception {
@@ -91,8 +87,9 @@ class TrainerLoopTest {
 
     @Test
     void lossFallsAndLogsCheckpointsAndCurveAreWritten() throws Exception {
-        TrainOptions o = options("falls", 24);
-        o.evalSteps = 12;
+        RunConfig c = config("falls", 24);
+        c.evalSteps = 12;
+        TrainOptions o = ToyRuns.options(c);
         try (NDManager manager = NDManager.newBaseManager()) {
             ToyBigramModel model = new ToyBigramModel(manager, VOCAB, 4, 0f, 3);
             Trainer.Result r = run(o, model, manager);
@@ -154,8 +151,9 @@ class TrainerLoopTest {
 
     @Test
     void aNanLossSkipsTheStepAndLeavesTheAdapterUntouched() throws Exception {
-        TrainOptions o = options("nan", 4);
-        o.saveSteps = 100;
+        RunConfig c = config("nan", 4);
+        c.saveSteps = 100;
+        TrainOptions o = ToyRuns.options(c);
         try (NDManager manager = NDManager.newBaseManager()) {
             ToyBigramModel model = new ToyBigramModel(manager, VOCAB, 4, 0f, 3);
             model.poisonCall = 3; // second micro-batch of step 2
