@@ -3,6 +3,8 @@ package dev.finetune.app.demo;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.finetune.trainer.model.ModelConfig;
+import dev.finetune.trainer.model.Projection;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -84,27 +86,35 @@ public final class TinyQwen3 {
         return c;
     }
 
-    /** name → shape, in file order; norms are ones, everything else normal random. */
+    /**
+     * name → shape, in file order; norms are ones, everything else random. The projections' keys and shapes are
+     * {@link Projection}'s for this config, the same the model loads them by.
+     */
     static Map<String, long[]> tensors() {
+        ModelConfig c = ModelConfig.parse(config(new ObjectMapper()), "the demo model's config.json");
         Map<String, long[]> t = new LinkedHashMap<>();
         t.put("model.embed_tokens.weight", new long[] {VOCAB, HIDDEN});
         for (int i = 0; i < LAYERS; i++) {
             String p = "model.layers." + i + ".";
             t.put(p + "input_layernorm.weight", new long[] {HIDDEN});
-            t.put(p + "self_attn.q_proj.weight", new long[] {HEADS * HEAD_DIM, HIDDEN});
-            t.put(p + "self_attn.k_proj.weight", new long[] {KV_HEADS * HEAD_DIM, HIDDEN});
-            t.put(p + "self_attn.v_proj.weight", new long[] {KV_HEADS * HEAD_DIM, HIDDEN});
-            t.put(p + "self_attn.o_proj.weight", new long[] {HIDDEN, HEADS * HEAD_DIM});
+            putProjections(t, c, i, true);
             t.put(p + "self_attn.q_norm.weight", new long[] {HEAD_DIM});
             t.put(p + "self_attn.k_norm.weight", new long[] {HEAD_DIM});
             t.put(p + "post_attention_layernorm.weight", new long[] {HIDDEN});
-            t.put(p + "mlp.gate_proj.weight", new long[] {INTERMEDIATE, HIDDEN});
-            t.put(p + "mlp.up_proj.weight", new long[] {INTERMEDIATE, HIDDEN});
-            t.put(p + "mlp.down_proj.weight", new long[] {HIDDEN, INTERMEDIATE});
+            putProjections(t, c, i, false);
         }
         t.put("model.norm.weight", new long[] {HIDDEN});
         t.put("lm_head.weight", new long[] {VOCAB, HIDDEN});
         return t;
+    }
+
+    /** The attention block's projections (q, k, v, o) or the MLP's (gate, up, down) of one layer: [out, in]. */
+    private static void putProjections(Map<String, long[]> t, ModelConfig c, int layer, boolean attention) {
+        for (Projection p : Projection.all()) {
+            if (p.attention == attention) {
+                t.put(p.weightKey(layer), new long[] {p.out(c), p.in(c)});
+            }
+        }
     }
 
     private static void writeWeights(Path file, long seed) throws IOException {
