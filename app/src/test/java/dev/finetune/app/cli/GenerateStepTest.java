@@ -81,7 +81,7 @@ class GenerateStepTest {
         }
         assertEquals(separateIds, stepIds, "one loaded model gives each separate call's ids");
         assertEquals(separateConsole.toString(), new String(console.toByteArray(), StandardCharsets.UTF_8),
-                "and prints what run and the demo printed before: prompt, streamed text, ids");
+                "and prints what separate calls print: prompt, streamed text, ids");
 
         // the CLI with all prompts at once: one batch, "[i] text" and "[i] ids: ..." lines with the same ids
         List<String> args = new ArrayList<>(Arrays.asList("generate", "--config", yaml.toString(), "--adapter", "none",
