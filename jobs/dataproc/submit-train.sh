@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # jobs/dataproc/submit-train.sh [trainer flags...]: data-parallel QLoRA training on a GPU Dataproc cluster made by
 # jobs/dataproc/create-cluster.sh. One Spark barrier task per GPU; each supervises a trainer JVM pinned to its
-# GPU (dev.finetune.trainer.distributed.DistributedTrain). The arguments go to `finetune train`, e.g.
+# GPU (dev.finetune.app.distributed.DistributedTrain). The arguments go to `finetune train`, e.g.
 #   RANKS=2 JAR=gs://my-bucket/app-0.1.0-SNAPSHOT-spark.jar \
 #     jobs/dataproc/submit-train.sh --config gs://my-bucket/conf/train.yaml
 #
@@ -104,7 +104,7 @@ fi
 # ^#^ makes '#' the list separator, so values may contain commas
 gcloud dataproc jobs submit spark \
   --cluster "$CLUSTER" --region "$REGION" \
-  --class dev.finetune.trainer.distributed.DistributedTrain \
+  --class dev.finetune.app.distributed.DistributedTrain \
   --jars "$JAR" \
   --properties "^#^${PROPS//,/#}" \
   -- "${JOB_FLAGS[@]}" -- train "$@"

@@ -2,6 +2,7 @@ package dev.finetune;
 
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideOutsideOfPackage;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
@@ -10,7 +11,7 @@ import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import dev.finetune.config.RunConfig;
 import dev.finetune.pipeline.packing.WindowPacker;
-import dev.finetune.trainer.cli.Main;
+import dev.finetune.app.cli.Main;
 import dev.finetune.trainer.model.CausalLM;
 import java.net.URL;
 import java.util.Arrays;
@@ -94,8 +95,7 @@ class PackageContractsTest {
     @Test
     void theTrainerImportsNeitherSparkNorThePipelineNorTheApp() {
         noClasses().should().dependOnClassesThat()
-            .resideInAnyPackage("org.apache.spark..", "scala..", "dev.finetune.pipeline..",
-                "dev.finetune.trainer.cli..", "dev.finetune.trainer.demo..")
+            .resideInAnyPackage("org.apache.spark..", "scala..", "dev.finetune.pipeline..", "dev.finetune.app..")
             .because("training in one process needs no Spark on the classpath; the CLI lives in app")
             .check(TRAINER);
     }
@@ -167,14 +167,37 @@ class PackageContractsTest {
 
     @Test
     void nothingOutsideTheCommandLineDependsOnIt() {
-        noClasses().that().resideOutsideOfPackage("dev.finetune.trainer.cli..")
-            .should().dependOnClassesThat().resideInAPackage("dev.finetune.trainer.cli..")
+        noClasses().that().resideOutsideOfPackage("dev.finetune.app.cli..")
+            .should().dependOnClassesThat().resideInAPackage("dev.finetune.app.cli..")
             .check(ALL);
+    }
+
+    @Test
+    void theAppsClassesLiveInTheAppsPackages() {
+        classes().should().resideInAPackage("dev.finetune.app..")
+            .because("a package belongs to one module: the trainer's packages are dev.finetune.trainer..")
+            .check(APP);
+    }
+
+    @Test
+    void noModuleButTheAppUsesItsPackages() {
+        noClasses().should().resideInAPackage("dev.finetune.app..")
+            .check(COMMON);
+        noClasses().should().resideInAPackage("dev.finetune.app..")
+            .check(PIPELINE);
+        noClasses().should().resideInAPackage("dev.finetune.app..")
+            .check(TRAINER);
     }
 
     @Test
     void theTrainerPackagesAreFreeOfCycles() {
         slices().matching("dev.finetune.trainer.(*)..").should().beFreeOfCycles()
             .check(ALL);
+    }
+
+    @Test
+    void theAppPackagesAreFreeOfCycles() {
+        slices().matching("dev.finetune.app.(*)..").should().beFreeOfCycles()
+            .check(APP);
     }
 }

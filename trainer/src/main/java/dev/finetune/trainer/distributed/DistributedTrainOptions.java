@@ -23,7 +23,7 @@ public final class DistributedTrainOptions implements Serializable {
      * The trainer's entry point: the CLI, whose first trainer flag is then the subcommand ({@code -- train ...});
      * override with --train-main.
      */
-    public static final String DEFAULT_TRAIN_MAIN = "dev.finetune.trainer.cli.Main";
+    public static final String DEFAULT_TRAIN_MAIN = "dev.finetune.app.cli.Main";
     /**
      * A rank's Java heap: the model's weights live on the GPU and in libtorch's native memory; the heap holds at
      * most one base tensor as FP32 while loading (the embedding of a 14B model is 3.1 GB) plus the shards' row
@@ -151,7 +151,7 @@ public final class DistributedTrainOptions implements Serializable {
     }
 
     /** A JVM or Spark size (8g, 6144m, 6144 = MiB as Spark reads it, 1024k) in MiB. */
-    static long sizeMiB(String size) {
+    public static long sizeMiB(String size) {
         String s = size.trim().toLowerCase(java.util.Locale.ROOT);
         char unit = s.charAt(s.length() - 1);
         long n = Long.parseLong(Character.isDigit(unit) ? s : s.substring(0, s.length() - 1));

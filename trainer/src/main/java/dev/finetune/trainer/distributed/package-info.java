@@ -6,8 +6,8 @@
  * last checkpoint.
  *
  * <p>The Spark side (one barrier task per GPU that supervises such a child, with ranks and peer addresses from
- * {@code BarrierTaskContext}: {@code DistributedTrain} and {@code RankTask}) lives in the app module under the same
- * package name; this module never imports Spark, so a rank can also be started by hand on a multi-GPU host.
+ * {@code BarrierTaskContext}) is the app module's {@code dev.finetune.app.distributed}; this module never imports
+ * Spark, so a rank can also be started by hand on a multi-GPU host.
  *
  * <p>What a rank's JVM gets from its Spark task: CUDA_VISIBLE_DEVICES (its GPU), HF_TOKEN in its environment when
  * the driver has a token (--hf-token-file or the driver's own HF_TOKEN; never an argument, a log line or a job

@@ -1,7 +1,6 @@
 package dev.finetune.trainer.lora;
 
 import dev.finetune.trainer.model.Projection;
-import java.util.List;
 
 /**
  * Every adapter-file key in one place. peft saves a LoRA weight of module {@code model.layers.3.self_attn.q_proj}
@@ -9,9 +8,6 @@ import java.util.List;
  * see peft's {@code get_peft_model_state_dict}). Module names come from {@link Projection}.
  */
 public final class PeftKeys {
-    /** The decoder projections LoRA can target, in forward order: {@link Projection#names()}. */
-    public static final List<String> PROJECTIONS = Projection.names();
-
     private static final String PREFIX = "base_model.model.";
 
     private PeftKeys() {

@@ -14,16 +14,11 @@ import java.util.List;
  * A layer's NF4 projections dequantized by one lookup: their packed codes lie side by side in one array (each
  * weight's own codes become a view into it, so they are stored once), next to one array of every block's scale,
  * already in the compute dtype. Dequantizing all of them is then a table lookup, one multiply and views: about
- * a dozen calls and three kernels per layer, where weight by weight it was seven module calls of eight kernels
+ * a dozen calls and three kernels per layer, where weight by weight it would be seven module calls of eight kernels
  * each. The values are those of {@link Nf4Weight#materialize}: the same table, and the scale that call derives
  * from the double-quantized codes at every use (FP32, then cast to the compute dtype), derived once with DJL ops
  * (bit for bit on the CPU, Nf4LayerGroupTest; on a GPU the TorchScript call may fuse the scale's multiply-add, and
- * the qwen2-7b bench's first loss moved by 4e-6 relative).
- *
- * <p>Measured on an H200 (qwen2-7b 2×2048, NF4, r=16 all-linear, same call): 0.621 → 0.576 s per step together with
- * the other op cuts of that change. Tried: reading each packed byte's two FP16 values as one int32 word (a plain
- * gather instead of a gather of 2-element rows) dequantizes a layer in 1.07 instead of 1.38 ms in PyTorch, about
- * 17 ms a step; TorchScript compiles {@code Tensor.view(dtype)} as a reshape, so it needs another way into a module.
+ * the qwen2-7b bench's first loss then differs by about 4e-6 relative).
  *
  * <p>Memory: the kept scales add 2 bytes (FP16) per 64 weights, about 0.2 GiB for a 7B model; dequantizing a
  * whole layer at once needs that layer's values transiently beside its weights.

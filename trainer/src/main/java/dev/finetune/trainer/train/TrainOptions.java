@@ -4,6 +4,7 @@ import dev.finetune.config.BaseModelConfig;
 import dev.finetune.config.LoraConfig;
 import dev.finetune.config.RunConfig;
 import dev.finetune.config.TrainingConfig;
+import dev.finetune.trainer.model.Projection;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -103,7 +104,7 @@ public final class TrainOptions {
      */
     public List<String> resolvedTargetModules() {
         if (lora.loraTargetModules.contains("all-linear")) {
-            return new ArrayList<>(dev.finetune.trainer.lora.PeftKeys.PROJECTIONS);
+            return new ArrayList<>(Projection.names());
         }
         return new ArrayList<>(lora.loraTargetModules);
     }

@@ -20,7 +20,7 @@ class LocalLaunchTest {
     @Test
     void killingOneRankRestartsAllFromTheCheckpointAndEndsLikeAnUninterruptedRun(@TempDir Path out) throws Exception {
         AtomicInteger kills = new AtomicInteger();
-        Thread killer = new Thread(() -> killRankAt(out, 1, 3, kills), "killer");
+        Thread killer = new Thread(() -> SmokeTrainMain.killRankAt(out, 1, 3, kills), "killer");
         killer.setDaemon(true);
         killer.start();
         DistributedTrainOptions o = new DistributedTrainOptions(3, 3, SmokeTrainMain.class.getName(),
@@ -48,33 +48,6 @@ class LocalLaunchTest {
         float[] got = SmokeTrainMain.read(out.resolve("final.bin"));
         for (int i = 0; i < expected.length; i++) {
             assertEquals(expected[i], got[i], Math.abs(expected[i]) * 2e-3, "element " + i);
-        }
-    }
-
-    /** Waits until {@code rank} reports {@code step}, then kills its child JVM from outside, as a crash would. */
-    static void killRankAt(Path out, int rank, int step, AtomicInteger kills) {
-        Path marker = out.resolve("rank" + rank + "-at-step-" + step);
-        long deadline = System.currentTimeMillis() + 120_000;
-        while (!Files.exists(marker) && System.currentTimeMillis() < deadline) {
-            sleep(20);
-        }
-        try {
-            long pid = Long.parseLong(new String(Files.readAllBytes(out.resolve("rank" + rank + ".pid")), "UTF-8").trim());
-            ProcessHandle.of(pid).ifPresent(p -> {
-                if (p.destroyForcibly()) {
-                    kills.incrementAndGet();
-                }
-            });
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException("cannot read the pid file of rank " + rank + " in " + out, e);
-        }
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }

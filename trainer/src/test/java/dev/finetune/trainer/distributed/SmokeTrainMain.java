@@ -12,6 +12,7 @@ import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A stand-in trainer for testing the launch machinery without a model (child JVMs, restarts, resume): each
@@ -22,7 +23,7 @@ import java.util.Arrays;
  */
 public final class SmokeTrainMain {
 
-    static final int SIZE = 1001;
+    public static final int SIZE = 1001;
 
     private SmokeTrainMain() {
     }
@@ -73,7 +74,7 @@ public final class SmokeTrainMain {
     }
 
     /** What rank r adds in a step; the test computes the expected sum from this too. */
-    static float[] contribution(int rank, int step) {
+    public static float[] contribution(int rank, int step) {
         float[] g = new float[SIZE];
         for (int i = 0; i < SIZE; i++) {
             g[i] = (rank + 1) * (step + 1) + i * 0.25f;
@@ -81,7 +82,7 @@ public final class SmokeTrainMain {
         return g;
     }
 
-    static float[] read(Path file) throws IOException {
+    public static float[] read(Path file) throws IOException {
         try (DataInputStream in = new DataInputStream(Files.newInputStream(file))) {
             float[] v = new float[in.readInt()];
             for (int i = 0; i < v.length; i++) {
@@ -123,5 +124,32 @@ public final class SmokeTrainMain {
             throw new IllegalArgumentException("flag " + name + " is required");
         }
         return dflt;
+    }
+
+    /** Waits until {@code rank} reports {@code step}, then kills its child JVM from outside, as a crash would. */
+    public static void killRankAt(Path out, int rank, int step, AtomicInteger kills) {
+        Path marker = out.resolve("rank" + rank + "-at-step-" + step);
+        long deadline = System.currentTimeMillis() + 120_000;
+        while (!Files.exists(marker) && System.currentTimeMillis() < deadline) {
+            sleep(20);
+        }
+        try {
+            long pid = Long.parseLong(new String(Files.readAllBytes(out.resolve("rank" + rank + ".pid")), "UTF-8").trim());
+            ProcessHandle.of(pid).ifPresent(p -> {
+                if (p.destroyForcibly()) {
+                    kills.incrementAndGet();
+                }
+            });
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot read the pid file of rank " + rank + " in " + out, e);
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -1,0 +1,11 @@
+/**
+ * The Spark side of data-parallel training: {@link dev.finetune.app.distributed.DistributedTrain}, the driver,
+ * runs a barrier stage with one task per GPU ({@code RankTask}); each task learns the ranks' addresses through
+ * {@code BarrierTaskContext}, pins its GPU and supervises one trainer JVM with the trainer module's
+ * {@link dev.finetune.trainer.distributed.ChildSupervisor}. A failed attempt is resubmitted whole and every rank
+ * resumes from the last checkpoint. The ranks, peers and attempts are
+ * {@link dev.finetune.trainer.distributed.DistributedTrainOptions}; the same children can be launched without Spark
+ * on one host by {@link dev.finetune.trainer.distributed.LocalLaunch}. StandaloneClusterTest runs all of it on a
+ * Spark standalone cluster of separate JVMs.
+ */
+package dev.finetune.app.distributed;
