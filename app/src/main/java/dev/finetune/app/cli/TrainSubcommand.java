@@ -2,10 +2,10 @@ package dev.finetune.app.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.finetune.app.distributed.DistributedTrain;
 import dev.finetune.config.ConfigException;
 import dev.finetune.config.RunConfig;
 import dev.finetune.config.Section;
-import dev.finetune.app.distributed.DistributedTrain;
 import dev.finetune.trainer.collective.CollectiveOptions;
 import dev.finetune.trainer.collective.TcpCollective;
 import dev.finetune.trainer.collective.TcpGradientSync;
@@ -75,7 +75,7 @@ final class TrainSubcommand extends Subcommand {
                 + "  jobs/finetune train --config conf/t4-16gb.yaml --max-steps 200\n"
                 + "  jobs/finetune train --config conf/t4-16gb.yaml --world-size 2\n"
                 + "  spark-submit --class dev.finetune.app.cli.Main app-<version>-spark.jar train --world-size 2 "
-                + "--max-attempts 3 --config gs://my-bucket/conf/l4-24gb.yaml";
+                + "--config gs://b/c.yaml";
     }
 
     @Override

@@ -58,7 +58,10 @@ public final class DistributedTrainOptions implements Serializable {
      * cluster's service account can read); null = HF_TOKEN or the token file of the driver's environment.
      */
     public String hfTokenFile;
-    /** GPU indices for ranks when Spark assigns none (local mode on a multi-GPU machine): rank r gets entry r mod size. */
+    /**
+     * --local-gpus: GPU indices for ranks that are assigned none (on one host, or Spark in local mode on a multi-GPU
+     * machine): rank r gets entry r mod size.
+     */
     public final List<String> localGpus;
     /** Passed to the collective: how long ranks wait for each other to start, default 300 s. */
     public final int connectTimeoutS;
