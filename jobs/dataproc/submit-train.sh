@@ -1,42 +1,46 @@
 #!/usr/bin/env bash
-# jobs/dataproc/submit-train.sh [trainer flags...]: data-parallel QLoRA training on a GPU Dataproc cluster made by
-# jobs/dataproc/create-cluster.sh. One Spark barrier task per GPU; each supervises a trainer JVM pinned to its
-# GPU (dev.finetune.app.distributed.DistributedTrain). The arguments go to `finetune train`, e.g.
+# jobs/dataproc/submit-train.sh [train flags...]: data-parallel QLoRA training on a GPU Dataproc cluster made by
+# jobs/dataproc/create-cluster.sh. Submits the CLI (dev.finetune.app.cli.Main) with
+# `train --world-size $RANKS --max-attempts ... --child-heap ... [--libtorch ...] [--hf-token-file ...] [--fp16-wire]`
+# followed by the arguments; under spark-submit `train` runs one Spark barrier task per GPU, each supervising a
+# trainer JVM pinned to its GPU (`jobs/finetune train --help` explains every flag). E.g.
 #   RANKS=2 JAR=gs://my-bucket/app-0.1.0-SNAPSHOT-spark.jar \
 #     jobs/dataproc/submit-train.sh --config gs://my-bucket/conf/train.yaml
 #
 # Knobs (environment variables):
 #   CLUSTER, REGION         the cluster (defaults finetune-gpu, us-central1)
 #   JAR                     the thin jar app/target/app-<version>-spark.jar, local or gs://
-#   RANKS                   number of ranks = GPUs = executors (default 2)
+#   RANKS                   number of ranks = GPUs = executors, train's --world-size (default 2)
 #   CORES_PER_RANK          spark.executor.cores = spark.task.cpus, so exactly one task fits an executor
 #                           (DJL allows one gradient collector per JVM; default 4)
 #   EXECUTOR_MEMORY         executor JVM heap; the trainer runs in a child JVM, so this stays small (default 1g)
-#   CHILD_HEAP              -Xmx of each rank's trainer JVM (default 8g: the weights live on the GPU and in
-#                           libtorch's native memory; the heap holds one base tensor as FP32 while loading, 3.1 GB
-#                           for a 14B model's embedding, and the row buffers)
+#   CHILD_HEAP              --child-heap: -Xmx of each rank's trainer JVM (default 8g: the weights live on the GPU
+#                           and in libtorch's native memory; the heap holds one base tensor as FP32 while loading,
+#                           3.1 GB for a 14B model's embedding, and the row buffers)
 #   CHILD_NATIVE            native memory of a rank's JVM beside its heap (default 8g: libtorch and the CUDA context,
 #                           pinned host buffers, the embedding table kept on the host, the pages of the weights file
 #                           being read). The rank JVM runs inside the executor's YARN container, so the job sets
 #                           spark.executor.memoryOverhead = CHILD_HEAP + CHILD_NATIVE; YARN kills a container that
 #                           outgrows it. The container (EXECUTOR_MEMORY + overhead, 17g by default) must fit a
 #                           worker's YARN memory (about 24 GB on g2-standard-8 and n1-standard-8)
-#   MAX_ATTEMPTS            whole-job attempts: Spark never retries a failed barrier result stage, so the driver
-#                           resubmits and every rank resumes from the last checkpoint (default 3)
+#   MAX_ATTEMPTS            --max-attempts, whole-job attempts: Spark never retries a failed barrier result stage,
+#                           so the driver resubmits and every rank resumes from the last checkpoint (default 3)
 #   DJL_CACHE_DIR           where DJL puts libtorch on each node (default /tmp/djl-cache: node-local, kept between
 #                           attempts; never a Drive or GCS path)
-#   LIBTORCH                a gs:// folder holding libtorch 2.7.1 cu128's libraries (libtorch.so, libtorch_cuda.so,
-#                           ...): each node copies it once to local disk (FINETUNE_NODE_CACHE, default
-#                           /tmp/finetune-node-cache) instead of downloading about 2 GB from DJL's server. Make it once
-#                           from the folder DJL downloaded on any GPU node after a first run:
+#   LIBTORCH                --libtorch: a gs:// folder holding libtorch 2.7.1 cu128's libraries (libtorch.so,
+#                           libtorch_cuda.so, ...); each node copies it once to local disk (FINETUNE_NODE_CACHE,
+#                           default /tmp/finetune-node-cache) instead of downloading about 2 GB from DJL's server.
+#                           Make it once from the folder DJL downloaded on any GPU node after a first run:
 #                             gsutil -m cp -r /tmp/djl-cache/pytorch/2.7.1-cu128-linux-x86_64 gs://my-bucket/libtorch-2.7.1-cu128
 #   PYTORCH_LIBRARY_PATH    alternatively a libtorch 2.7.1 already installed on every node (custom image); the
 #                           ranks set the matching PYTORCH_FLAVOR (cpu or cu128) themselves
-#   HF_TOKEN_FILE           a gs:// object holding only your Hugging Face token, for gated or private base models
-#                           (readable by the cluster's service account, e.g. `gsutil cp - gs://my-bucket/secret/hf`
-#                           then restrict it). The driver reads it and hands it to each rank JVM in its environment;
-#                           it is never a job property or argument, which Dataproc shows to everyone who can see the job
-#   FP16_WIRE               true sends gradients as FP16 (half the all-reduce bytes; see the collective's benchmark)
+#   HF_TOKEN_FILE           --hf-token-file: a gs:// object holding only your Hugging Face token, for gated or
+#                           private base models (readable by the cluster's service account, e.g.
+#                           `gsutil cp - gs://my-bucket/secret/hf` then restrict it). The driver reads it and hands
+#                           it to each rank JVM in its environment; it is never a job property or argument, which
+#                           Dataproc shows to everyone who can see the job
+#   FP16_WIRE               true passes --fp16-wire: gradients travel as FP16 (half the all-reduce bytes; see the
+#                           collective's benchmark)
 #   BARRIER_TIMEOUT         spark.barrier.sync.timeout (default 3600s): a rank stuck before the address exchange
 #                           fails the attempt instead of waiting Spark's default 365 days
 #
@@ -90,21 +94,21 @@ if [[ -n "${PYTORCH_LIBRARY_PATH:-}" ]]; then
   PROPS+=",spark.executorEnv.PYTORCH_LIBRARY_PATH=${PYTORCH_LIBRARY_PATH}"
 fi
 
-JOB_FLAGS=(--ranks "$RANKS" --max-attempts "$MAX_ATTEMPTS" --child-heap "$CHILD_HEAP")
+TRAIN_FLAGS=(--max-attempts "$MAX_ATTEMPTS" --child-heap "$CHILD_HEAP")
 if [[ -n "${LIBTORCH:-}" ]]; then
-  JOB_FLAGS+=(--libtorch "$LIBTORCH")
+  TRAIN_FLAGS+=(--libtorch "$LIBTORCH")
 fi
 if [[ -n "${HF_TOKEN_FILE:-}" ]]; then
-  JOB_FLAGS+=(--hf-token-file "$HF_TOKEN_FILE")
+  TRAIN_FLAGS+=(--hf-token-file "$HF_TOKEN_FILE")
 fi
 if [[ "${FP16_WIRE:-false}" == "true" ]]; then
-  JOB_FLAGS+=(--fp16-wire)
+  TRAIN_FLAGS+=(--fp16-wire)
 fi
 
 # ^#^ makes '#' the list separator, so values may contain commas
 gcloud dataproc jobs submit spark \
   --cluster "$CLUSTER" --region "$REGION" \
-  --class dev.finetune.app.distributed.DistributedTrain \
+  --class dev.finetune.app.cli.Main \
   --jars "$JAR" \
   --properties "^#^${PROPS//,/#}" \
-  -- "${JOB_FLAGS[@]}" -- train "$@"
+  -- train --world-size "$RANKS" "${TRAIN_FLAGS[@]}" "$@"

@@ -31,9 +31,9 @@ final class LogFile {
         return active;
     }
 
-    /** True when this JVM was started by spark-submit (which sets spark.master as a system property). */
+    /** True when spark-submit started this JVM ({@link SparkSubmitDriver}). */
     static boolean underSparkSubmit() {
-        return System.getProperty("spark.master") != null;
+        return SparkSubmitDriver.inThisJvm();
     }
 
     /**

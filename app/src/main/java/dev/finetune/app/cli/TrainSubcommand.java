@@ -2,6 +2,7 @@ package dev.finetune.app.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.finetune.app.distributed.DistributedTrain;
 import dev.finetune.config.ConfigException;
 import dev.finetune.config.RunConfig;
 import dev.finetune.config.Section;
@@ -20,17 +21,39 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Properties;
 import java.util.Set;
+import org.apache.spark.sql.SparkSession;
 
 /**
  * QLoRA training from token shards, resumable, saving a peft adapter. Three ways to run: one process
- * (world_size 1); {@code --world-size N} on one host, which starts N rank JVMs through {@link LocalLaunch}; or as
- * one rank of a ring ({@code --rank --peers ...}, the flags LocalLaunch and the Spark job's DistributedTrain pass
- * to each child).
+ * (world_size 1, not under spark-submit); launched ranks, {@code --world-size N} rank JVMs started by a launcher
+ * chosen from how this JVM was started ({@link SparkSubmitDriver}): under spark-submit the Spark barrier job
+ * ({@link DistributedTrain}, one barrier task per rank, for any N), otherwise {@link LocalLaunch} on this host
+ * (N > 1); or as one rank of a ring ({@code --rank --peers ...}, the flags both launchers pass to each child). The
+ * launchers get the same {@link DistributedTrainOptions} from the same flags ({@link #launchOptions}).
  */
 final class TrainSubcommand extends Subcommand {
+
+    /** Runs the ranks of one run with the options the flags give. */
+    interface Launcher {
+        void launch(DistributedTrainOptions options, RunConfig c, PrintStream out) throws Exception;
+    }
+
+    private final Properties system;
+    private final Launcher onSpark;
+    private final Launcher onThisHost;
+
     TrainSubcommand() {
+        this(System.getProperties(), TrainSubcommand::launchOnSpark, TrainSubcommand::launchLocally);
+    }
+
+    /** With the system properties that decide the launcher and the two launchers (tests record what they get). */
+    TrainSubcommand(Properties system, Launcher onSpark, Launcher onThisHost) {
         super("train", "QLoRA training from the shards; checkpoints, resume, final adapter in peft layout");
+        this.system = system;
+        this.onSpark = onSpark;
+        this.onThisHost = onThisHost;
     }
 
     @Override
@@ -41,28 +64,48 @@ final class TrainSubcommand extends Subcommand {
                 + "continues from the newest one exactly. The adapter ends in <base_save_dir>/<project_name>/final/ "
                 + "as peft writes it (adapter_config.json + adapter_model.safetensors), with the tokenizer files, "
                 + "the base config.json and a README.md model card.\n\n"
-                + "With --world-size N (N > 1) it trains data-parallel on this host: N trainer processes, one per GPU "
-                + "(or on CPU with --device cpu), joined by a TCP ring; rank 0 writes checkpoints and final/. On a "
-                + "Dataproc cluster use jobs/dataproc/submit-train.sh. The --rank/--peers/... flags are what those "
-                + "launchers pass to each rank.\n\n"
+                + "With --world-size N it trains data-parallel: N trainer processes (rank JVMs), one per GPU, joined "
+                + "by a TCP ring; rank 0 writes checkpoints and final/. Who starts them depends on how this JVM was "
+                + "started, and the console says which: under spark-submit (the system properties spark.master and "
+                + "spark.submit.deployMode are set) a Spark barrier job with one task per rank on the executors' "
+                + "GPUs, also for N = 1; otherwise, for N > 1, N processes on this host (or on CPU with --device "
+                + "cpu). The same flags mean the same under both. On Dataproc use jobs/dataproc/submit-train.sh, "
+                + "which sets the Spark resources. The --rank/--peers/... flags are what the launchers pass to each "
+                + "rank.\n\n"
                 + "  jobs/finetune train --config conf/t4-16gb.yaml --max-steps 200\n"
-                + "  jobs/finetune train --config conf/t4-16gb.yaml --world-size 2";
+                + "  jobs/finetune train --config conf/t4-16gb.yaml --world-size 2\n"
+                + "  spark-submit --class dev.finetune.app.cli.Main app-<version>-spark.jar train --world-size 2 "
+                + "--config gs://b/c.yaml";
     }
 
     @Override
     List<Flag> flags() {
         return flags(
-                Flag.value("max-attempts", "N", "With --world-size > 1: whole-run attempts; after a failed rank all "
-                        + "ranks restart from the last checkpoint.", "1"),
-                Flag.value("local-gpus", "I,J,...", "With --world-size > 1: GPU indices for the ranks (rank r gets "
-                        + "entry r mod count).", "0..N-1 when GPUs are visible, else CPU"),
+                Flag.value("max-attempts", "N", "Launched ranks: whole-run attempts; after a failed rank all ranks "
+                        + "restart from the last checkpoint (the Spark driver resubmits the barrier stage).",
+                        String.valueOf(DistributedTrainOptions.DEFAULT_MAX_ATTEMPTS)),
+                Flag.value("child-heap", "SIZE", "Launched ranks: the heap (-Xmx) of each rank's JVM, e.g. 8g or "
+                        + "6144m. The weights live on the GPU and in native memory; on YARN the executor's "
+                        + "spark.executor.memoryOverhead must hold this heap plus the rank's native memory.",
+                        DistributedTrainOptions.DEFAULT_CHILD_HEAP),
+                Flag.value("child-jvm-option", "OPT", "Launched ranks: one more JVM option for each rank's JVM; "
+                        + "repeat for several (an -Xmx here replaces --child-heap)."),
+                Flag.value("local-gpus", "I,J,...", "Launched ranks: GPU indices for the ranks where none is "
+                        + "assigned to them (rank r gets entry r mod count); Spark's GPU scheduling assigns its own.",
+                        "0..N-1 when GPUs are visible, else CPU"),
+                Flag.value("libtorch", "URI", "Under spark-submit: a folder (gs://...) holding libtorch 2.7.1's "
+                        + "libraries; each node copies it once to local disk and its ranks load it instead of "
+                        + "downloading libtorch."),
+                Flag.value("hf-token-file", "URI", "Under spark-submit: an object (gs://...) holding only a Hugging "
+                        + "Face token; the driver reads it and hands it to each rank in its environment, never as an "
+                        + "argument or job property.", "the driver's HF_TOKEN"),
                 Flag.value("rank", "R", "Set by the launchers: this process's rank, 0..world_size-1."),
                 Flag.value("peers", "HOST:PORT,...", "Set by the launchers: every rank's address, in rank order."),
-                Flag.value("connect-timeout-s", "S", "Set by the launchers: how long ranks wait for each other.",
-                        CollectiveOptions.DEFAULT_CONNECT_TIMEOUT_S + "; " + DistributedTrainOptions.DEFAULT_CONNECT_TIMEOUT_S
-                        + " with --world-size > 1"),
-                Flag.value("read-timeout-s", "S", "Set by the launchers: longest silence of a live rank.",
-                        String.valueOf(CollectiveOptions.DEFAULT_READ_TIMEOUT_S)),
+                Flag.value("connect-timeout-s", "S", "How long ranks wait for each other (set by the launchers for "
+                        + "each rank).", CollectiveOptions.DEFAULT_CONNECT_TIMEOUT_S + "; "
+                        + DistributedTrainOptions.DEFAULT_CONNECT_TIMEOUT_S + " for launched ranks"),
+                Flag.value("read-timeout-s", "S", "Longest silence of a live rank (set by the launchers for each "
+                        + "rank).", String.valueOf(CollectiveOptions.DEFAULT_READ_TIMEOUT_S)),
                 Flag.value("job-token", "N", "Set by the launchers: shared by the ranks of one attempt."),
                 Flag.toggle("fp16-wire", "Gradients travel between ranks as FP16 (half the bytes)."),
                 Flag.value("attempt", "N", "Set by the launchers: the attempt number (shown in logs)."));
@@ -81,6 +124,7 @@ final class TrainSubcommand extends Subcommand {
     @Override
     int run(CommandLine line, PrintStream out) throws Exception {
         RunConfig c = line.config();
+        boolean spark = SparkSubmitDriver.in(system);
         if (line.has("peers")) {
             CollectiveOptions co = collective(line, c.worldSize);
             out.println("rank " + co.rank + " of " + co.worldSize + (line.has("attempt") ? ", attempt "
@@ -88,16 +132,58 @@ final class TrainSubcommand extends Subcommand {
             try (TcpGradientSync sync = new TcpGradientSync(TcpCollective.connect(co))) {
                 train(c, sync, out);
             }
-        } else if (c.worldSize > 1) {
+        } else if (spark || c.worldSize > 1) {
             if (line.has("rank")) {
                 throw new UsageException("--rank without --peers: give every rank's host:port with --peers, or drop "
-                        + "--rank to start all " + c.worldSize + " ranks on this host");
+                        + "--rank to launch all " + c.worldSize + " ranks");
             }
-            launchLocally(line, c, out);
+            DistributedTrainOptions o = launchOptions(line, c);
+            c.require("train", "base_model_id");
+            out.println("launcher: " + (spark ? "Spark barrier job, " + o.ranks + " rank" + (o.ranks == 1 ? "" : "s")
+                    + " as barrier tasks" : "LocalLaunch, " + o.ranks + " rank JVMs on this host") + " ("
+                    + SparkSubmitDriver.why(system) + "); rank 0 writes " + c.outputDir());
+            (spark ? onSpark : onThisHost).launch(o, c, out);
         } else {
             train(c, out);
         }
         return Main.OK;
+    }
+
+    /**
+     * The launched ranks' options from the flags alone, whichever launcher runs them: world_size ranks of
+     * {@link Main} running {@code train} with the user's flags less those the launchers read or set per rank.
+     */
+    static DistributedTrainOptions launchOptions(CommandLine line, RunConfig c) {
+        List<String> child = new ArrayList<>();
+        child.add("train");
+        child.addAll(withoutLauncherFlags(line.arguments()));
+        List<String> gpus = new ArrayList<>();
+        if (line.has("local-gpus")) {
+            gpus.addAll(Arrays.asList(line.get("local-gpus").split(",")));
+        }
+        try {
+            DistributedTrainOptions o = new DistributedTrainOptions(c.worldSize, line.getInt("max-attempts",
+                    DistributedTrainOptions.DEFAULT_MAX_ATTEMPTS), Main.class.getName(),
+                    DistributedTrainOptions.childJvmOptions(line.get("child-heap", DistributedTrainOptions.DEFAULT_CHILD_HEAP),
+                            line.getAll("child-jvm-option")), gpus,
+                    line.getInt("connect-timeout-s", DistributedTrainOptions.DEFAULT_CONNECT_TIMEOUT_S),
+                    line.getInt("read-timeout-s", CollectiveOptions.DEFAULT_READ_TIMEOUT_S), line.isOn("fp16-wire"), child);
+            o.libtorch = line.get("libtorch");
+            o.hfTokenFile = line.get("hf-token-file");
+            return o;
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+    }
+
+    /** The Spark barrier job: one task per rank on the executors, this JVM its driver. */
+    private static void launchOnSpark(DistributedTrainOptions o, RunConfig c, PrintStream out) {
+        SparkSession spark = SparkSession.builder().appName("finetune train " + c.projectName).getOrCreate();
+        try {
+            DistributedTrain.run(spark, o);
+        } finally {
+            spark.stop();
+        }
     }
 
     /** The ring flags, as the launchers write them ({@link CollectiveOptions#toArgs}). */
@@ -124,13 +210,20 @@ final class TrainSubcommand extends Subcommand {
         return co;
     }
 
-    /** N rank JVMs on this host (torchrun's role), each running this command as one rank of the ring. */
-    private static void launchLocally(CommandLine line, RunConfig c, PrintStream out) throws Exception {
-        c.require("train", "base_model_id");
-        List<String> gpus = new ArrayList<>();
-        if (line.has("local-gpus")) {
-            gpus.addAll(Arrays.asList(line.get("local-gpus").split(",")));
-        } else if (!"cpu".equals(dev.finetune.trainer.device.DeviceChoice.named(c.device))) {
+    /**
+     * N rank JVMs on this host (torchrun's role), each running this command as one rank of the ring. The ranks get
+     * GPUs 0..N-1 unless --local-gpus names them or the device is the CPU, and start with this JVM's own settings
+     * ({@link #hostJvmOptions}) before the options' own (the last -Xmx counts: --child-heap's).
+     */
+    private static void launchLocally(DistributedTrainOptions o, RunConfig c, PrintStream out) throws Exception {
+        for (String flag : new String[] {"libtorch", "hf-token-file"}) {
+            if ((flag.equals("libtorch") ? o.libtorch : o.hfTokenFile) != null) {
+                throw new UsageException("--" + flag + " applies under spark-submit only; on this host set "
+                        + (flag.equals("libtorch") ? "PYTORCH_LIBRARY_PATH" : "HF_TOKEN") + " instead");
+            }
+        }
+        List<String> gpus = new ArrayList<>(o.localGpus);
+        if (gpus.isEmpty() && !"cpu".equals(dev.finetune.trainer.device.DeviceChoice.named(c.device))) {
             int visible = dev.finetune.trainer.device.DeviceChoice.gpuCount();
             for (int g = 0; g < Math.min(visible, c.worldSize); g++) {
                 gpus.add(String.valueOf(g));
@@ -140,22 +233,18 @@ final class TrainSubcommand extends Subcommand {
                         + "per GPU; lower --world-size, or pass --device cpu to train on CPU processes");
             }
         }
-        List<String> child = new ArrayList<>();
-        child.add("train");
-        child.addAll(withoutLauncherFlags(line.arguments()));
-        DistributedTrainOptions o = new DistributedTrainOptions(c.worldSize, line.getInt("max-attempts", 1),
-                DistributedTrainOptions.DEFAULT_TRAIN_MAIN, childJvmOptions(), gpus, line.getInt("connect-timeout-s",
-                DistributedTrainOptions.DEFAULT_CONNECT_TIMEOUT_S), line.getInt("read-timeout-s",
-                CollectiveOptions.DEFAULT_READ_TIMEOUT_S), line.isOn("fp16-wire"), child);
-        out.println("starting " + c.worldSize + " ranks on this host (" + (gpus.isEmpty() ? "CPU" : "GPUs " + gpus)
-                + "); rank 0 writes " + c.outputDir());
-        LocalLaunch.run(o);
+        List<String> jvm = hostJvmOptions();
+        jvm.addAll(o.childJvmOptions);
+        DistributedTrainOptions here = new DistributedTrainOptions(o.ranks, o.maxAttempts, o.trainMain, jvm, gpus,
+                o.connectTimeoutS, o.readTimeoutS, o.fp16Wire, o.childArgs);
+        out.println("ranks on " + (gpus.isEmpty() ? "CPU" : "GPUs " + gpus));
+        LocalLaunch.run(here);
     }
 
     /** The user's flags minus those the launcher sets per rank or reads itself. */
     static List<String> withoutLauncherFlags(String[] args) {
         List<String> valued = Arrays.asList("--world-size", "--max-attempts", "--local-gpus", "--connect-timeout-s",
-                "--read-timeout-s", "--device");
+                "--read-timeout-s", "--device", "--child-heap", "--child-jvm-option", "--libtorch", "--hf-token-file");
         List<String> kept = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -171,8 +260,11 @@ final class TrainSubcommand extends Subcommand {
         return kept;
     }
 
-    /** The children run with this JVM's options (heap, module opens) and DJL settings, debugger agents left out. */
-    private static List<String> childJvmOptions() {
+    /**
+     * What ranks on this host inherit from this JVM: its options (module opens, FINETUNE_JAVA_OPTS) and DJL
+     * settings, debugger agents left out.
+     */
+    private static List<String> hostJvmOptions() {
         List<String> jvm = new ArrayList<>();
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (!a.startsWith("-agentlib:jdwp") && !a.startsWith("-Xrunjdwp") && !a.startsWith("-javaagent")) {
@@ -185,9 +277,6 @@ final class TrainSubcommand extends Subcommand {
             if (value != null && !jvm.contains("-D" + key + "=" + value)) {
                 jvm.add("-D" + key + "=" + value);
             }
-        }
-        if (!jvm.contains("-XX:+ExitOnOutOfMemoryError")) {
-            jvm.add("-XX:+ExitOnOutOfMemoryError"); // a dead rank beats a stuck one
         }
         return jvm;
     }

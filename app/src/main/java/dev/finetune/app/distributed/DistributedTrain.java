@@ -20,8 +20,9 @@ import scala.reflect.ClassTag$;
  * The Spark driver of data-parallel training: a barrier stage with one task per rank ({@link RankTask}), each
  * supervising a trainer JVM. A failed attempt (a lost task, executor or rank) is resubmitted whole, up to
  * {@code --max-attempts} times; the trainer resumes every rank from the last checkpoint, and only rank 0 of a
- * successful attempt publishes. Usage: {@code spark-submit --class dev.finetune.app.distributed.DistributedTrain
- * app-<version>-spark.jar --ranks 4 -- --config conf/train.yaml ...} (jobs/dataproc/submit-train.sh sets the GPU options).
+ * successful attempt publishes. The CLI's {@code train} runs it when spark-submit started the JVM:
+ * {@code spark-submit --class dev.finetune.app.cli.Main app-<version>-spark.jar train --world-size 4 --config ...}
+ * (jobs/dataproc/submit-train.sh sets the GPU options).
  */
 public final class DistributedTrain {
 
@@ -30,23 +31,6 @@ public final class DistributedTrain {
     static final long MIN_CHILD_NATIVE_MIB = 2048;
 
     private DistributedTrain() {
-    }
-
-    public static void main(String[] args) {
-        DistributedTrainOptions options;
-        try {
-            options = DistributedTrainOptions.fromArgs(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("ERROR " + e.getMessage());
-            System.exit(2);
-            return;
-        }
-        SparkSession spark = SparkSession.builder().appName("finetune-train").getOrCreate();
-        try {
-            run(spark, options);
-        } finally {
-            spark.stop();
-        }
     }
 
     /** Runs attempts until one succeeds; returns the number of attempts used. */

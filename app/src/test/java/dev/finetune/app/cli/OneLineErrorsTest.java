@@ -214,6 +214,26 @@ class OneLineErrorsTest {
     }
 
     @Test
+    void aBadValueOfALauncherFlagIsOneLineNamingTheFlag() throws Exception {
+        String yaml = trainConfig(tmp.resolve("shards")).toString();
+        String[][] cases = {
+            {"--child-heap", "8GB", "--child-heap 8GB: give a size such as 8g or 6144m"},
+            {"--max-attempts", "0", "--max-attempts 0: must be in 1..100"},
+            {"--max-attempts", "three", "--max-attempts takes an integer, got 'three'"},
+            {"--read-timeout-s", "0", "--read-timeout-s 0: must be >= 1"},
+            {"--libtorch", "gs://b/libtorch", "--libtorch applies under spark-submit only; on this host set "
+                + "PYTORCH_LIBRARY_PATH instead"},
+            {"--hf-token-file", "gs://b/secret/hf", "--hf-token-file applies under spark-submit only"},
+        };
+        for (String[] c : cases) {
+            assertEquals(Main.USAGE, run("train", "--config", yaml, "--world-size", "2", c[0], c[1]), c[0]);
+            String e = oneErrorLine("train");
+            assertTrue(e.contains(c[2]), e);
+            assertTrue(e.endsWith("(`jobs/finetune train --help` lists the options)"), e);
+        }
+    }
+
+    @Test
     void inspectErrorsNameOnlyFlagsInspectTakes() throws Exception {
         Path model = Files.createDirectories(tmp.resolve("model"));
         assertEquals(Main.USAGE, run("inspect", "--base-model-id", model.toString(), "--shards",

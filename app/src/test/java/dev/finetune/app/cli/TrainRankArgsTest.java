@@ -15,17 +15,17 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The launchers (DistributedTrain's RankTask, LocalLaunch, jobs/dataproc/submit-train.sh) and `train` agree on
- * the child command line: what {@link DistributedTrainOptions#rankArgs} builds parses through the real CLI parser
- * back to the same ring, world size and device.
+ * The launchers (the Spark job's RankTask, LocalLaunch, jobs/dataproc/submit-train.sh) and `train` agree on the
+ * child command line: what {@link DistributedTrainOptions#rankArgs} builds from `train`'s own options parses
+ * through the real CLI parser back to the same ring, world size and device.
  */
 class TrainRankArgsTest {
 
     @Test
     void theChildCommandLineTheLaunchersBuildParsesBackToTheSameRing() {
-        // as submit-train.sh calls DistributedTrain: <job flags> -- train <user's flags>
-        DistributedTrainOptions job = DistributedTrainOptions.fromArgs(new String[] {"--ranks", "3", "--fp16-wire",
-            "--connect-timeout-s", "77", "--", "train", "--project-name", "p", "--max-steps", "5"});
+        // as submit-train.sh calls the CLI: train --world-size N <launcher flags> <user's flags>
+        DistributedTrainOptions job = TrainLaunchOptions.of("train", "--world-size", "3", "--fp16-wire",
+            "--connect-timeout-s", "77", "--project-name", "p", "--max-steps", "5");
         CollectiveOptions ring = CollectiveOptions.of(2, 3, CollectiveOptions.parsePeers("10.0.0.1:4000,10.0.0.2:4001,10.0.0.3:4002"))
             .withTimeouts(77_000, 1_800_000).withFp16Wire(true).withJobToken(-4242424242L);
         List<String> args = job.rankArgs(ring, 2, "1");
@@ -46,7 +46,7 @@ class TrainRankArgsTest {
 
     @Test
     void cpuRanksGetDeviceCpu() {
-        DistributedTrainOptions job = DistributedTrainOptions.fromArgs(new String[] {"--ranks", "2", "--", "train"});
+        DistributedTrainOptions job = TrainLaunchOptions.of("train", "--world-size", "2");
         List<String> args = job.rankArgs(CollectiveOptions.of(0, 2, CollectiveOptions.parsePeers("127.0.0.1:1,127.0.0.1:2")), 1, null);
         CommandLine line = CommandLine.parse(Main.commands().get("train"), args.subList(1, args.size()).toArray(new String[0]));
         assertEquals("cpu", line.config().device);
@@ -57,7 +57,9 @@ class TrainRankArgsTest {
     void theLocalLauncherPassesTheUsersFlagsButNotThoseItSetsPerRank() {
         assertEquals(Arrays.asList("--config", "c.yaml", "--max-steps", "5", "--no-use-4bit"),
             TrainSubcommand.withoutLauncherFlags(new String[] {"--config", "c.yaml", "--world-size", "2", "--max-steps",
-                "5", "--device=cpu", "--fp16-wire", "true", "--local-gpus", "0,1", "--no-use-4bit", "--max-attempts", "2"}));
+                "5", "--device=cpu", "--fp16-wire", "true", "--local-gpus", "0,1", "--child-heap", "6g",
+                "--child-jvm-option", "-Dx=1", "--libtorch=gs://b/lib", "--no-use-4bit", "--hf-token-file", "gs://b/t",
+                "--max-attempts", "2"}));
     }
 
     @Test
@@ -71,10 +73,11 @@ class TrainRankArgsTest {
     }
 
     @Test
-    void theDataprocScriptStartsDistributedTrainWithTheTrainSubcommand() throws Exception {
+    void theDataprocScriptSubmitsTheCliWithTheTrainSubcommand() throws Exception {
         String script = new String(Files.readAllBytes(Paths.get(System.getProperty("project.root"), "jobs", "dataproc",
             "submit-train.sh")), StandardCharsets.UTF_8);
-        assertTrue(script.contains("--class dev.finetune.app.distributed.DistributedTrain"), "job class");
-        assertTrue(script.contains("-- \"${JOB_FLAGS[@]}\" -- train \"$@\""), "child arguments start with the subcommand");
+        assertTrue(script.contains("--class " + Main.class.getName()), "job class: the one entry point");
+        assertTrue(script.contains("-- train --world-size \"$RANKS\" \"${TRAIN_FLAGS[@]}\" \"$@\""),
+            "the job's arguments are `train`'s, the ranks as --world-size");
     }
 }

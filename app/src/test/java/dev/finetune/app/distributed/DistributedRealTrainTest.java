@@ -61,7 +61,7 @@ class DistributedRealTrainTest {
         int attempts;
         try {
             killer.start();
-            DistributedTrainOptions o = new DistributedTrainOptions(2, 3, DistributedTrainOptions.DEFAULT_TRAIN_MAIN,
+            DistributedTrainOptions o = new DistributedTrainOptions(2, 3, Main.class.getName(),
                 childJvmOptions(), Collections.emptyList(), 120, 300, false,
                 Arrays.asList("train", "--config", config.toString(), "--base-save-dir", two.toString(),
                     "--batch-size", "1"));

@@ -35,12 +35,14 @@ import org.junit.jupiter.api.io.TempDir;
  * The Dataproc path on this machine: a Spark standalone master and two workers as separate JVMs (each worker with
  * its own work, cache and Hub folders; nothing shared but a "bucket" folder the jobs address as
  * {@code viewfs://bucket/}, a Hadoop FileSystem URI, as they would address gs://), started from this build's Spark
- * jars without snakeyaml. The thin jar is submitted through spark-submit's main class:
+ * jars without snakeyaml. The thin jar is submitted through spark-submit's main class, both times with the CLI's
+ * one entry point ({@code --class dev.finetune.app.cli.Main}):
  * <ol>
  *   <li>{@code prepare} of a Hub dataset served by the Hub stand-in over HTTP, with the base model's tokenizer read
  *   from the bucket; the driver keeps its copy under a relative folder, which resolves elsewhere on the executors,
  *   as a driver's local path does on other hosts: the executors must get the tokenizer with the job;</li>
- *   <li>DistributedTrain ({@code train} as 2 barrier tasks, each supervising a rank JVM) on a private Hub model,
+ *   <li>{@code train --world-size 2}, which under spark-submit runs the Spark barrier job (2 barrier tasks, each
+ *   supervising a rank JVM) on a private Hub model,
  *   the token read by the driver from the bucket and handed to the ranks through their environment, libtorch
  *   installed once per worker from the bucket (PYTORCH_LIBRARY_PATH); rank 1 is killed once checkpoint-2 exists,
  *   the driver resubmits and both ranks resume.</li>
@@ -137,19 +139,21 @@ class StandaloneClusterTest {
             killer.setDaemon(true);
             killer.start();
             List<String> train = new ArrayList<>(common);
-            train.addAll(Arrays.asList("--class", "dev.finetune.app.distributed.DistributedTrain",
+            train.addAll(Arrays.asList("--class", Main.class.getName(),
                 "--conf", "spark.dynamicAllocation.enabled=false", "--conf", "spark.barrier.sync.timeout=300s"));
             StandaloneSpark.Submitted trained = submitIn(cluster, driverDir, "train", train, thinJar, Arrays.asList(
-                "--ranks", "2", "--max-attempts", "3", "--child-heap", "768m", "--libtorch", "viewfs://bucket/libtorch",
-                "--hf-token-file", "viewfs://bucket/secrets/hf_token", "--connect-timeout-s", "120",
-                "--read-timeout-s", "300", "--child-jvm-option", "-Dai.djl.offline=true",
-                "--", "train", "--config", "viewfs://bucket/conf/run.yaml", "--base-model-id", MODEL_REPO,
-                "--batch-size", "1"), driverEnv);
+                "train", "--world-size", "2", "--max-attempts", "3", "--child-heap", "768m", "--libtorch",
+                "viewfs://bucket/libtorch", "--hf-token-file", "viewfs://bucket/secrets/hf_token", "--connect-timeout-s",
+                "120", "--read-timeout-s", "300", "--child-jvm-option", "-Dai.djl.offline=true",
+                "--config", "viewfs://bucket/conf/run.yaml", "--base-model-id", MODEL_REPO, "--batch-size", "1"),
+                driverEnv);
             killer.join(1000);
             phase("train", t0);
             assertEquals(0, trained.exitCode, "train failed:\n" + tail(trained.output));
             assertEquals("killed", killed.get(), "rank 1's JVM: " + killed.get());
             assertTrue(trained.output.contains("training finished in attempt 2 of 3"), tail(trained.output));
+            assertTrue(trained.output.contains("launcher: Spark barrier job, 2 ranks as barrier tasks (spark-submit "
+                + "started this JVM: spark.master=" + cluster.masterUrl()), tail(trained.output));
 
             for (String w : new String[] {"worker-1", "worker-2"}) {
                 try (Stream<Path> s = Files.list(tmp.resolve("cluster").resolve(w).resolve("node-cache"))) {

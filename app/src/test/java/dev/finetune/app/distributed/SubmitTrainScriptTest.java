@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.finetune.app.cli.Main;
+import dev.finetune.app.cli.TrainLaunchOptions;
 import dev.finetune.trainer.distributed.DistributedTrainOptions;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * jobs/dataproc/submit-train.sh run against a stand-in {@code gcloud} that records its arguments: the job it would
- * submit parses as DistributedTrain's options and passes the driver's checks under YARN; the executor's container
+ * submit is the CLI's {@code train}, whose flags give options that pass the Spark driver's checks under YARN; the executor's container
  * holds the rank JVM's heap plus its native memory; the token file and libtorch travel as flags, and no secret as a
  * property.
  */
@@ -30,13 +32,14 @@ class SubmitTrainScriptTest {
 
     /** The arguments the script gives gcloud, one per line in the file. */
     private static List<String> submit(Path tmp, Map<String, String> env) throws Exception {
+        Files.write(config(tmp), "project_name: p\nbase_model_id: gs://b/model\n".getBytes(StandardCharsets.UTF_8));
         Path bin = Files.createDirectories(tmp.resolve("bin"));
         Path args = tmp.resolve("gcloud-args");
         Path gcloud = bin.resolve("gcloud");
         Files.write(gcloud, ("#!/usr/bin/env bash\nprintf '%s\\n' \"$@\" > '" + args + "'\n").getBytes(StandardCharsets.UTF_8));
         Files.setPosixFilePermissions(gcloud, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path script = Paths.get(System.getProperty("project.root"), "jobs/dataproc/submit-train.sh");
-        ProcessBuilder pb = new ProcessBuilder("bash", script.toString(), "--config", "gs://b/conf/x.yaml")
+        ProcessBuilder pb = new ProcessBuilder("bash", script.toString(), "--config", config(tmp).toString())
             .redirectErrorStream(true);
         pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
         pb.environment().put("JAR", "gs://b/trainer-spark.jar");
@@ -46,6 +49,11 @@ class SubmitTrainScriptTest {
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));
         assertEquals(0, p.exitValue(), out);
         return Files.readAllLines(args, StandardCharsets.UTF_8);
+    }
+
+    /** The run's configuration the job names (a local file, so that the CLI's parser reads it here). */
+    private static Path config(Path tmp) {
+        return tmp.resolve("x.yaml");
     }
 
     /** The --properties value as a SparkConf (the script's ^#^ list form), with YARN as master. */
@@ -60,10 +68,10 @@ class SubmitTrainScriptTest {
         return conf;
     }
 
-    /** What follows the first "--": DistributedTrain's flags, "--", the trainer's. */
-    private static String[] jobArgs(List<String> gcloud) {
-        List<String> rest = gcloud.subList(gcloud.indexOf("--") + 1, gcloud.size());
-        return rest.toArray(new String[0]);
+    /** What follows the first "--": the CLI's arguments, {@code train ...}. */
+    private static List<String> jobArgs(List<String> gcloud) {
+        assertEquals(Main.class.getName(), gcloud.get(gcloud.indexOf("--class") + 1), "the one entry point");
+        return gcloud.subList(gcloud.indexOf("--") + 1, gcloud.size());
     }
 
     @Test
@@ -71,14 +79,17 @@ class SubmitTrainScriptTest {
         List<String> gcloud = submit(tmp, Map.of("CHILD_HEAP", "6g", "CHILD_NATIVE", "10g",
             "LIBTORCH", "gs://b/libtorch-2.7.1-cu128", "HF_TOKEN_FILE", "gs://b/secret/hf"));
         SparkConf conf = conf(gcloud);
-        DistributedTrainOptions o = DistributedTrainOptions.fromArgs(jobArgs(gcloud));
+        DistributedTrainOptions o = TrainLaunchOptions.of(jobArgs(gcloud));
+        assertEquals(2, o.ranks, "RANKS' default, as --world-size");
+        assertEquals(3, o.maxAttempts, "MAX_ATTEMPTS' default");
         assertEquals(6 * 1024, o.childHeapMiB());
         assertEquals(16 * 1024, DistributedTrainOptions.sizeMiB(conf.get("spark.executor.memoryOverhead")),
             "overhead = CHILD_HEAP + CHILD_NATIVE");
         assertEquals("gs://b/libtorch-2.7.1-cu128", o.libtorch);
         assertEquals("gs://b/secret/hf", o.hfTokenFile);
         assertEquals("true", conf.get("spark.executorEnv.DJL_OFFLINE"), "a shared libtorch: no download");
-        assertEquals(Arrays.asList("train", "--config", "gs://b/conf/x.yaml"), o.childArgs);
+        assertEquals(Arrays.asList("train", "--config", config(tmp).toString()), o.childArgs,
+            "the ranks get the user's flags, less those the launcher reads");
         DistributedTrain.checkConf(conf, o); // does not throw
         for (String kv : toStrings(conf)) {
             assertFalse(kv.toUpperCase().contains("HF_TOKEN="), "no token in the job's properties: " + kv);
@@ -89,7 +100,7 @@ class SubmitTrainScriptTest {
     void aContainerSmallerThanTheRankJvmIsRefusedNamingTheSparkKey(@TempDir Path tmp) throws Exception {
         List<String> gcloud = submit(tmp, Map.of());
         SparkConf conf = conf(gcloud);
-        DistributedTrainOptions o = DistributedTrainOptions.fromArgs(jobArgs(gcloud));
+        DistributedTrainOptions o = TrainLaunchOptions.of(jobArgs(gcloud));
         assertEquals(8 * 1024, o.childHeapMiB(), "default child heap");
         DistributedTrain.checkConf(conf, o);
         conf.set("spark.executor.memoryOverhead", "4g");

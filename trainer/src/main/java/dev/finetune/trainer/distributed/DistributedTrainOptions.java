@@ -8,22 +8,20 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * How the Spark job lays out and supervises the ranks. Command line:
- * {@code --ranks N [--max-attempts 3] [--train-main CLASS] [--child-heap 8g] [--child-jvm-option OPT]...
- * [--local-gpus 0,1] [--connect-timeout-s 300] [--read-timeout-s 1800] [--fp16-wire] [--libtorch URI]
- * [--hf-token-file URI] -- <trainer flags>}.
- * Everything after {@code --} goes to every rank's trainer first, followed by the flags the job sets per rank:
- * the collective's ({@code --rank --world-size --peers --job-token --connect-timeout-s --read-timeout-s
- * [--fp16-wire]}), {@code --attempt N} (1-based) and {@code --device cpu|gpu0}.
+ * How a launcher lays out and supervises the ranks: the number of ranks, the whole-run attempts, each rank's JVM
+ * (main class, options) and what it passes to the collective. The CLI's {@code train} builds it from its flags
+ * ({@code --world-size --max-attempts --child-heap --child-jvm-option --local-gpus --connect-timeout-s
+ * --read-timeout-s --fp16-wire --libtorch --hf-token-file}) and hands it to whichever launcher runs: the app's
+ * Spark barrier job or {@link LocalLaunch} on one host. {@link #childArgs} goes to every rank's trainer first,
+ * followed by the flags the launcher sets per rank: the collective's ({@code --rank --world-size --peers
+ * --job-token --connect-timeout-s --read-timeout-s [--fp16-wire]}), {@code --attempt N} (1-based) and
+ * {@code --device cpu|gpu0}.
  */
 public final class DistributedTrainOptions implements Serializable {
 
     private static final long serialVersionUID = 1L;
-    /**
-     * The trainer's entry point: the CLI, whose first trainer flag is then the subcommand ({@code -- train ...});
-     * override with --train-main.
-     */
-    public static final String DEFAULT_TRAIN_MAIN = "dev.finetune.app.cli.Main";
+    /** Whole-run attempts when none are asked for: a failed rank fails the run. */
+    public static final int DEFAULT_MAX_ATTEMPTS = 1;
     /**
      * A rank's Java heap: the model's weights live on the GPU and in libtorch's native memory; the heap holds at
      * most one base tensor as FP32 while loading (the embedding of a 14B model is 3.1 GB) plus the shards' row
@@ -37,20 +35,17 @@ public final class DistributedTrainOptions implements Serializable {
      */
     public static final int DEFAULT_CONNECT_TIMEOUT_S = 300;
 
-    /** Number of ranks = barrier tasks = GPUs (or CPU processes in local mode). */
+    /** Number of ranks = barrier tasks = GPUs (or CPU processes), the CLI's --world-size. */
     public final int ranks;
     /**
-     * Attempts of the whole job, default 3. A failed barrier result stage is not retried by Spark
-     * (docs/platforms.md), so the driver resubmits and every rank resumes from the last checkpoint.
+     * Attempts of the whole run (--max-attempts, default {@value #DEFAULT_MAX_ATTEMPTS}): after a failed rank
+     * every rank restarts and resumes from the last checkpoint. A failed barrier result stage is not retried by
+     * Spark (docs/platforms.md), so the Spark driver resubmits it itself.
      */
     public final int maxAttempts;
-    /** Main class each child JVM runs. */
+    /** Main class each child JVM runs (the app passes its CLI's, whose first child argument is {@code train}). */
     public final String trainMain;
-    /**
-     * JVM options of the child: -XX:+ExitOnOutOfMemoryError (a dead rank beats a stuck one), -Xmx from
-     * --child-heap (default {@value #DEFAULT_CHILD_HEAP}) unless an -Xmx is given, then the --child-jvm-option
-     * values.
-     */
+    /** JVM options of the child, as {@link #childJvmOptions(String, List)} builds them from the flags. */
     public final List<String> childJvmOptions;
     /**
      * A folder on any Hadoop FileSystem (gs://bucket/libtorch-2.7.1-cu128) holding libtorch's shared libraries:
@@ -63,7 +58,10 @@ public final class DistributedTrainOptions implements Serializable {
      * cluster's service account can read); null = HF_TOKEN or the token file of the driver's environment.
      */
     public String hfTokenFile;
-    /** GPU indices for ranks when Spark assigns none (local mode on a multi-GPU machine): rank r gets entry r mod size. */
+    /**
+     * --local-gpus: GPU indices for ranks that are assigned none (on one host, or Spark in local mode on a multi-GPU
+     * machine): rank r gets entry r mod size.
+     */
     public final List<String> localGpus;
     /** Passed to the collective: how long ranks wait for each other to start, default 300 s. */
     public final int connectTimeoutS;
@@ -88,55 +86,20 @@ public final class DistributedTrainOptions implements Serializable {
         validate();
     }
 
-    public static DistributedTrainOptions fromArgs(String[] args) {
-        Integer ranks = null;
-        int attempts = 3;
-        String main = DEFAULT_TRAIN_MAIN;
+    /**
+     * A rank JVM's options from --child-heap and the --child-jvm-option values: -XX:+ExitOnOutOfMemoryError (a
+     * dead rank beats a stuck one), -Xmx{@code heap} unless an option sets -Xmx, then {@code options} in order.
+     */
+    public static List<String> childJvmOptions(String heap, List<String> options) {
+        if (heap == null || !heap.trim().matches("\\d+[kKmMgG]?")) {
+            throw new IllegalArgumentException("--child-heap " + heap + ": give a size such as 8g or 6144m");
+        }
         List<String> jvm = new ArrayList<>(Collections.singletonList("-XX:+ExitOnOutOfMemoryError"));
-        String heap = DEFAULT_CHILD_HEAP;
-        String libtorch = null;
-        String tokenFile = null;
-        List<String> gpus = new ArrayList<>();
-        int connect = DEFAULT_CONNECT_TIMEOUT_S;
-        int read = dev.finetune.trainer.collective.CollectiveOptions.DEFAULT_READ_TIMEOUT_S;
-        boolean fp16 = false;
-        List<String> child = new ArrayList<>();
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (a.equals("--")) {
-                child.addAll(Arrays.asList(args).subList(i + 1, args.length));
-                break;
-            }
-            switch (a) {
-                case "--ranks": ranks = intValue(args, ++i); break;
-                case "--max-attempts": attempts = intValue(args, ++i); break;
-                case "--train-main": main = value(args, ++i); break;
-                case "--child-jvm-option": jvm.add(value(args, ++i)); break;
-                case "--child-heap": heap = value(args, ++i); break;
-                case "--libtorch": libtorch = value(args, ++i); break;
-                case "--hf-token-file": tokenFile = value(args, ++i); break;
-                case "--local-gpus": gpus.addAll(Arrays.asList(value(args, ++i).split(","))); break;
-                case "--connect-timeout-s": connect = intValue(args, ++i); break;
-                case "--read-timeout-s": read = intValue(args, ++i); break;
-                case "--fp16-wire": fp16 = true; break;
-                default:
-                    throw new IllegalArgumentException("unknown flag " + a + "; trainer flags go after --\n" + USAGE);
-            }
+        if (options.stream().noneMatch(o -> o.startsWith("-Xmx"))) {
+            jvm.add("-Xmx" + heap.trim());
         }
-        if (ranks == null) {
-            throw new IllegalArgumentException("--ranks is required (one per GPU)\n" + USAGE);
-        }
-        if (!heap.matches("\\d+[kKmMgG]?")) {
-            throw new IllegalArgumentException("--child-heap=" + heap + ": give a size such as 8g or 6144m");
-        }
-        if (jvm.stream().noneMatch(o -> o.startsWith("-Xmx"))) {
-            jvm.add(1, "-Xmx" + heap);
-        }
-        DistributedTrainOptions o = new DistributedTrainOptions(ranks, attempts, main, jvm, gpus, connect, read, fp16,
-            child);
-        o.libtorch = libtorch;
-        o.hfTokenFile = tokenFile;
-        return o;
+        jvm.addAll(options);
+        return jvm;
     }
 
     /** The child's -Xmx in MiB (the last -Xmx option), or -1 when none is set. */
@@ -174,47 +137,28 @@ public final class DistributedTrainOptions implements Serializable {
         return args;
     }
 
-    static final String USAGE = "usage: DistributedTrain --ranks N [--max-attempts 1..100 (3)] [--train-main CLASS]"
-        + " [--child-heap SIZE (" + DEFAULT_CHILD_HEAP + ")] [--child-jvm-option OPT]... [--local-gpus 0,1,...]"
-        + " [--connect-timeout-s S (" + DEFAULT_CONNECT_TIMEOUT_S + ")] [--read-timeout-s S ("
-        + dev.finetune.trainer.collective.CollectiveOptions.DEFAULT_READ_TIMEOUT_S + ")] [--fp16-wire] [--libtorch URI]"
-        + " [--hf-token-file URI] -- <trainer flags>";
-
     /** Checks every field; the message names the option, the value and the allowed range. */
     public DistributedTrainOptions validate() {
         if (ranks < 1 || ranks > 4096) {
-            throw new IllegalArgumentException("--ranks=" + ranks + ": must be in 1..4096");
+            throw new IllegalArgumentException("--world-size " + ranks + ": must be in 1..4096");
         }
         if (maxAttempts < 1 || maxAttempts > 100) {
-            throw new IllegalArgumentException("--max-attempts=" + maxAttempts + ": must be in 1..100");
+            throw new IllegalArgumentException("--max-attempts " + maxAttempts + ": must be in 1..100");
         }
         if (trainMain == null || trainMain.isEmpty()) {
-            throw new IllegalArgumentException("--train-main is empty: give the trainer's main class");
+            throw new IllegalArgumentException("the ranks' main class is empty: give the trainer's entry point");
         }
-        if (connectTimeoutS < 1 || readTimeoutS < 1) {
-            throw new IllegalArgumentException("--connect-timeout-s=" + connectTimeoutS + " / --read-timeout-s=" + readTimeoutS + ": must be >= 1");
+        if (connectTimeoutS < 1) {
+            throw new IllegalArgumentException("--connect-timeout-s " + connectTimeoutS + ": must be >= 1");
+        }
+        if (readTimeoutS < 1) {
+            throw new IllegalArgumentException("--read-timeout-s " + readTimeoutS + ": must be >= 1");
         }
         for (String a : childArgs) {
             if (a.equals("--rank") || a.equals("--world-size") || a.equals("--peers")) {
-                throw new IllegalArgumentException("trainer flag " + a + " is set by the job for each rank; remove it");
+                throw new IllegalArgumentException("trainer flag " + a + " is set by the launcher for each rank; remove it");
             }
         }
         return this;
-    }
-
-    private static String value(String[] args, int i) {
-        if (i >= args.length) {
-            throw new IllegalArgumentException("flag " + args[i - 1] + " needs a value\n" + USAGE);
-        }
-        return args[i];
-    }
-
-    private static int intValue(String[] args, int i) {
-        String v = value(args, i);
-        try {
-            return Integer.parseInt(v);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("flag " + args[i - 1] + "=" + v + ": expected an integer", e);
-        }
     }
 }

@@ -16,32 +16,15 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The same supervision without Spark, for one host with several GPUs (torchrun's role): starts one trainer JVM
- * per rank on loopback ports, rank r pinned to GPU {@code --local-gpus[r]} (or CPU), and when any rank fails
- * kills the others and restarts them all, up to {@code --max-attempts}; the trainer resumes from its last
- * checkpoint. Flags as {@link DistributedTrainOptions}:
- * {@code java -cp ... dev.finetune.trainer.distributed.LocalLaunch --ranks 4 --local-gpus 0,1,2,3 -- train --config ...}.
+ * The ranks' supervision without Spark, for one host with several GPUs (torchrun's role): starts one trainer JVM
+ * per rank on loopback ports, rank r pinned to GPU {@code localGpus[r mod size]} (or CPU when there are none),
+ * and when any rank fails kills the others and restarts them all, up to {@code maxAttempts}; the trainer resumes
+ * from its last checkpoint. The CLI's {@code train --world-size N} runs it when spark-submit did not start the JVM,
+ * with the {@link DistributedTrainOptions} its flags give.
  */
 public final class LocalLaunch {
 
     private LocalLaunch() {
-    }
-
-    public static void main(String[] args) throws Exception {
-        DistributedTrainOptions options;
-        try {
-            options = DistributedTrainOptions.fromArgs(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("ERROR " + e.getMessage());
-            System.exit(2);
-            return;
-        }
-        try {
-            run(options);
-        } catch (IllegalStateException e) {
-            System.err.println("ERROR " + e.getMessage());
-            System.exit(1);
-        }
     }
 
     /** Runs attempts until one succeeds; returns the number of attempts used. */
