@@ -9,9 +9,11 @@ import java.util.Map;
 public final class BaseModelConfig {
     /** A Hub id or a folder, as the user wrote it (the CLI resolves it to a local folder). */
     public final String baseModelId;
+
     public final String modelRevision;
     /** NF4 base weights. */
     public final boolean use4bit;
+
     public final boolean doubleQuant;
     /** auto, fp16 or fp32. */
     public final String computeDtype;

@@ -73,7 +73,8 @@ public final class ConfigLoader {
             return load(location == null ? null : Paths.get(location.replaceFirst("^file://", "")), overrides);
         }
         org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(location);
-        try (InputStream in = p.getFileSystem(new org.apache.hadoop.conf.Configuration()).open(p)) {
+        try (InputStream in =
+                p.getFileSystem(new org.apache.hadoop.conf.Configuration()).open(p)) {
             JsonNode node = MAPPER.readTree(in);
             if (node != null && !node.isNull() && !(node instanceof ObjectNode)) {
                 throw new ConfigException(location + " must be a mapping of key: value lines");
@@ -145,8 +146,8 @@ public final class ConfigLoader {
             return JsonNodeFactory.instance.objectNode();
         }
         if (!(node instanceof ObjectNode)) {
-            throw new ConfigException(file + " must be a mapping of key: value lines (like conf/demo.yaml), "
-                    + "found " + node.getNodeType().toString().toLowerCase(Locale.ROOT));
+            throw new ConfigException(file + " must be a mapping of key: value lines (like conf/demo.yaml), " + "found "
+                    + node.getNodeType().toString().toLowerCase(Locale.ROOT));
         }
         return (ObjectNode) node;
     }
@@ -157,8 +158,10 @@ public final class ConfigLoader {
         java.util.regex.Matcher dup = java.util.regex.Pattern.compile("^Duplicate field '(.*)'")
                 .matcher(String.valueOf(e.getOriginalMessage()));
         if (dup.find()) {
-            return new ConfigException("key '" + dup.group(1) + "' appears twice in " + origin + line
-                    + "; keep one of them (a second one would silently win)", e);
+            return new ConfigException(
+                    "key '" + dup.group(1) + "' appears twice in " + origin + line
+                            + "; keep one of them (a second one would silently win)",
+                    e);
         }
         return new ConfigException(origin + " is not valid YAML: " + e.getOriginalMessage() + line, e);
     }
@@ -187,9 +190,14 @@ public final class ConfigLoader {
         try {
             if (key.isBoolean()) {
                 switch (v.toLowerCase(Locale.ROOT)) {
-                    case "true": case "yes": case "1": case "":
+                    case "true":
+                    case "yes":
+                    case "1":
+                    case "":
                         return f.booleanNode(true);
-                    case "false": case "no": case "0":
+                    case "false":
+                    case "no":
+                    case "0":
                         return f.booleanNode(false);
                     default:
                         throw new ConfigException(flag + " takes true or false, got '" + value + "'");
@@ -225,10 +233,13 @@ public final class ConfigLoader {
             String expected = "a value of the right kind";
             if (key != null && ConfigSchema.get().has(key)) {
                 ConfigSchema.Key k = ConfigSchema.get().key(key);
-                expected = k.isBoolean() ? "true or false"
-                        : k.type() == int.class || k.type() == long.class ? "an integer"
-                        : k.type() == double.class ? "a number"
-                        : k.isList() ? "a list (e.g. [q_proj, v_proj])" : "text";
+                expected = k.isBoolean()
+                        ? "true or false"
+                        : k.type() == int.class || k.type() == long.class
+                                ? "an integer"
+                                : k.type() == double.class
+                                        ? "a number"
+                                        : k.isList() ? "a list (e.g. [q_proj, v_proj])" : "text";
             }
             throw new ConfigException(origin + ": " + key + " = " + value + " is not valid; expected " + expected, e);
         } catch (JsonProcessingException e) {

@@ -16,9 +16,15 @@ public final class ConfigReference {
             sb.append("\n**").append(s.title).append("**\n\n");
             sb.append("| YAML key | flag | default | meaning |\n|---|---|---|---|\n");
             for (ConfigSchema.Key k : ConfigSchema.get().keys(s)) {
-                sb.append("| `").append(k.name).append("` | `--").append(k.flag).append("` | ")
-                        .append(k.defaultText.isEmpty() ? "" : "`" + k.defaultText + "`").append(" | ")
-                        .append(k.help.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")).append(" |\n");
+                sb.append("| `")
+                        .append(k.name)
+                        .append("` | `--")
+                        .append(k.flag)
+                        .append("` | ")
+                        .append(k.defaultText.isEmpty() ? "" : "`" + k.defaultText + "`")
+                        .append(" | ")
+                        .append(k.help.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;"))
+                        .append(" |\n");
             }
         }
         return sb.toString();

@@ -26,10 +26,12 @@ public final class ConfigSchema {
         public final String name;
         /** kebab-case, without the leading dashes. */
         public final String flag;
+
         public final Section section;
         public final String help;
         /** The default as the user would write it (a derived path for some keys). */
         public final String defaultText;
+
         final Field field;
 
         Key(String name, Field field, Option option, Object defaultValue) {
@@ -166,8 +168,8 @@ public final class ConfigSchema {
             }
             Key k = byField.get(f.getName());
             if (k == null) {
-                throw new IllegalStateException(section.getClass().getSimpleName() + "." + f.getName()
-                        + " is not a RunConfig key");
+                throw new IllegalStateException(
+                        section.getClass().getSimpleName() + "." + f.getName() + " is not a RunConfig key");
             }
             try {
                 Object v = f.get(section);

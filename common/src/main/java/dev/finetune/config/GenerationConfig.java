@@ -13,9 +13,11 @@ public final class GenerationConfig {
     public final int maxNewTokens;
     /** 0 means greedy decoding. */
     public final double temperature;
+
     public final double topP;
     /** 0 turns top-k off. */
     public final int topK;
+
     public final List<String> prompts;
     /** The sampler's seed (the run's seed). */
     public final long seed;

@@ -15,6 +15,7 @@ public final class LoraConfig {
     public final double loraDropout;
     /** Projection names (q_proj, ...) or all-linear, one per entry. */
     public final List<String> loraTargetModules;
+
     public final boolean useRslora;
 
     LoraConfig(RunConfig c) {

@@ -15,6 +15,7 @@ public final class PrepareConfig {
 
     /** The dataset as the user wrote it; {@link #datasetSource()} is what prepare reads. */
     public final String datasetId;
+
     public final String datasetConfig;
     public final String datasetSplit;
     public final String datasetRevision;
@@ -29,6 +30,7 @@ public final class PrepareConfig {
     public final String outputColumn;
     /** assistant or all. */
     public final String trainOn;
+
     public final String eosToken;
     public final int maxSeqLength;
     public final boolean packing;
@@ -38,6 +40,7 @@ public final class PrepareConfig {
     public final long seed;
     /** Where the shards go: shards_dir, or {@code <base_save_dir>/<project_name>/data}. */
     public final String shardsDir;
+
     private final boolean conversations;
 
     PrepareConfig(RunConfig c) {
@@ -77,8 +80,12 @@ public final class PrepareConfig {
         if (datasetId == null) {
             return null;
         }
-        if (datasetId.startsWith("hf://") || datasetId.contains("://") || datasetId.startsWith("/")
-                || datasetId.startsWith(".") || datasetId.contains(",") || datasetId.contains("*")) {
+        if (datasetId.startsWith("hf://")
+                || datasetId.contains("://")
+                || datasetId.startsWith("/")
+                || datasetId.startsWith(".")
+                || datasetId.contains(",")
+                || datasetId.contains("*")) {
             return datasetId;
         }
         if (HUB_ID.matcher(datasetId).matches() && !Files.exists(Paths.get(datasetId))) {

@@ -23,44 +23,62 @@ public final class RunConfig {
     @Option(section = Section.PROJECT, help = "Name of this run; outputs go to <base_save_dir>/<project_name>/.")
     public String projectName = "finetune-run";
 
-    @Option(section = Section.PROJECT, help = "Output root: a local path, a mounted Drive path "
-            + "(/content/drive/MyDrive/...) or gs://bucket/path.")
+    @Option(
+            section = Section.PROJECT,
+            help = "Output root: a local path, a mounted Drive path "
+                    + "(/content/drive/MyDrive/...) or gs://bucket/path.")
     public String baseSaveDir = "outputs";
 
-    @Option(section = Section.PROJECT, defaultText = "<base_save_dir>/<project_name>/data",
+    @Option(
+            section = Section.PROJECT,
+            defaultText = "<base_save_dir>/<project_name>/data",
             help = "Where prepare writes token shards and train reads them.")
     public String shardsDir;
 
     // ---- base model ----
-    @Option(section = Section.MODEL, help = "Base model: a Hub id (Qwen/Qwen2-7B) or a local, Drive or gs:// "
-            + "folder with config.json, tokenizer files and *.safetensors. Gated models need a token (HF_TOKEN).")
+    @Option(
+            section = Section.MODEL,
+            help =
+                    "Base model: a Hub id (Qwen/Qwen2-7B) or a local, Drive or gs:// "
+                            + "folder with config.json, tokenizer files and *.safetensors. Gated models need a token (HF_TOKEN).")
     public String baseModelId;
 
-    @Option(section = Section.MODEL,
+    @Option(
+            section = Section.MODEL,
             help = "Hub revision (branch, tag or commit) of the base model; pin a commit for reproducible runs.")
     public String modelRevision = "main";
 
-    @Option(section = Section.MODEL, help = "Load the frozen base in NF4 4-bit (QLoRA, double quantization). "
-            + "false keeps FP16 on GPU / FP32 on CPU: more memory, slightly more exact.")
+    @Option(
+            section = Section.MODEL,
+            help = "Load the frozen base in NF4 4-bit (QLoRA, double quantization). "
+                    + "false keeps FP16 on GPU / FP32 on CPU: more memory, slightly more exact.")
     @JsonProperty("use_4bit")
     public boolean use4bit = true;
 
-    @Option(section = Section.MODEL, help = "Quantize the NF4 block scales too (bitsandbytes' double quantization): "
-            + "about 0.4 bits per weight less.")
+    @Option(
+            section = Section.MODEL,
+            help = "Quantize the NF4 block scales too (bitsandbytes' double quantization): "
+                    + "about 0.4 bits per weight less.")
     public boolean doubleQuant = true;
 
-    @Option(section = Section.MODEL, help = "Compute precision: auto (fp16 on GPU, fp32 on CPU), fp16 or fp32. "
-            + "bf16 is not available (it crashes DJL 0.36's PyTorch bridge).")
+    @Option(
+            section = Section.MODEL,
+            help = "Compute precision: auto (fp16 on GPU, fp32 on CPU), fp16 or fp32. "
+                    + "bf16 is not available (it crashes DJL 0.36's PyTorch bridge).")
     public String computeDtype = "auto";
 
-    @Option(section = Section.MODEL, help = "Attention kernel, as transformers' attn_implementation: sdpa (torch's "
-            + "fused scaled_dot_product_attention: faster, and no T x T scores in GPU memory) or eager (plain DJL ops, no "
-            + "TorchScript modules).")
+    @Option(
+            section = Section.MODEL,
+            help = "Attention kernel, as transformers' attn_implementation: sdpa (torch's "
+                    + "fused scaled_dot_product_attention: faster, and no T x T scores in GPU memory) or eager (plain DJL ops, no "
+                    + "TorchScript modules).")
     public String attnImplementation = "sdpa";
 
     // ---- dataset ----
-    @Option(section = Section.DATA, help = "Dataset: a Hub id (org/name, or hf://datasets/org/name), or a local, "
-            + "Drive or gs:// path to parquet, jsonl or json files.")
+    @Option(
+            section = Section.DATA,
+            help = "Dataset: a Hub id (org/name, or hf://datasets/org/name), or a local, "
+                    + "Drive or gs:// path to parquet, jsonl or json files.")
     public String datasetId;
 
     @Option(section = Section.DATA, help = "Hub dataset configuration (subset) name; empty for the default one.")
@@ -75,16 +93,22 @@ public final class RunConfig {
     @Option(section = Section.DATA, help = "Split used for evaluation (e.g. validation); empty for none.")
     public String validationSplit;
 
-    @Option(section = Section.DATA, help = "Fraction of training documents held out for evaluation when the "
-            + "dataset has no validation split; 0 to 0.5.")
+    @Option(
+            section = Section.DATA,
+            help = "Fraction of training documents held out for evaluation when the "
+                    + "dataset has no validation split; 0 to 0.5.")
     public double holdoutFraction = 0.0;
 
-    @Option(section = Section.DATA, help = "Column with plain text (every token after a document's first is "
-            + "trained on; EOS appended). Ignored when a conversation column is set.")
+    @Option(
+            section = Section.DATA,
+            help = "Column with plain text (every token after a document's first is "
+                    + "trained on; EOS appended). Ignored when a conversation column is set.")
     public String textColumn = "text";
 
-    @Option(section = Section.DATA, help = "Column with conversations: a list of {role, content}. Rendered "
-            + "with the model's chat template.")
+    @Option(
+            section = Section.DATA,
+            help = "Column with conversations: a list of {role, content}. Rendered "
+                    + "with the model's chat template.")
     public String messagesColumn;
 
     @Option(section = Section.DATA, help = "Prompt column of prompt/completion data (becomes a user turn).")
@@ -102,56 +126,75 @@ public final class RunConfig {
     @Option(section = Section.DATA, help = "Output column of instruction/input/output data (the assistant turn).")
     public String outputColumn;
 
-    @Option(section = Section.DATA, help = "Conversations: train on assistant turns only (assistant) or on every "
-            + "token (all).")
+    @Option(
+            section = Section.DATA,
+            help = "Conversations: train on assistant turns only (assistant) or on every " + "token (all).")
     public String trainOn = "assistant";
 
-    @Option(section = Section.DATA, defaultText = "the tokenizer's eos_token", help = "Token appended to each "
-            + "plain-text document (e.g. <|endoftext|> for a base model whose eos_token is a chat end-of-turn).")
+    @Option(
+            section = Section.DATA,
+            defaultText = "the tokenizer's eos_token",
+            help =
+                    "Token appended to each "
+                            + "plain-text document (e.g. <|endoftext|> for a base model whose eos_token is a chat end-of-turn).")
     public String eosToken;
 
-    @Option(section = Section.DATA, help = "Tokens per training row, 16 to 131072. The first knob to lower on "
-            + "out-of-memory; memory grows with it.")
+    @Option(
+            section = Section.DATA,
+            help = "Tokens per training row, 16 to 131072. The first knob to lower on "
+                    + "out-of-memory; memory grows with it.")
     public int maxSeqLength = 1024;
 
-    @Option(section = Section.DATA, help = "Pack several documents into each row (attention stays inside each "
-            + "document). false pads one document per row.")
+    @Option(
+            section = Section.DATA,
+            help = "Pack several documents into each row (attention stays inside each "
+                    + "document). false pads one document per row.")
     public boolean packing = true;
 
-    @Option(section = Section.DATA, help = "Documents longer than max_seq_length: split into several rows "
-            + "(split) or cut (truncate).")
+    @Option(
+            section = Section.DATA,
+            help = "Documents longer than max_seq_length: split into several rows " + "(split) or cut (truncate).")
     public String longDocuments = "split";
 
     // ---- LoRA ----
     @Option(section = Section.LORA, help = "LoRA rank r, 1 to 1024.")
     public int loraR = 64;
 
-    @Option(section = Section.LORA, help = "LoRA alpha; the update is scaled by alpha/r (alpha/sqrt(r) with "
-            + "use_rslora).")
+    @Option(
+            section = Section.LORA,
+            help = "LoRA alpha; the update is scaled by alpha/r (alpha/sqrt(r) with " + "use_rslora).")
     public double loraAlpha = 16;
 
     @Option(section = Section.LORA, help = "Dropout on the LoRA input, 0 (inclusive) to 1 (exclusive).")
     public double loraDropout = 0.05;
 
-    @Option(section = Section.LORA, help = "Projections that get adapters: names such as q_proj,k_proj,v_proj,"
-            + "o_proj,gate_proj,up_proj,down_proj, or all-linear.")
+    @Option(
+            section = Section.LORA,
+            help = "Projections that get adapters: names such as q_proj,k_proj,v_proj,"
+                    + "o_proj,gate_proj,up_proj,down_proj, or all-linear.")
     public List<String> loraTargetModules = new ArrayList<>(Arrays.asList("q_proj", "v_proj"));
 
     @Option(section = Section.LORA, help = "Rank-stabilised LoRA: scale alpha/sqrt(r) instead of alpha/r.")
     public boolean useRslora = false;
 
     // ---- training ----
-    @Option(section = Section.TRAINING, help = "Rows per micro-batch per device. Lower it (and raise "
-            + "gradient_accumulation_steps) on out-of-memory.")
+    @Option(
+            section = Section.TRAINING,
+            help = "Rows per micro-batch per device. Lower it (and raise "
+                    + "gradient_accumulation_steps) on out-of-memory.")
     public int batchSize = 1;
 
-    @Option(section = Section.TRAINING, help = "Micro-batches per optimizer step; tokens per step = batch_size x "
-            + "gradient_accumulation_steps x world_size x max_seq_length.")
+    @Option(
+            section = Section.TRAINING,
+            help = "Micro-batches per optimizer step; tokens per step = batch_size x "
+                    + "gradient_accumulation_steps x world_size x max_seq_length.")
     public int gradientAccumulationSteps = 16;
 
-    @Option(section = Section.TRAINING, help = "Pick the rows per micro-batch that fit the device: start with all of "
-            + "a step's batch_size x gradient_accumulation_steps rows at once and, on out-of-memory, try the next "
-            + "smaller divisor. Tokens per step stay the same; the choice is kept for the rest of the run.")
+    @Option(
+            section = Section.TRAINING,
+            help = "Pick the rows per micro-batch that fit the device: start with all of "
+                    + "a step's batch_size x gradient_accumulation_steps rows at once and, on out-of-memory, try the next "
+                    + "smaller divisor. Tokens per step stay the same; the choice is kept for the rest of the run.")
     public boolean autoMicroBatch = false;
 
     @Option(section = Section.TRAINING, help = "Peak learning rate of AdamW, above 0 and at most 1.")
@@ -160,8 +203,10 @@ public final class RunConfig {
     @Option(section = Section.TRAINING, help = "Passes over the training shards (fractions allowed).")
     public double numTrainEpochs = 2;
 
-    @Option(section = Section.TRAINING, help = "Stop after this many optimizer steps; -1 for no limit. Lets a "
-            + "long run be trained in several sittings (resume continues from the last checkpoint).")
+    @Option(
+            section = Section.TRAINING,
+            help = "Stop after this many optimizer steps; -1 for no limit. Lets a "
+                    + "long run be trained in several sittings (resume continues from the last checkpoint).")
     public int maxSteps = -1;
 
     @Option(section = Section.TRAINING, help = "Steps of linear warmup from 0 to learning_rate.")
@@ -176,24 +221,31 @@ public final class RunConfig {
     @Option(section = Section.TRAINING, help = "Clip the global gradient norm to this; 0 turns clipping off.")
     public double maxGradNorm = 1.0;
 
-    @Option(section = Section.TRAINING, help = "Log loss, learning rate, gradient norm, tokens/s and memory "
-            + "every this many steps.")
+    @Option(
+            section = Section.TRAINING,
+            help = "Log loss, learning rate, gradient norm, tokens/s and memory " + "every this many steps.")
     public int loggingSteps = 10;
 
-    @Option(section = Section.TRAINING, help = "Write a resumable checkpoint every this many steps (Colab "
-            + "sessions end without warning: keep it small enough).")
+    @Option(
+            section = Section.TRAINING,
+            help = "Write a resumable checkpoint every this many steps (Colab "
+                    + "sessions end without warning: keep it small enough).")
     public int saveSteps = 500;
 
     @Option(section = Section.TRAINING, help = "Keep only the newest this many checkpoints; 0 keeps all.")
     public int saveTotalLimit = 3;
 
-    @Option(section = Section.TRAINING, help = "Evaluate on the validation shards every this many steps; 0 "
-            + "for no evaluation (the seed's default).")
+    @Option(
+            section = Section.TRAINING,
+            help = "Evaluate on the validation shards every this many steps; 0 "
+                    + "for no evaluation (the seed's default).")
     public int evalSteps = 0;
 
-    @Option(section = Section.TRAINING, help = "Resume: auto (from the newest checkpoint that verifies; one "
-            + "trained with other data, model or settings is refused), never (start fresh; a checkpoint it saves "
-            + "replaces an older one of the same step), or a checkpoint path.")
+    @Option(
+            section = Section.TRAINING,
+            help = "Resume: auto (from the newest checkpoint that verifies; one "
+                    + "trained with other data, model or settings is refused), never (start fresh; a checkpoint it saves "
+                    + "replaces an older one of the same step), or a checkpoint path.")
     public String resume = "auto";
 
     @Option(section = Section.TRAINING, help = "Seed for LoRA initialisation, dropout, shuffling and sampling.")
@@ -206,8 +258,10 @@ public final class RunConfig {
     @Option(section = Section.GENERATION, help = "Sampling temperature; 0 means greedy decoding.")
     public double temperature = 0.7;
 
-    @Option(section = Section.GENERATION, help = "Nucleus sampling: keep the smallest set of tokens whose "
-            + "probability reaches top_p; above 0, at most 1.")
+    @Option(
+            section = Section.GENERATION,
+            help = "Nucleus sampling: keep the smallest set of tokens whose "
+                    + "probability reaches top_p; above 0, at most 1.")
     public double topP = 0.95;
 
     @Option(section = Section.GENERATION, help = "Keep only the top_k most likely tokens; 0 turns it off.")
@@ -217,12 +271,16 @@ public final class RunConfig {
     public List<String> prompts = new ArrayList<>();
 
     // ---- hub ----
-    @Option(section = Section.HUB, help = "Hub repository to push the adapter to (user/name); empty: no push. "
-            + "Needs a token with write permission.")
+    @Option(
+            section = Section.HUB,
+            help = "Hub repository to push the adapter to (user/name); empty: no push. "
+                    + "Needs a token with write permission.")
     public String hubRepoId;
 
-    @Option(section = Section.HUB, help = "Create the Hub repository as private. Check the base model's and "
-            + "the dataset's licences before making it public.")
+    @Option(
+            section = Section.HUB,
+            help = "Create the Hub repository as private. Check the base model's and "
+                    + "the dataset's licences before making it public.")
     public boolean hubPrivate = true;
 
     // ---- runtime ----
@@ -232,8 +290,10 @@ public final class RunConfig {
     @Option(section = Section.RUNTIME, help = "Data-parallel training ranks (GPUs), 1 or more.")
     public int worldSize = 1;
 
-    @Option(section = Section.RUNTIME, help = "Spark master for prepare: local[*] in Colab or on a laptop; "
-            + "ignored under spark-submit, which sets its own.")
+    @Option(
+            section = Section.RUNTIME,
+            help = "Spark master for prepare: local[*] in Colab or on a laptop; "
+                    + "ignored under spark-submit, which sets its own.")
     public String sparkMaster = "local[*]";
 
     // ---- sections, as the steps receive them ----

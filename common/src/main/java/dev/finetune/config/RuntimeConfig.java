@@ -9,6 +9,7 @@ import java.util.Map;
 public final class RuntimeConfig {
     /** auto, cpu, gpu or gpuN. */
     public final String device;
+
     public final int worldSize;
     public final String sparkMaster;
 

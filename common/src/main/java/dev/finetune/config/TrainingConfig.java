@@ -14,12 +14,15 @@ public final class TrainingConfig {
     public final double numTrainEpochs;
     /** -1: as many steps as num_train_epochs gives. */
     public final int maxSteps;
+
     public final int warmupSteps;
     /** linear, cosine or constant. */
     public final String lrScheduler;
+
     public final double weightDecay;
     /** 0 turns clipping off. */
     public final double maxGradNorm;
+
     public final int loggingSteps;
     public final int saveSteps;
     /** 0 keeps all. */
@@ -28,6 +31,7 @@ public final class TrainingConfig {
     public final int evalSteps;
     /** auto, never or a checkpoint path. */
     public final String resume;
+
     public final long seed;
 
     TrainingConfig(RunConfig c) {

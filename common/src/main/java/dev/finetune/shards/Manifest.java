@@ -24,10 +24,13 @@ public final class Manifest {
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     public String format = ShardFormat.FORMAT_NAME;
+
     @JsonProperty("format_version")
     public int formatVersion = ShardFormat.VERSION;
+
     @JsonProperty("max_seq_length")
     public int maxSeqLength;
+
     public Tokenizer tokenizer = new Tokenizer();
     public Template template = new Template();
     public boolean packing;
@@ -41,12 +44,16 @@ public final class Manifest {
     public static final class Tokenizer {
         /** sha256 of tokenizer.json. */
         public String fingerprint;
+
         @JsonProperty("vocab_size")
         public int vocabSize;
+
         @JsonProperty("eos_token")
         public String eosToken;
+
         @JsonProperty("eos_token_id")
         public int eosTokenId;
+
         @JsonProperty("pad_token_id")
         public int padTokenId;
     }
@@ -63,17 +70,22 @@ public final class Manifest {
         public long rows;
         /** Real (non-padding) tokens. */
         public long tokens;
+
         @JsonProperty("loss_tokens")
         public long lossTokens;
+
         @JsonProperty("padding_tokens")
         public long paddingTokens;
+
         @JsonProperty("truncated_documents")
         public long truncatedDocuments;
+
         @JsonProperty("split_documents")
         public long splitDocuments;
         /** tokens / (rows × max_seq_length). */
         @JsonProperty("packing_efficiency")
         public double packingEfficiency;
+
         public List<Shard> shards = new ArrayList<>();
     }
 
@@ -105,8 +117,8 @@ public final class Manifest {
             throw new ShardFormatException(path + ": not a valid manifest.json (" + e.getOriginalMessage() + ")");
         }
         if (!ShardFormat.FORMAT_NAME.equals(m.format)) {
-            throw new ShardFormatException(path + ": format \"" + m.format + "\", expected \""
-                    + ShardFormat.FORMAT_NAME + "\"");
+            throw new ShardFormatException(
+                    path + ": format \"" + m.format + "\", expected \"" + ShardFormat.FORMAT_NAME + "\"");
         }
         if (m.formatVersion != ShardFormat.VERSION) {
             throw new ShardFormatException(path + ": format_version " + m.formatVersion + ", this reader supports "

@@ -8,8 +8,7 @@ import org.apache.hadoop.fs.Path;
 
 /** The file system of a shard path. Local paths use the raw local file system: no {@code .crc} side files. */
 public final class ShardFiles {
-    private ShardFiles() {
-    }
+    private ShardFiles() {}
 
     public static FileSystem fileSystem(Path path, Configuration conf) throws IOException {
         FileSystem fs = path.getFileSystem(conf);

@@ -11,12 +11,12 @@ public final class ShardFormat {
     public static final int HEADER_BYTES = 64;
     /** Bytes per token in a row: u32 id + u32 segment + u8 target. */
     public static final int BYTES_PER_TOKEN = 9;
+
     public static final String MANIFEST = "manifest.json";
     public static final String SUCCESS = "_SUCCESS";
     public static final String FORMAT_NAME = "finetune-token-shards";
 
-    private ShardFormat() {
-    }
+    private ShardFormat() {}
 
     public static long rowBytes(int maxSeqLength) {
         return (long) BYTES_PER_TOKEN * maxSeqLength;
@@ -54,7 +54,8 @@ public final class ShardFormat {
         long length = Integer.toUnsignedLong(b.getInt());
         long rows = b.getLong();
         if (length == 0 || length > Integer.MAX_VALUE / BYTES_PER_TOKEN || rows < 0) {
-            throw new ShardFormatException(where + ": corrupt header (max_seq_length " + length + ", rows " + rows + ")");
+            throw new ShardFormatException(
+                    where + ": corrupt header (max_seq_length " + length + ", rows " + rows + ")");
         }
         return new long[] {length, rows};
     }

@@ -72,8 +72,8 @@ public final class ShardReader implements AutoCloseable {
             throw new IndexOutOfBoundsException(path + ": row " + row + " outside [0, " + rows + ")");
         }
         if (into.length() != maxSeqLength) {
-            throw new IllegalArgumentException(path + ": row buffer of " + into.length() + " tokens, shard has "
-                    + maxSeqLength);
+            throw new IllegalArgumentException(
+                    path + ": row buffer of " + into.length() + " tokens, shard has " + maxSeqLength);
         }
         in.readFully(ShardFormat.HEADER_BYTES + row * rowBytes.length, rowBytes);
         ByteBuffer b = ByteBuffer.wrap(rowBytes).order(ByteOrder.LITTLE_ENDIAN);

@@ -17,8 +17,8 @@ public final class ShardRow {
 
     public ShardRow(int[] ids, int[] segments, byte[] targets) {
         if (ids.length != segments.length || ids.length != targets.length) {
-            throw new IllegalArgumentException("row arrays differ in length: ids " + ids.length
-                    + ", segments " + segments.length + ", targets " + targets.length);
+            throw new IllegalArgumentException("row arrays differ in length: ids " + ids.length + ", segments "
+                    + segments.length + ", targets " + targets.length);
         }
         this.ids = ids;
         this.segments = segments;

@@ -89,8 +89,8 @@ public final class ShardSet implements AutoCloseable {
     public void read(String split, long index, ShardRow into) throws IOException {
         long[] starts = starts(split);
         if (index < 0 || index >= starts[starts.length - 1]) {
-            throw new IndexOutOfBoundsException(dir + ": row " + index + " of split " + split + " outside [0, "
-                    + starts[starts.length - 1] + ")");
+            throw new IndexOutOfBoundsException(
+                    dir + ": row " + index + " of split " + split + " outside [0, " + starts[starts.length - 1] + ")");
         }
         int pos = Arrays.binarySearch(starts, index);
         int shard = pos >= 0 ? pos : -pos - 2;
@@ -113,8 +113,9 @@ public final class ShardSet implements AutoCloseable {
                 }
                 long size = fs.getFileStatus(file).getLen();
                 if (s.bytes > 0 && size != s.bytes) {
-                    throw new ShardFormatException(file + " is " + (size < s.bytes ? "truncated" : "longer than written")
-                            + ": " + size + " bytes, manifest.json says " + s.bytes + "; re-run `prepare` with --overwrite");
+                    throw new ShardFormatException(
+                            file + " is " + (size < s.bytes ? "truncated" : "longer than written") + ": " + size
+                                    + " bytes, manifest.json says " + s.bytes + "; re-run `prepare` with --overwrite");
                 }
                 MessageDigest md = sha256();
                 try (InputStream in = fs.open(new Path(dir, s.file))) {

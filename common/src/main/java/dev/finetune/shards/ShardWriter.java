@@ -29,8 +29,8 @@ public final class ShardWriter implements AutoCloseable {
 
     public ShardWriter(Path path, Configuration conf, int maxSeqLength, long rows) throws IOException {
         if (maxSeqLength <= 0 || rows < 0) {
-            throw new IllegalArgumentException("shard " + path + ": max_seq_length " + maxSeqLength
-                    + " and rows " + rows + " must be positive");
+            throw new IllegalArgumentException(
+                    "shard " + path + ": max_seq_length " + maxSeqLength + " and rows " + rows + " must be positive");
         }
         this.path = path;
         this.maxSeqLength = maxSeqLength;
@@ -42,7 +42,8 @@ public final class ShardWriter implements AutoCloseable {
         }
         FileSystem fs = ShardFiles.fileSystem(path, conf);
         this.out = new DigestOutputStream(fs.create(path, true, 1 << 20), digest);
-        this.rowBuffer = ByteBuffer.allocate((int) ShardFormat.rowBytes(maxSeqLength)).order(ByteOrder.LITTLE_ENDIAN);
+        this.rowBuffer =
+                ByteBuffer.allocate((int) ShardFormat.rowBytes(maxSeqLength)).order(ByteOrder.LITTLE_ENDIAN);
         out.write(ShardFormat.header(maxSeqLength, rows));
     }
 

@@ -24,6 +24,7 @@ public final class RunLayout {
     public static final String CHECKPOINT_PREFIX = "checkpoint-";
     /** Metrics files are {@code metrics-<first step of the run that wrote it>.jsonl}. */
     public static final String METRICS_PREFIX = "metrics-";
+
     public static final String METRICS_SUFFIX = ".jsonl";
     /** The log file of a run's commands (Spark, DJL and Hadoop messages, stack traces), in {@link #LOGS}. */
     public static final String LOG_FILE = "finetune.log";
@@ -44,7 +45,8 @@ public final class RunLayout {
 
     /** This layout with the shards in {@code shardsDir} instead; null or empty keeps the run's {@code data/}. */
     public RunLayout withShardsDir(String shardsDir) {
-        return shardsDir == null || shardsDir.isEmpty() ? new RunLayout(runDir, join(runDir, DATA))
+        return shardsDir == null || shardsDir.isEmpty()
+                ? new RunLayout(runDir, join(runDir, DATA))
                 : new RunLayout(runDir, shardsDir);
     }
 

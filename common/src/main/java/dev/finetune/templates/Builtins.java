@@ -12,8 +12,7 @@ import java.util.Map;
 
 /** Jinja's filters and tests, and the globals transformers adds (raise_exception, strftime_now). */
 final class Builtins {
-    private Builtins() {
-    }
+    private Builtins() {}
 
     /** Globals every render sees; the caller's variables shadow them. */
     static void installGlobals(Scope scope) {
@@ -120,13 +119,16 @@ final class Builtins {
                 }
                 PyCallable items = PyMethods.bind(v, "items");
                 if (items == null) {
-                    throw new TemplateException("line " + line + ": items filter needs a mapping, got "
-                            + PyOps.typeName(v));
+                    throw new TemplateException(
+                            "line " + line + ": items filter needs a mapping, got " + PyOps.typeName(v));
                 }
                 return items.call(Collections.emptyList(), Collections.emptyMap(), line);
             }
             case "replace":
-                return PyMethods.replace(PyOps.str(v), PyOps.str(a.get(0)), PyOps.str(a.get(1)),
+                return PyMethods.replace(
+                        PyOps.str(v),
+                        PyOps.str(a.get(0)),
+                        PyOps.str(a.get(1)),
                         a.size() > 2 ? PyOps.toLong(a.get(2)) : -1);
             case "reverse": {
                 if (v instanceof String) {
@@ -147,7 +149,9 @@ final class Builtins {
             case "abs":
                 return PyOps.isInt(v) ? (Object) Math.abs(PyOps.toLong(v)) : (Object) Math.abs(PyOps.toDouble(v));
             case "indent":
-                return indent(PyOps.str(v), a.isEmpty() ? 4 : (int) PyOps.toLong(a.get(0)),
+                return indent(
+                        PyOps.str(v),
+                        a.isEmpty() ? 4 : (int) PyOps.toLong(a.get(0)),
                         a.size() > 1 ? PyOps.truthy(a.get(1)) : PyOps.truthy(kw.get("first")));
             case "unique": {
                 List<Object> out = new ArrayList<>();
@@ -251,12 +255,27 @@ final class Builtins {
                 return PyOps.contains(a.get(0), v, line);
             case "sameas":
                 return v == a.get(0) || (v != null && v.equals(a.get(0)) && (v instanceof Boolean));
-            case "eq": case "equalto": case "==": return PyOps.equal(v, a.get(0));
-            case "ne": case "!=": return !PyOps.equal(v, a.get(0));
-            case "lt": case "lessthan": case "<": return PyOps.compare(v, a.get(0), "<", line) < 0;
-            case "le": case "<=": return PyOps.compare(v, a.get(0), "<=", line) <= 0;
-            case "gt": case "greaterthan": case ">": return PyOps.compare(v, a.get(0), ">", line) > 0;
-            case "ge": case ">=": return PyOps.compare(v, a.get(0), ">=", line) >= 0;
+            case "eq":
+            case "equalto":
+            case "==":
+                return PyOps.equal(v, a.get(0));
+            case "ne":
+            case "!=":
+                return !PyOps.equal(v, a.get(0));
+            case "lt":
+            case "lessthan":
+            case "<":
+                return PyOps.compare(v, a.get(0), "<", line) < 0;
+            case "le":
+            case "<=":
+                return PyOps.compare(v, a.get(0), "<=", line) <= 0;
+            case "gt":
+            case "greaterthan":
+            case ">":
+                return PyOps.compare(v, a.get(0), ">", line) > 0;
+            case "ge":
+            case ">=":
+                return PyOps.compare(v, a.get(0), ">=", line) >= 0;
             default:
                 throw new TemplateException("line " + line + ": unknown test '" + name + "'");
         }
@@ -305,20 +324,47 @@ final class Builtins {
             }
             char d = fmt.charAt(++i);
             switch (d) {
-                case 'd': sb.append(String.format("%02d", t.getDayOfMonth())); break;
-                case 'm': sb.append(String.format("%02d", t.getMonthValue())); break;
-                case 'Y': sb.append(t.getYear()); break;
-                case 'y': sb.append(String.format("%02d", t.getYear() % 100)); break;
-                case 'H': sb.append(String.format("%02d", t.getHour())); break;
-                case 'M': sb.append(String.format("%02d", t.getMinute())); break;
-                case 'S': sb.append(String.format("%02d", t.getSecond())); break;
-                case 'b': sb.append(t.format(DateTimeFormatter.ofPattern("MMM", Locale.ENGLISH))); break;
-                case 'B': sb.append(t.format(DateTimeFormatter.ofPattern("MMMM", Locale.ENGLISH))); break;
-                case 'a': sb.append(t.format(DateTimeFormatter.ofPattern("EEE", Locale.ENGLISH))); break;
-                case 'A': sb.append(t.format(DateTimeFormatter.ofPattern("EEEE", Locale.ENGLISH))); break;
-                case 'j': sb.append(String.format("%03d", t.getDayOfYear())); break;
-                case '%': sb.append('%'); break;
-                default: sb.append('%').append(d);
+                case 'd':
+                    sb.append(String.format("%02d", t.getDayOfMonth()));
+                    break;
+                case 'm':
+                    sb.append(String.format("%02d", t.getMonthValue()));
+                    break;
+                case 'Y':
+                    sb.append(t.getYear());
+                    break;
+                case 'y':
+                    sb.append(String.format("%02d", t.getYear() % 100));
+                    break;
+                case 'H':
+                    sb.append(String.format("%02d", t.getHour()));
+                    break;
+                case 'M':
+                    sb.append(String.format("%02d", t.getMinute()));
+                    break;
+                case 'S':
+                    sb.append(String.format("%02d", t.getSecond()));
+                    break;
+                case 'b':
+                    sb.append(t.format(DateTimeFormatter.ofPattern("MMM", Locale.ENGLISH)));
+                    break;
+                case 'B':
+                    sb.append(t.format(DateTimeFormatter.ofPattern("MMMM", Locale.ENGLISH)));
+                    break;
+                case 'a':
+                    sb.append(t.format(DateTimeFormatter.ofPattern("EEE", Locale.ENGLISH)));
+                    break;
+                case 'A':
+                    sb.append(t.format(DateTimeFormatter.ofPattern("EEEE", Locale.ENGLISH)));
+                    break;
+                case 'j':
+                    sb.append(String.format("%03d", t.getDayOfYear()));
+                    break;
+                case '%':
+                    sb.append('%');
+                    break;
+                default:
+                    sb.append('%').append(d);
             }
         }
         return sb.toString();

@@ -38,8 +38,7 @@ public final class ChatTemplate {
      * @throws TemplateRaisedException when the template calls raise_exception
      * @throws TemplateException when rendering fails (undefined values in arithmetic, bad types, ...)
      */
-    public String render(List<? extends Map<String, ?>> messages, boolean addGenerationPrompt,
-            Map<String, ?> extra) {
+    public String render(List<? extends Map<String, ?>> messages, boolean addGenerationPrompt, Map<String, ?> extra) {
         Map<String, Object> vars = new HashMap<>();
         vars.put("messages", messages);
         vars.put("add_generation_prompt", addGenerationPrompt);

@@ -190,8 +190,7 @@ abstract class Expr {
 
         @Override
         Object eval(Scope scope) {
-            return Builtins.filter(name, target.eval(scope), evalAll(args, scope), evalAll(kwargs, scope), scope,
-                    line);
+            return Builtins.filter(name, target.eval(scope), evalAll(args, scope), evalAll(kwargs, scope), scope, line);
         }
     }
 

@@ -11,8 +11,10 @@ import java.util.List;
  * of the template is dropped.
  */
 final class Lexer {
-    private static final String[] OPS = {"**", "//", "==", "!=", "<=", ">=", "+", "-", "*", "/", "%", "~", "<",
-        ">", "(", ")", "[", "]", "{", "}", ",", ".", ":", "|", "="};
+    private static final String[] OPS = {
+        "**", "//", "==", "!=", "<=", ">=", "+", "-", "*", "/", "%", "~", "<", ">", "(", ")", "[", "]", "{", "}", ",",
+        ".", ":", "|", "="
+    };
 
     private final String src;
     private final boolean trimBlocks;
@@ -210,7 +212,10 @@ final class Lexer {
                 pos++;
             }
         }
-        out.add(new Token(isFloat ? Token.Kind.FLOAT : Token.Kind.INT, src.substring(s, pos).replace("_", ""), line));
+        out.add(new Token(
+                isFloat ? Token.Kind.FLOAT : Token.Kind.INT,
+                src.substring(s, pos).replace("_", ""),
+                line));
     }
 
     private void lexString(char quote) {
@@ -234,12 +239,24 @@ final class Lexer {
             }
             char e = src.charAt(pos++);
             switch (e) {
-                case 'n': sb.append('\n'); break;
-                case 't': sb.append('\t'); break;
-                case 'r': sb.append('\r'); break;
-                case 'b': sb.append('\b'); break;
-                case 'f': sb.append('\f'); break;
-                case '0': sb.append('\0'); break;
+                case 'n':
+                    sb.append('\n');
+                    break;
+                case 't':
+                    sb.append('\t');
+                    break;
+                case 'r':
+                    sb.append('\r');
+                    break;
+                case 'b':
+                    sb.append('\b');
+                    break;
+                case 'f':
+                    sb.append('\f');
+                    break;
+                case '0':
+                    sb.append('\0');
+                    break;
                 case 'u':
                     sb.append((char) Integer.parseInt(src.substring(pos, pos + 4), 16));
                     pos += 4;
@@ -248,9 +265,16 @@ final class Lexer {
                     sb.append((char) Integer.parseInt(src.substring(pos, pos + 2), 16));
                     pos += 2;
                     break;
-                case '\n': line++; break; // a backslash-newline continues the literal
-                case '\\': case '\'': case '"': sb.append(e); break;
-                default: sb.append('\\').append(e); // Python keeps unknown escapes as written
+                case '\n':
+                    line++;
+                    break; // a backslash-newline continues the literal
+                case '\\':
+                case '\'':
+                case '"':
+                    sb.append(e);
+                    break;
+                default:
+                    sb.append('\\').append(e); // Python keeps unknown escapes as written
             }
         }
         out.add(new Token(Token.Kind.STRING, sb.toString(), startLine));

@@ -88,8 +88,8 @@ final class Parser {
             case "break":
             case "continue":
                 expectBlockEnd();
-                return new Stmt.Control(kw.line, kw.value.equals("break") ? Stmt.LoopControl.BREAK
-                        : Stmt.LoopControl.CONTINUE);
+                return new Stmt.Control(
+                        kw.line, kw.value.equals("break") ? Stmt.LoopControl.BREAK : Stmt.LoopControl.CONTINUE);
             case "generation":
                 expectBlockEnd();
                 List<Stmt> body = parseBody("endgeneration");
@@ -395,7 +395,8 @@ final class Parser {
             case FLOAT:
                 return true;
             case NAME:
-                return !Arrays.asList("and", "or", "if", "else", "in", "not", "is").contains(t.value);
+                return !Arrays.asList("and", "or", "if", "else", "in", "not", "is")
+                        .contains(t.value);
             default:
                 return t.isOp("(") || t.isOp("[") || t.isOp("{");
         }
@@ -486,10 +487,17 @@ final class Parser {
                 return new Expr.Literal(t.line, Double.parseDouble(t.value));
             case NAME:
                 switch (t.value) {
-                    case "true": case "True": return new Expr.Literal(t.line, Boolean.TRUE);
-                    case "false": case "False": return new Expr.Literal(t.line, Boolean.FALSE);
-                    case "none": case "None": return new Expr.Literal(t.line, null);
-                    default: return new Expr.Name(t.line, t.value);
+                    case "true":
+                    case "True":
+                        return new Expr.Literal(t.line, Boolean.TRUE);
+                    case "false":
+                    case "False":
+                        return new Expr.Literal(t.line, Boolean.FALSE);
+                    case "none":
+                    case "None":
+                        return new Expr.Literal(t.line, null);
+                    default:
+                        return new Expr.Name(t.line, t.value);
                 }
             case OP:
                 if (t.value.equals("(")) {

@@ -6,8 +6,7 @@ import java.util.Map;
 
 /** Python's str and dict methods that chat templates call ({@code message.content.startswith('<tool')}). */
 final class PyMethods {
-    private PyMethods() {
-    }
+    private PyMethods() {}
 
     /** The bound method {@code obj.name}, or null when obj has no such method. */
     static PyCallable bind(Object obj, String name) {
@@ -74,7 +73,10 @@ final class PyMethods {
                     arity(name, a, 0, 2, line);
                     Object sep = a.isEmpty() ? kw.get("sep") : a.get(0);
                     Object max = a.size() > 1 ? a.get(1) : kw.getOrDefault("maxsplit", -1L);
-                    return split(s, sep == null ? null : requireString(name, sep, line), (int) PyOps.toLong(max),
+                    return split(
+                            s,
+                            sep == null ? null : requireString(name, sep, line),
+                            (int) PyOps.toLong(max),
                             name.equals("rsplit"));
                 };
             case "upper":
@@ -88,7 +90,10 @@ final class PyMethods {
             case "replace":
                 return (a, kw, line) -> {
                     arity(name, a, 2, 3, line);
-                    return replace(s, requireString(name, a.get(0), line), requireString(name, a.get(1), line),
+                    return replace(
+                            s,
+                            requireString(name, a.get(0), line),
+                            requireString(name, a.get(1), line),
                             a.size() > 2 ? PyOps.toLong(a.get(2)) : -1);
                 };
             case "find":
@@ -203,7 +208,8 @@ final class PyMethods {
         int to = s.length();
         int n = 0;
         int i;
-        while ((maxsplit < 0 || n < maxsplit) && to - sep.length() >= 0
+        while ((maxsplit < 0 || n < maxsplit)
+                && to - sep.length() >= 0
                 && (i = s.lastIndexOf(sep, to - sep.length())) >= 0) {
             r.add(0, s.substring(i + sep.length(), to));
             to = i;
@@ -241,7 +247,9 @@ final class PyMethods {
     }
 
     static String capitalize(String s) {
-        return s.isEmpty() ? s : Character.toUpperCase(s.charAt(0)) + s.substring(1).toLowerCase(java.util.Locale.ROOT);
+        return s.isEmpty()
+                ? s
+                : Character.toUpperCase(s.charAt(0)) + s.substring(1).toLowerCase(java.util.Locale.ROOT);
     }
 
     private static void arity(String name, List<Object> a, int min, int max, int line) {

@@ -14,8 +14,7 @@ import java.util.Objects;
  * hold Integer, BigDecimal, arrays of other Number types; they are normalised where arithmetic needs it.
  */
 final class PyOps {
-    private PyOps() {
-    }
+    private PyOps() {}
 
     /** Markup behaves as its string outside concatenation. */
     static Object plain(Object v) {
@@ -117,8 +116,12 @@ final class PyOps {
     }
 
     static boolean isInt(Object v) {
-        return v instanceof Long || v instanceof Integer || v instanceof Short || v instanceof Byte
-                || v instanceof BigInteger || (v instanceof BigDecimal && ((BigDecimal) v).scale() <= 0);
+        return v instanceof Long
+                || v instanceof Integer
+                || v instanceof Short
+                || v instanceof Byte
+                || v instanceof BigInteger
+                || (v instanceof BigDecimal && ((BigDecimal) v).scale() <= 0);
     }
 
     static boolean isNumber(Object v) {
@@ -180,8 +183,7 @@ final class PyOps {
             if (i < 0 || i >= n) {
                 return new Undefined("index " + key);
             }
-            return obj instanceof List ? ((List<?>) obj).get((int) i)
-                    : String.valueOf(((String) obj).charAt((int) i));
+            return obj instanceof List ? ((List<?>) obj).get((int) i) : String.valueOf(((String) obj).charAt((int) i));
         }
         if (key instanceof String) {
             return getAttr(obj, (String) key, line);
@@ -330,30 +332,41 @@ final class PyOps {
         if (a instanceof String && b instanceof String) {
             return ((String) a).compareTo((String) b);
         }
-        throw new TemplateException("line " + line + ": '" + op + "' not supported between " + typeName(a) + " and "
-                + typeName(b));
+        throw new TemplateException(
+                "line " + line + ": '" + op + "' not supported between " + typeName(a) + " and " + typeName(b));
     }
 
     @SuppressWarnings("unchecked")
     static Object binary(String op, Object l, Object r, int line) {
         switch (op) {
-            case "==": return equal(l, r);
-            case "!=": return !equal(l, r);
-            case "<": return compare(l, r, op, line) < 0;
-            case "<=": return compare(l, r, op, line) <= 0;
-            case ">": return compare(l, r, op, line) > 0;
-            case ">=": return compare(l, r, op, line) >= 0;
-            case "in": return contains(r, l, line);
-            case "~": return str(l) + str(r);
-            default: break;
+            case "==":
+                return equal(l, r);
+            case "!=":
+                return !equal(l, r);
+            case "<":
+                return compare(l, r, op, line) < 0;
+            case "<=":
+                return compare(l, r, op, line) <= 0;
+            case ">":
+                return compare(l, r, op, line) > 0;
+            case ">=":
+                return compare(l, r, op, line) >= 0;
+            case "in":
+                return contains(r, l, line);
+            case "~":
+                return str(l) + str(r);
+            default:
+                break;
         }
         for (Object v : new Object[] {l, r}) {
             if (v instanceof Undefined) {
                 throw ((Undefined) v).error("line " + line + ": operator '" + op + "'");
             }
         }
-        if (op.equals("+") && (l instanceof Markup || r instanceof Markup)
-                && (l instanceof Markup || l instanceof String) && (r instanceof Markup || r instanceof String)) {
+        if (op.equals("+")
+                && (l instanceof Markup || r instanceof Markup)
+                && (l instanceof Markup || l instanceof String)
+                && (r instanceof Markup || r instanceof String)) {
             return new Markup(Markup.escaped(l) + Markup.escaped(r));
         }
         if (op.equals("%") && l instanceof Markup) {
@@ -381,21 +394,25 @@ final class PyOps {
             return sb.toString();
         }
         if (!isNumber(l) || !isNumber(r)) {
-            throw new TemplateException("line " + line + ": unsupported operand types for " + op + ": "
-                    + typeName(l) + " and " + typeName(r));
+            throw new TemplateException("line " + line + ": unsupported operand types for " + op + ": " + typeName(l)
+                    + " and " + typeName(r));
         }
         boolean ints = isInt(l) && isInt(r) || l instanceof Boolean || r instanceof Boolean;
         ints = ints && !(l instanceof Double || l instanceof Float || r instanceof Double || r instanceof Float);
         switch (op) {
-            case "+": return ints ? (Object) (toLong(l) + toLong(r)) : (Object) (toDouble(l) + toDouble(r));
-            case "-": return ints ? (Object) (toLong(l) - toLong(r)) : (Object) (toDouble(l) - toDouble(r));
-            case "*": return ints ? (Object) (toLong(l) * toLong(r)) : (Object) (toDouble(l) * toDouble(r));
+            case "+":
+                return ints ? (Object) (toLong(l) + toLong(r)) : (Object) (toDouble(l) + toDouble(r));
+            case "-":
+                return ints ? (Object) (toLong(l) - toLong(r)) : (Object) (toDouble(l) - toDouble(r));
+            case "*":
+                return ints ? (Object) (toLong(l) * toLong(r)) : (Object) (toDouble(l) * toDouble(r));
             case "/":
                 checkNonZero(toDouble(r), line);
                 return toDouble(l) / toDouble(r);
             case "//":
                 checkNonZero(toDouble(r), line);
-                return ints ? (Object) Math.floorDiv(toLong(l), toLong(r))
+                return ints
+                        ? (Object) Math.floorDiv(toLong(l), toLong(r))
                         : (Object) Math.floor(toDouble(l) / toDouble(r));
             case "%":
                 checkNonZero(toDouble(r), line);

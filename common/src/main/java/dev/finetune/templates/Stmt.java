@@ -121,8 +121,8 @@ abstract class Stmt {
             }
             List<Object> parts = PyOps.iterate(item, line);
             if (parts.size() != targets.size()) {
-                throw new TemplateException("line " + line + ": cannot unpack " + parts.size() + " values into "
-                        + targets);
+                throw new TemplateException(
+                        "line " + line + ": cannot unpack " + parts.size() + " values into " + targets);
             }
             for (int k = 0; k < targets.size(); k++) {
                 inner.set(targets.get(k), parts.get(k));
@@ -193,8 +193,8 @@ abstract class Stmt {
             } else {
                 List<Object> parts = PyOps.iterate(v, line);
                 if (parts.size() != names.size()) {
-                    throw new TemplateException("line " + line + ": cannot unpack " + parts.size() + " values into "
-                            + names);
+                    throw new TemplateException(
+                            "line " + line + ": cannot unpack " + parts.size() + " values into " + names);
                 }
                 for (int i = 0; i < names.size(); i++) {
                     scope.set(names.get(i), parts.get(i));
@@ -280,8 +280,8 @@ abstract class Stmt {
             put("length", (long) n);
             put("previtem", i > 0 ? items.get(i - 1) : new Undefined("loop.previtem"));
             put("nextitem", i < n - 1 ? items.get(i + 1) : new Undefined("loop.nextitem"));
-            put("cycle", (PyCallable) (args, kw, line) -> args.isEmpty() ? new Undefined("loop.cycle()")
-                    : args.get(i % args.size()));
+            put("cycle", (PyCallable)
+                    (args, kw, line) -> args.isEmpty() ? new Undefined("loop.cycle()") : args.get(i % args.size()));
         }
     }
 

@@ -2,7 +2,19 @@ package dev.finetune.templates;
 
 /** One lexical token of a template: literal text, a tag delimiter, or a piece of an expression. */
 final class Token {
-    enum Kind { TEXT, VAR_BEGIN, VAR_END, BLOCK_BEGIN, BLOCK_END, NAME, STRING, INT, FLOAT, OP, EOF }
+    enum Kind {
+        TEXT,
+        VAR_BEGIN,
+        VAR_END,
+        BLOCK_BEGIN,
+        BLOCK_END,
+        NAME,
+        STRING,
+        INT,
+        FLOAT,
+        OP,
+        EOF
+    }
 
     final Kind kind;
     final String value;

@@ -29,8 +29,9 @@ public final class TextTokenizer implements AutoCloseable {
     private static final Map<Path, TextTokenizer> SHARED = new ConcurrentHashMap<>();
 
     static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> SHARED.values().forEach(TextTokenizer::closeNative),
-                "close-shared-tokenizers"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> SHARED.values().forEach(TextTokenizer::closeNative), "close-shared-tokenizers"));
     }
 
     private final Path dir;
@@ -194,7 +195,8 @@ public final class TextTokenizer implements AutoCloseable {
     private static Map<String, Integer> readVocab(byte[] json, Path file, List<String> special) throws IOException {
         Map<String, Integer> vocab = new HashMap<>();
         // 150k distinct field names: interning and canonicalizing them costs more than the parse
-        JsonFactory factory = new JsonFactory().disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
+        JsonFactory factory = new JsonFactory()
+                .disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
                 .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES);
         try (JsonParser p = factory.createParser(json)) {
             expect(p.nextToken() == JsonToken.START_OBJECT, file, "a JSON object");
@@ -232,7 +234,8 @@ public final class TextTokenizer implements AutoCloseable {
                     ObjectMapper om = new ObjectMapper();
                     while (p.nextToken() == JsonToken.START_OBJECT) {
                         JsonNode added = om.readTree(p);
-                        vocab.put(added.path("content").asText(), added.path("id").asInt());
+                        vocab.put(
+                                added.path("content").asText(), added.path("id").asInt());
                         if (added.path("special").asBoolean(false)) {
                             special.add(added.path("content").asText());
                         }

@@ -19,6 +19,7 @@ public final class TokenizerFiles {
 
     /** Special token strings, null where the config has none. */
     public final String eosToken;
+
     public final String bosToken;
     public final String padToken;
     public final boolean addBosToken;
@@ -88,7 +89,7 @@ public final class TokenizerFiles {
             }
             return n.get(0).path("template").asText();
         }
-        throw new IOException(file + ": chat_template must be a string or a list of {name, template}, found "
-                + n.getNodeType());
+        throw new IOException(
+                file + ": chat_template must be a string or a list of {name, template}, found " + n.getNodeType());
     }
 }

@@ -38,10 +38,28 @@ class ConfigLoaderTest {
     @Test
     void keysMirrorTheSeedNotebookParameterCell() {
         // the seed notebook's parameter cell: every notebook name lowercased is a key, with a kebab-case flag
-        for (String seed : Arrays.asList("PROJECT_NAME", "BASE_SAVE_DIR", "BASE_MODEL_ID", "USE_4BIT", "DATASET_ID",
-                "DATASET_SPLIT", "TEXT_COLUMN", "MAX_SEQ_LENGTH", "PACKING", "LORA_R", "LORA_ALPHA", "LORA_DROPOUT",
-                "LORA_TARGET_MODULES", "BATCH_SIZE", "GRADIENT_ACCUMULATION_STEPS", "LEARNING_RATE",
-                "NUM_TRAIN_EPOCHS", "WARMUP_STEPS", "LOGGING_STEPS", "SAVE_STEPS", "MAX_STEPS")) {
+        for (String seed : Arrays.asList(
+                "PROJECT_NAME",
+                "BASE_SAVE_DIR",
+                "BASE_MODEL_ID",
+                "USE_4BIT",
+                "DATASET_ID",
+                "DATASET_SPLIT",
+                "TEXT_COLUMN",
+                "MAX_SEQ_LENGTH",
+                "PACKING",
+                "LORA_R",
+                "LORA_ALPHA",
+                "LORA_DROPOUT",
+                "LORA_TARGET_MODULES",
+                "BATCH_SIZE",
+                "GRADIENT_ACCUMULATION_STEPS",
+                "LEARNING_RATE",
+                "NUM_TRAIN_EPOCHS",
+                "WARMUP_STEPS",
+                "LOGGING_STEPS",
+                "SAVE_STEPS",
+                "MAX_STEPS")) {
             String key = seed.toLowerCase();
             assertTrue(ConfigSchema.get().has(key), key);
             assertEquals(key, ConfigSchema.get().byFlag(key.replace('_', '-')).name);
@@ -64,7 +82,8 @@ class ConfigLoaderTest {
     void unknownKeyNamesTheFileAndSuggestsTheClosestKey() throws IOException {
         Path p = yaml("project_name: a\nlora_rank: 16\n");
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(p, overrides()));
-        assertTrue(e.getMessage().startsWith("unknown key 'lora_rank' in " + p + "; did you mean 'lora_r'?"),
+        assertTrue(
+                e.getMessage().startsWith("unknown key 'lora_rank' in " + p + "; did you mean 'lora_r'?"),
                 e.getMessage());
     }
 
@@ -103,8 +122,8 @@ class ConfigLoaderTest {
     @Test
     void flagsOverrideTheFileAndListsSplitOnCommas() throws IOException {
         Path p = yaml("lora_r: 16\nlearning_rate: 1.0e-4\npacking: true\n");
-        RunConfig c = ConfigLoader.load(p, overrides("lora_r", "8", "packing", "false",
-                "lora_target_modules", "q_proj, k_proj,v_proj"));
+        RunConfig c = ConfigLoader.load(
+                p, overrides("lora_r", "8", "packing", "false", "lora_target_modules", "q_proj, k_proj,v_proj"));
         assertEquals(8, c.loraR);
         assertEquals(1e-4, c.learningRate);
         assertFalse(c.packing);
@@ -122,8 +141,8 @@ class ConfigLoaderTest {
         Path p = yaml("lora_r: sixteen\n");
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(p, overrides()));
         assertTrue(e.getMessage().contains("lora_r = \"sixteen\" is not valid; expected an integer"), e.getMessage());
-        ConfigException f = assertThrows(ConfigException.class,
-                () -> ConfigLoader.load(null, overrides("learning_rate", "fast")));
+        ConfigException f =
+                assertThrows(ConfigException.class, () -> ConfigLoader.load(null, overrides("learning_rate", "fast")));
         assertEquals("--learning-rate takes a number, got 'fast'", f.getMessage());
     }
 
@@ -136,8 +155,19 @@ class ConfigLoaderTest {
 
     @Test
     void validationNamesEveryBadOptionItsValueAndRange() {
-        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(null,
-                overrides("lora_dropout", "1.5", "max_seq_length", "8", "lr_scheduler", "cosin", "max_steps", "0")));
+        ConfigException e = assertThrows(
+                ConfigException.class,
+                () -> ConfigLoader.load(
+                        null,
+                        overrides(
+                                "lora_dropout",
+                                "1.5",
+                                "max_seq_length",
+                                "8",
+                                "lr_scheduler",
+                                "cosin",
+                                "max_steps",
+                                "0")));
         String m = e.getMessage();
         assertTrue(m.contains("lora_dropout = 1.5 must be in [0, 1)"), m);
         assertTrue(m.contains("max_seq_length = 8 must be in [16, 131072]"), m);
@@ -149,14 +179,24 @@ class ConfigLoaderTest {
     void requireNamesTheMissingKeyAndItsFlag() {
         RunConfig c = ConfigLoader.load(null, overrides());
         ConfigException e = assertThrows(ConfigException.class, () -> c.require("prepare", "dataset_id"));
-        assertEquals("prepare needs dataset_id (--dataset-id): set it in the config file or on the command line",
+        assertEquals(
+                "prepare needs dataset_id (--dataset-id): set it in the config file or on the command line",
                 e.getMessage());
     }
 
     @Test
     void printedConfigReadsBackToTheSameConfig() throws IOException {
-        RunConfig c = ConfigLoader.load(null, overrides("base_model_id", "Qwen/Qwen2-7B", "lora_r", "12",
-                "prompts", "吾輩は,Hello", "messages_column", "messages"));
+        RunConfig c = ConfigLoader.load(
+                null,
+                overrides(
+                        "base_model_id",
+                        "Qwen/Qwen2-7B",
+                        "lora_r",
+                        "12",
+                        "prompts",
+                        "吾輩は,Hello",
+                        "messages_column",
+                        "messages"));
         String printed = ConfigLoader.toYaml(c);
         RunConfig back = ConfigLoader.load(yaml(printed), overrides());
         assertEquals(printed, ConfigLoader.toYaml(back));
@@ -165,8 +205,8 @@ class ConfigLoaderTest {
 
     @Test
     void derivedPathsFollowTheSeedLayout() {
-        RunConfig c = ConfigLoader.load(null, overrides("base_save_dir", "/content/drive/MyDrive/llm-finetune",
-                "project_name", "p"));
+        RunConfig c = ConfigLoader.load(
+                null, overrides("base_save_dir", "/content/drive/MyDrive/llm-finetune", "project_name", "p"));
         assertEquals("/content/drive/MyDrive/llm-finetune/p/final", c.adapterDir());
         assertEquals("/content/drive/MyDrive/llm-finetune/p/checkpoints", c.checkpointsDir());
         assertEquals("/content/drive/MyDrive/llm-finetune/p/data", c.resolvedShardsDir());
@@ -174,6 +214,9 @@ class ConfigLoaderTest {
 
     @Test
     void suggestionsStaySilentForUnrelatedNames() {
-        assertEquals("", ConfigSchema.suggestion("banana_split_factor", ConfigSchema.get().names()));
+        assertEquals(
+                "",
+                ConfigSchema.suggestion(
+                        "banana_split_factor", ConfigSchema.get().names()));
     }
 }

@@ -70,8 +70,13 @@ class ConfigSectionsTest {
 
     private static Map<String, Object> dump(RunConfig c) {
         Map<String, Object> all = new LinkedHashMap<>();
-        List<Map<String, Object>> sections = Arrays.asList(c.baseModel().toMap(), c.prepare().toMap(),
-                c.lora().toMap(), c.training().toMap(), c.generation().toMap(), c.runtime().toMap());
+        List<Map<String, Object>> sections = Arrays.asList(
+                c.baseModel().toMap(),
+                c.prepare().toMap(),
+                c.lora().toMap(),
+                c.training().toMap(),
+                c.generation().toMap(),
+                c.runtime().toMap());
         for (Map<String, Object> s : sections) {
             for (Map.Entry<String, Object> e : s.entrySet()) {
                 Object before = all.put(e.getKey(), e.getValue());
@@ -125,10 +130,12 @@ class ConfigSectionsTest {
     @Test
     void datasetIdsArePathsOrHubIds() {
         RunConfig c = RunConfig.defaults();
-        String[][] cases = {{"iac/ja-wiki-2023", "hf://datasets/iac/ja-wiki-2023"},
+        String[][] cases = {
+            {"iac/ja-wiki-2023", "hf://datasets/iac/ja-wiki-2023"},
             {"gs://b/data/*.parquet", "gs://b/data/*.parquet"},
             {"/content/drive/MyDrive/d.jsonl", "/content/drive/MyDrive/d.jsonl"},
-            {"hf://datasets/a/b", "hf://datasets/a/b"}};
+            {"hf://datasets/a/b", "hf://datasets/a/b"}
+        };
         for (String[] k : cases) {
             c.datasetId = k[0];
             assertEquals(k[1], c.prepare().datasetSource(), k[0]);

@@ -26,8 +26,11 @@ class ReadmeTest {
         int a = readme.indexOf(ConfigReference.START);
         int b = readme.indexOf(ConfigReference.END);
         assertTrue(a >= 0 && b > a, "README.md lacks the config-reference markers");
-        String documented = readme.substring(a + ConfigReference.START.length(), b).trim();
-        assertEquals(ConfigReference.markdown().trim(), documented,
+        String documented =
+                readme.substring(a + ConfigReference.START.length(), b).trim();
+        assertEquals(
+                ConfigReference.markdown().trim(),
+                documented,
                 "README.md's configuration reference is stale: regenerate it with `jobs/finetune config --reference`");
     }
 
@@ -35,7 +38,8 @@ class ReadmeTest {
     void theFirstTwoCommandsAreTheDemoAndTheTestCommandThatCiRuns() throws IOException {
         String readme = read("README.md");
         int block = readme.indexOf("```bash\n");
-        String[] lines = readme.substring(block + 8, readme.indexOf("```", block + 8)).split("\n");
+        String[] lines =
+                readme.substring(block + 8, readme.indexOf("```", block + 8)).split("\n");
         List<String> commands = new ArrayList<>();
         for (String l : lines) {
             commands.add(l.replaceAll("#.*", "").trim());

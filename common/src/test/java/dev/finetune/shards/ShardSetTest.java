@@ -112,15 +112,16 @@ class ShardSetTest {
     @Test
     void anOutputWithoutSuccessMarkerIsRefused() throws IOException {
         writeOutput(tmp, new int[] {2}, false);
-        ShardFormatException e = assertThrows(ShardFormatException.class,
-                () -> ShardSet.open(new Path(tmp.toString()), conf));
+        ShardFormatException e =
+                assertThrows(ShardFormatException.class, () -> ShardSet.open(new Path(tmp.toString()), conf));
         assertTrue(e.getMessage().contains("no _SUCCESS"), e.getMessage());
     }
 
     @Test
     void aTruncatedShardIsRefusedNamingItsExpectedSize() throws IOException {
         writeOutput(tmp, new int[] {2}, true);
-        try (RandomAccessFile f = new RandomAccessFile(tmp.resolve("train/shard-00000.bin").toFile(), "rw")) {
+        try (RandomAccessFile f =
+                new RandomAccessFile(tmp.resolve("train/shard-00000.bin").toFile(), "rw")) {
             f.setLength(f.length() - 1);
         }
         try (ShardSet set = ShardSet.open(new Path(tmp.toString()), conf)) {
@@ -151,7 +152,8 @@ class ShardSetTest {
     @Test
     void aModifiedShardFailsTheChecksum() throws IOException {
         writeOutput(tmp, new int[] {2}, true);
-        try (RandomAccessFile f = new RandomAccessFile(tmp.resolve("train/shard-00000.bin").toFile(), "rw")) {
+        try (RandomAccessFile f =
+                new RandomAccessFile(tmp.resolve("train/shard-00000.bin").toFile(), "rw")) {
             f.seek(70);
             f.write(f.read() ^ 1);
         }
@@ -177,7 +179,8 @@ class ShardSetTest {
         String json = new String(Files.readAllBytes(tmp.resolve(ShardFormat.MANIFEST)), "UTF-8");
         assertTrue(json.contains("\"max_seq_length\" : 7"), json);
         assertTrue(json.contains("\"format_version\" : 1"), json);
-        assertArrayEquals(new long[] {2, 3},
+        assertArrayEquals(
+                new long[] {2, 3},
                 m.splits.get("train").shards.stream().mapToLong(s -> s.rows).toArray());
     }
 }

@@ -62,14 +62,26 @@ class NodeCopyTest {
         Files.write(src.resolve("tokenizer.json"), "t".getBytes(StandardCharsets.UTF_8));
         Files.write(src.resolve("model.safetensors"), new byte[1000]);
         Path root = tmp.resolve("cache");
-        Path tok = NodeCopy.files(src.toUri().toString(), Arrays.asList("tokenizer.json", "tokenizer_config.json"),
-            Collections.singletonList("tokenizer.json"), new Configuration(), root);
+        Path tok = NodeCopy.files(
+                src.toUri().toString(),
+                Arrays.asList("tokenizer.json", "tokenizer_config.json"),
+                Collections.singletonList("tokenizer.json"),
+                new Configuration(),
+                root);
         assertTrue(Files.isRegularFile(tok.resolve("tokenizer.json")));
         assertFalse(Files.exists(tok.resolve("model.safetensors")));
-        assertNotEquals(tok, NodeCopy.folder(src.toUri().toString(), new Configuration(), root),
-            "the whole folder is a different copy");
-        IOException e = assertThrows(IOException.class, () -> NodeCopy.files(src.toUri().toString(),
-            Collections.singletonList("vocab.txt"), Collections.singletonList("vocab.txt"), new Configuration(), root));
+        assertNotEquals(
+                tok,
+                NodeCopy.folder(src.toUri().toString(), new Configuration(), root),
+                "the whole folder is a different copy");
+        IOException e = assertThrows(
+                IOException.class,
+                () -> NodeCopy.files(
+                        src.toUri().toString(),
+                        Collections.singletonList("vocab.txt"),
+                        Collections.singletonList("vocab.txt"),
+                        new Configuration(),
+                        root));
         assertTrue(e.getMessage().contains("vocab.txt"), e.getMessage());
     }
 

@@ -17,8 +17,8 @@ class RunLayoutTest {
             assertEquals(new Path(run, RunLayout.DATA), new Path(l.dataDir()));
             assertEquals(new Path(run, RunLayout.FINAL), new Path(l.finalDir()));
             assertEquals(new Path(run, RunLayout.MERGED), new Path(l.mergedDir()));
-            assertEquals(new Path(new Path(run, RunLayout.CHECKPOINTS), "checkpoint-40"),
-                new Path(l.checkpointDir(40)));
+            assertEquals(
+                    new Path(new Path(run, RunLayout.CHECKPOINTS), "checkpoint-40"), new Path(l.checkpointDir(40)));
             assertEquals(new Path(new Path(run, RunLayout.LOGS), "metrics-12.jsonl"), new Path(l.metricsFile(12)));
             assertEquals(new Path(new Path(run, RunLayout.LOGS), "finetune.log"), new Path(l.logFile()));
         }

@@ -24,7 +24,7 @@ class JinjaSemanticsTest {
     void everyCaseRendersAsJinja2Does() throws IOException {
         List<Map<String, Object>> cases;
         try (InputStream in = getClass().getResourceAsStream("/templates/jinja-cases.json")) {
-            cases = new ObjectMapper().readValue(in, new TypeReference<List<Map<String, Object>>>() { });
+            cases = new ObjectMapper().readValue(in, new TypeReference<List<Map<String, Object>>>() {});
         }
         assertTrue(cases.size() >= 40);
         List<String> failures = new ArrayList<>();
@@ -48,29 +48,36 @@ class JinjaSemanticsTest {
     void raiseExceptionStopsRenderingWithTheTemplatesMessage() {
         ChatTemplate t = ChatTemplate.compile(
                 "{% if messages[0].role != 'user' %}{{ raise_exception('Conversations must start with a user') }}{% endif %}");
-        TemplateRaisedException e = assertThrows(TemplateRaisedException.class,
+        TemplateRaisedException e = assertThrows(
+                TemplateRaisedException.class,
                 () -> t.render(List.of(Map.of("role", "assistant", "content", "x")), false, null));
         assertTrue(e.getMessage().endsWith("Conversations must start with a user"), e.getMessage());
     }
 
     @Test
     void undefinedInArithmeticOrAttributeAccessIsAnErrorNamingIt() {
-        TemplateException e = assertThrows(TemplateException.class,
+        TemplateException e = assertThrows(
+                TemplateException.class,
                 () -> ChatTemplate.compile("{{ 'a' + missing }}").render(Map.of()));
         assertTrue(e.getMessage().contains("'missing' is undefined"), e.getMessage());
-        e = assertThrows(TemplateException.class, () -> ChatTemplate.compile("{{ missing.role }}").render(Map.of()));
+        e = assertThrows(
+                TemplateException.class,
+                () -> ChatTemplate.compile("{{ missing.role }}").render(Map.of()));
         assertTrue(e.getMessage().contains("'missing' is undefined"), e.getMessage());
-        e = assertThrows(TemplateException.class,
+        e = assertThrows(
+                TemplateException.class,
                 () -> ChatTemplate.compile("{% for x in none %}{% endfor %}").render(Map.of()));
         assertTrue(e.getMessage().contains("None is not iterable"), e.getMessage());
-        e = assertThrows(TemplateException.class, () -> ChatTemplate.compile("{{ missing|tojson }}").render(Map.of()));
+        e = assertThrows(
+                TemplateException.class,
+                () -> ChatTemplate.compile("{{ missing|tojson }}").render(Map.of()));
         assertTrue(e.getMessage().contains("'missing' is undefined"), e.getMessage());
     }
 
     @Test
     void syntaxErrorsNameTheLine() {
-        TemplateException e = assertThrows(TemplateException.class,
-                () -> ChatTemplate.compile("line one\n{% if x %}\nno end"));
+        TemplateException e =
+                assertThrows(TemplateException.class, () -> ChatTemplate.compile("line one\n{% if x %}\nno end"));
         assertTrue(e.getMessage().contains("endif"), e.getMessage());
         e = assertThrows(TemplateException.class, () -> ChatTemplate.compile("a\nb\n{{ x | }}"));
         assertTrue(e.getMessage().startsWith("line 3"), e.getMessage());

@@ -21,7 +21,8 @@ class TextTokenizerTest {
     static final Path QWEN3 = Paths.get(System.getProperty("fixtures.tokenizer.dir", "../app/src/demo/tokenizer"));
 
     static JsonNode reference() throws IOException {
-        return new ObjectMapper().readTree(FIXTURES.resolve("reference/qwen3_tokens.json").toFile());
+        return new ObjectMapper()
+                .readTree(FIXTURES.resolve("reference/qwen3_tokens.json").toFile());
     }
 
     static int[] ints(JsonNode a) {
@@ -40,7 +41,8 @@ class TextTokenizerTest {
         for (JsonNode e : ref.get("encodings")) {
             String where = e.get("source").asText() + "@" + e.get("offset").asInt();
             assertArrayEquals(ints(e.get("ids")), tok.encode(e.get("text").asText(), false), where);
-            assertArrayEquals(ints(e.get("ids_special")), tok.encode(e.get("text").asText(), true), where);
+            assertArrayEquals(
+                    ints(e.get("ids_special")), tok.encode(e.get("text").asText(), true), where);
             assertEquals(e.get("text").asText(), tok.decode(ints(e.get("ids"))), where);
         }
         for (JsonNode c : ref.get("chats")) {
@@ -63,7 +65,8 @@ class TextTokenizerTest {
         assertEquals("<|im_end|>", tok.idToToken(tok.eosId()));
         assertEquals(tok.eosId(), tok.tokenToId("<|im_end|>"));
         assertTrue(tok.files().chatTemplate.contains("<|im_start|>"));
-        byte[] digest = MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(QWEN3.resolve("tokenizer.json")));
+        byte[] digest =
+                MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(QWEN3.resolve("tokenizer.json")));
         assertTrue(tok.fingerprint().startsWith("aeb13307"), tok.fingerprint());
         assertEquals(String.format("%064x", new java.math.BigInteger(1, digest)), tok.fingerprint());
     }
@@ -71,8 +74,10 @@ class TextTokenizerTest {
     @Test
     void longTextsAreNeitherTruncatedNorPadded() throws IOException {
         TextTokenizer tok = TextTokenizer.shared(QWEN3);
-        String book = new String(Files.readAllBytes(FIXTURES.resolve("text/en_botchan.txt")),
-                java.nio.charset.StandardCharsets.UTF_8).substring(0, 20_000);
+        String book = new String(
+                        Files.readAllBytes(FIXTURES.resolve("text/en_botchan.txt")),
+                        java.nio.charset.StandardCharsets.UTF_8)
+                .substring(0, 20_000);
         int[] ids = tok.encode(book, false);
         assertTrue(ids.length > 2048, "tokens: " + ids.length); // DJL's default would cut at 512
         assertEquals(book, tok.decode(ids));
@@ -81,7 +86,9 @@ class TextTokenizerTest {
 
     @Test
     void sharedInstanceIsOnePerDirectory() {
-        assertSame(TextTokenizer.shared(QWEN3), TextTokenizer.shared(QWEN3.resolve("..").resolve(QWEN3.getFileName())));
+        assertSame(
+                TextTokenizer.shared(QWEN3),
+                TextTokenizer.shared(QWEN3.resolve("..").resolve(QWEN3.getFileName())));
     }
 
     @Test

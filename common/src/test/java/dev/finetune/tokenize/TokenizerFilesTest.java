@@ -23,9 +23,11 @@ class TokenizerFilesTest {
 
     @Test
     void readsAddedTokenObjectsAndTheDefaultOfNamedTemplates() throws IOException {
-        write("tokenizer_config.json", "{\"bos_token\": {\"content\": \"<s>\", \"lstrip\": false},"
-                + " \"eos_token\": \"</s>\", \"add_bos_token\": true, \"chat_template\": ["
-                + "{\"name\": \"tool_use\", \"template\": \"T\"}, {\"name\": \"default\", \"template\": \"D\"}]}");
+        write(
+                "tokenizer_config.json",
+                "{\"bos_token\": {\"content\": \"<s>\", \"lstrip\": false},"
+                        + " \"eos_token\": \"</s>\", \"add_bos_token\": true, \"chat_template\": ["
+                        + "{\"name\": \"tool_use\", \"template\": \"T\"}, {\"name\": \"default\", \"template\": \"D\"}]}");
         TokenizerFiles f = TokenizerFiles.read(dir);
         assertEquals("<s>", f.bosToken);
         assertEquals("</s>", f.eosToken);
@@ -52,7 +54,8 @@ class TokenizerFilesTest {
     void malformedTokenEntryNamesTheKeyAndFile() throws IOException {
         write("tokenizer_config.json", "{\"eos_token\": 5}");
         IOException e = assertThrows(IOException.class, () -> TokenizerFiles.read(dir));
-        assertTrue(e.getMessage().contains("eos_token") && e.getMessage().contains("tokenizer_config.json"),
+        assertTrue(
+                e.getMessage().contains("eos_token") && e.getMessage().contains("tokenizer_config.json"),
                 e.getMessage());
     }
 

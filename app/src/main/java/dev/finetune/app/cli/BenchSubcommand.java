@@ -26,7 +26,10 @@ final class BenchSubcommand extends Subcommand {
     @Override
     List<Flag> flags() {
         return flags(
-                Flag.value("shape", "NAME|FILE", "qwen2.5-0.5b, qwen2-7b, llama3-8b or a config.json path.",
+                Flag.value(
+                        "shape",
+                        "NAME|FILE",
+                        "qwen2.5-0.5b, qwen2-7b, llama3-8b or a config.json path.",
                         "qwen2.5-0.5b"),
                 Flag.value("seq", "N", "Tokens per row.", "256"),
                 Flag.value("micro-batch", "N", "Rows per micro-batch.", "1"),
@@ -37,17 +40,27 @@ final class BenchSubcommand extends Subcommand {
                 Flag.value("targets", "LIST", "LoRA target modules or all-linear.", "all-linear"),
                 Flag.value("quant", "nf4|fp16|fp32", "Base weight storage.", "nf4"),
                 Flag.value("device", "cpu|gpuN", "Device.", "cpu"),
-                Flag.value("layers", "N", "Decoder layers to build; 0 = the shape's own count (a 7B shape's speed "
-                        + "per layer fits a small machine).", "0"),
+                Flag.value(
+                        "layers",
+                        "N",
+                        "Decoder layers to build; 0 = the shape's own count (a 7B shape's speed "
+                                + "per layer fits a small machine).",
+                        "0"),
                 Flag.value("seed", "N", "Seed of the random weights and tokens.", "0"),
                 Flag.value("attn-implementation", "sdpa|eager", "Attention kernel.", "sdpa"),
-                Flag.toggle("host-cost", "The shape's ops with negligible arithmetic (heads of 4 dimensions): step_s "
-                        + "is then the host's time to issue one step; if it nears the real shape's step_s on the same "
-                        + "GPU, the GPU waits for Java/DJL."),
-                Flag.toggle("count-ops", "One more step under PyTorch's profiler: ops_per_step (ATen ops dispatched, "
-                        + "nested ones included) and top_level_ops_per_step (about one per JNI call or autograd node)."),
-                Flag.toggle("auto-micro-batch", "Rows per micro-batch chosen to fit the device (all of micro-batch x "
-                        + "accumulation first, then smaller divisors on out-of-memory); tokens per step unchanged."));
+                Flag.toggle(
+                        "host-cost",
+                        "The shape's ops with negligible arithmetic (heads of 4 dimensions): step_s "
+                                + "is then the host's time to issue one step; if it nears the real shape's step_s on the same "
+                                + "GPU, the GPU waits for Java/DJL."),
+                Flag.toggle(
+                        "count-ops",
+                        "One more step under PyTorch's profiler: ops_per_step (ATen ops dispatched, "
+                                + "nested ones included) and top_level_ops_per_step (about one per JNI call or autograd node)."),
+                Flag.toggle(
+                        "auto-micro-batch",
+                        "Rows per micro-batch chosen to fit the device (all of micro-batch x "
+                                + "accumulation first, then smaller divisors on out-of-memory); tokens per step unchanged."));
     }
 
     @Override

@@ -26,8 +26,8 @@ final class ChatSession {
     static void run(RunConfig c, Path modelDir, Path adapterDir, BufferedReader in, PrintStream out) throws Exception {
         DeviceChoice choice = DeviceChoice.resolve(c.device);
         out.println(choice.describe());
-        try (GenerationModel model = GenerationModel.load(modelDir, adapterDir,
-                GenerateSubcommand.loadOptions(c, choice.device))) {
+        try (GenerationModel model =
+                GenerationModel.load(modelDir, adapterDir, GenerateSubcommand.loadOptions(c, choice.device))) {
             if (model.tokenizer() == null || model.tokenizer().files().chatTemplate == null) {
                 throw new ConfigException(modelDir + " has no chat template (tokenizer_config.json or "
                         + "chat_template.jinja); use `jobs/finetune generate --raw` for plain continuation");
@@ -50,8 +50,9 @@ final class ChatSession {
                 messages.add(GenerationModel.message("user", line));
                 long[] prompt = model.chatPromptIds(messages);
                 out.print("model> ");
-                Generation reply = model.generate(Collections.singletonList(prompt), options,
-                        new ConsoleStreamer(model.decoder(), out)).get(0);
+                Generation reply = model.generate(
+                                Collections.singletonList(prompt), options, new ConsoleStreamer(model.decoder(), out))
+                        .get(0);
                 messages.add(GenerationModel.message("assistant", reply.text));
             }
         }

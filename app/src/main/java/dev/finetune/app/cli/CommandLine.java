@@ -54,15 +54,20 @@ final class CommandLine {
                 name = name.substring(0, eq);
             }
             Flag flag = line.ownFlag(name);
-            boolean booleanKey = command.takesConfig() && schema.byFlag(name) != null && schema.byFlag(name).isBoolean();
+            boolean booleanKey = command.takesConfig()
+                    && schema.byFlag(name) != null
+                    && schema.byFlag(name).isBoolean();
             if (value == null && (flag != null && flag.isSwitch() || booleanKey)) {
                 if (i + 1 < args.length && args[i + 1].matches("(?i)true|false")) {
                     value = args[++i];
                 } else {
                     value = "true";
                 }
-            } else if (value == null && name.startsWith("no-") && command.takesConfig()
-                    && schema.byFlag(name.substring(3)) != null && schema.byFlag(name.substring(3)).isBoolean()) {
+            } else if (value == null
+                    && name.startsWith("no-")
+                    && command.takesConfig()
+                    && schema.byFlag(name.substring(3)) != null
+                    && schema.byFlag(name.substring(3)).isBoolean()) {
                 name = name.substring(3);
                 value = "false";
             } else if (value == null) {

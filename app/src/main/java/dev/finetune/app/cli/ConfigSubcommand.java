@@ -24,8 +24,8 @@ final class ConfigSubcommand extends Subcommand {
 
     @Override
     List<Flag> flags() {
-        return flags(Flag.toggle("reference", "Print the reference of every key as Markdown (README.md's table) "
-                + "instead."));
+        return flags(Flag.toggle(
+                "reference", "Print the reference of every key as Markdown (README.md's table) " + "instead."));
     }
 
     @Override

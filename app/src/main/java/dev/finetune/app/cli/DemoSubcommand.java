@@ -2,14 +2,14 @@ package dev.finetune.app.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.finetune.app.demo.DemoData;
+import dev.finetune.app.demo.TinyQwen3;
 import dev.finetune.config.ConfigException;
 import dev.finetune.config.ConfigLoader;
 import dev.finetune.config.RunConfig;
 import dev.finetune.config.Section;
 import dev.finetune.shards.Manifest;
 import dev.finetune.storage.RunLayout;
-import dev.finetune.app.demo.DemoData;
-import dev.finetune.app.demo.TinyQwen3;
 import dev.finetune.trainer.generate.Generation;
 import dev.finetune.trainer.train.Trainer;
 import java.io.IOException;
@@ -52,8 +52,9 @@ final class DemoSubcommand extends Subcommand {
 
     @Override
     List<Flag> flags() {
-        return flags(Flag.value("assets", "DIR", "Folder with the demo's tokenizer/ and text/.",
-                "app/src/demo in the project"),
+        return flags(
+                Flag.value(
+                        "assets", "DIR", "Folder with the demo's tokenizer/ and text/.", "app/src/demo in the project"),
                 Flag.toggle("overwrite", "Write into an output folder that holds files the demo does not write."));
     }
 
@@ -68,12 +69,15 @@ final class DemoSubcommand extends Subcommand {
     }
 
     private static String configFile(CommandLine line) {
-        return line.configFile() != null ? line.configFile() : home().resolve("conf/demo.yaml").toString();
+        return line.configFile() != null
+                ? line.configFile()
+                : home().resolve("conf/demo.yaml").toString();
     }
 
     @Override
     java.nio.file.Path logFile(CommandLine line) {
-        return LogFile.forOutputs(ConfigLoader.loadFrom(configFile(line), line.overrides()).layout(), name);
+        return LogFile.forOutputs(
+                ConfigLoader.loadFrom(configFile(line), line.overrides()).layout(), name);
     }
 
     @Override
@@ -81,7 +85,8 @@ final class DemoSubcommand extends Subcommand {
         long start = System.nanoTime();
         String configFile = configFile(line);
         RunConfig c = ConfigLoader.loadFrom(configFile, line.overrides());
-        Path assets = Paths.get(line.get("assets", home().resolve("app/src/demo").toString()));
+        Path assets =
+                Paths.get(line.get("assets", home().resolve("app/src/demo").toString()));
         Path output = Paths.get(c.outputDir()).toAbsolutePath().normalize();
         c.baseSaveDir = output.getParent().toString();
         RunLayout layout = c.layout();
@@ -96,8 +101,9 @@ final class DemoSubcommand extends Subcommand {
         for (String f : new String[] {"tokenizer.json", "tokenizer_config.json"}) {
             Files.copy(assets.resolve("tokenizer").resolve(f), model.resolve(f), StandardCopyOption.REPLACE_EXISTING);
         }
-        out.printf("  %s: %,d parameters (vocabulary %,d, hidden %d, %d layers)%n", model, TinyQwen3.parameters(),
-                TinyQwen3.VOCAB, TinyQwen3.HIDDEN, TinyQwen3.LAYERS);
+        out.printf(
+                "  %s: %,d parameters (vocabulary %,d, hidden %d, %d layers)%n",
+                model, TinyQwen3.parameters(), TinyQwen3.VOCAB, TinyQwen3.HIDDEN, TinyQwen3.LAYERS);
 
         step(out, 2, "making the dataset from the bundled text");
         Path jsonl = output.resolve("dataset/wagahai.jsonl");
@@ -125,7 +131,8 @@ final class DemoSubcommand extends Subcommand {
         step(out, 5, "generate: reload base model + adapter, continue the prompt");
         List<String> prompts = c.prompts.isEmpty() ? java.util.Collections.singletonList("吾輩は") : c.prompts;
         String adapterDir = TrainSubcommand.local(trained.finalDir);
-        Generation gen = GenerateSubcommand.generate(c, model, Paths.get(adapterDir), prompts, true, out).get(0);
+        Generation gen = GenerateSubcommand.generate(c, model, Paths.get(adapterDir), prompts, true, out)
+                .get(0);
 
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("adapter_dir", adapterDir);
@@ -145,14 +152,19 @@ final class DemoSubcommand extends Subcommand {
         List<String> next = nextCommands(configFile, output, model, adapterDir, prompts.get(0), c.maxNewTokens);
         summary.put("next_commands", next);
         Path summaryFile = output.resolve("demo-summary.json");
-        Files.write(summaryFile, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-                .writeValueAsBytes(summary));
+        Files.write(
+                summaryFile,
+                new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(summary));
 
         out.println();
         out.println("demo: done in " + String.format("%.0f s", (System.nanoTime() - start) / 1e9));
         out.println("  adapter:      " + adapterDir + "  " + summary.get("adapter_files"));
-        out.printf("  loss:         %.4f at step %s -> %.4f at step %s%s%n", summary.get("loss_first_logged"),
-                summary.get("first_logged_step"), summary.get("loss_last_logged"), summary.get("last_logged_step"),
+        out.printf(
+                "  loss:         %.4f at step %s -> %.4f at step %s%s%n",
+                summary.get("loss_first_logged"),
+                summary.get("first_logged_step"),
+                summary.get("loss_last_logged"),
+                summary.get("last_logged_step"),
                 trained.lastEvalLoss == null ? "" : String.format(" (validation %.4f)", trained.lastEvalLoss));
         out.println("  prompt:       " + prompts.get(0));
         out.println("  generated:    " + gen.text);
@@ -167,8 +179,15 @@ final class DemoSubcommand extends Subcommand {
     }
 
     /** What the demo writes into its output folder (besides its own logs). */
-    static final List<String> DEMO_ENTRIES = java.util.Arrays.asList("base-model", "dataset", RunLayout.DATA,
-            RunLayout.DATA + "._staging", RunLayout.CHECKPOINTS, RunLayout.LOGS, RunLayout.FINAL, RunLayout.MERGED,
+    static final List<String> DEMO_ENTRIES = java.util.Arrays.asList(
+            "base-model",
+            "dataset",
+            RunLayout.DATA,
+            RunLayout.DATA + "._staging",
+            RunLayout.CHECKPOINTS,
+            RunLayout.LOGS,
+            RunLayout.FINAL,
+            RunLayout.MERGED,
             "demo-summary.json");
 
     /**
@@ -187,7 +206,9 @@ final class DemoSubcommand extends Subcommand {
         try (Stream<Path> s = Files.list(output)) {
             for (Path p : (Iterable<Path>) s::iterator) {
                 String name = p.getFileName().toString();
-                boolean temp = name.startsWith(".tmp-") || name.startsWith(".old-") || name.contains("._tmp-")
+                boolean temp = name.startsWith(".tmp-")
+                        || name.startsWith(".old-")
+                        || name.contains("._tmp-")
                         || name.contains("._old-");
                 if (!DEMO_ENTRIES.contains(name) && !temp) {
                     foreign.add(name);
@@ -196,8 +217,9 @@ final class DemoSubcommand extends Subcommand {
         }
         if (!foreign.isEmpty()) {
             java.util.Collections.sort(foreign);
-            throw new ConfigException(output + " holds files the demo does not write (" + String.join(", ",
-                    foreign.size() <= 4 ? foreign : foreign.subList(0, 4)) + (foreign.size() > 4 ? ", ..." : "")
+            throw new ConfigException(output + " holds files the demo does not write ("
+                    + String.join(", ", foreign.size() <= 4 ? foreign : foreign.subList(0, 4))
+                    + (foreign.size() > 4 ? ", ..." : "")
                     + "); choose another --base-save-dir or --project-name, or pass --overwrite to write into it");
         }
     }
@@ -214,15 +236,16 @@ final class DemoSubcommand extends Subcommand {
     }
 
     /** inspect, generate and merge on the demo's own outputs, as command lines to copy. */
-    static List<String> nextCommands(String configFile, Path output, Path model, String adapter, String prompt,
-            int maxNewTokens) {
+    static List<String> nextCommands(
+            String configFile, Path output, Path model, String adapter, String prompt, int maxNewTokens) {
         List<String> c = new ArrayList<>();
         c.add("jobs/finetune inspect --config " + configFile + " --base-save-dir " + output.getParent()
                 + " --base-model-id " + model + " --rows 2");
         // as step 5 ran it: the prompt as plain text (the demo trains on plain text, not conversations)
         c.add("jobs/finetune generate --model " + model + " --adapter " + adapter + " --raw --greedy --max-new-tokens "
                 + maxNewTokens + " --prompt " + prompt);
-        c.add("jobs/finetune merge --model " + model + " --adapter " + adapter + " --output " + output.resolve(RunLayout.MERGED));
+        c.add("jobs/finetune merge --model " + model + " --adapter " + adapter + " --output "
+                + output.resolve(RunLayout.MERGED));
         return c;
     }
 

@@ -35,9 +35,11 @@ final class GenerateSubcommand extends Subcommand {
     private final boolean chat;
 
     GenerateSubcommand(boolean chat) {
-        super(chat ? "chat" : "generate", chat
-                ? "Interactive chat with base model + adapter (the notebook's interactive cell)"
-                : "Generate text from base model + adapter for a prompt (the notebook's inference demo)");
+        super(
+                chat ? "chat" : "generate",
+                chat
+                        ? "Interactive chat with base model + adapter (the notebook's interactive cell)"
+                        : "Generate text from base model + adapter for a prompt (the notebook's inference demo)");
         this.chat = chat;
     }
 
@@ -60,7 +62,10 @@ final class GenerateSubcommand extends Subcommand {
     List<Flag> flags() {
         List<Flag> f = flags(
                 Flag.value("model", "DIR|ID", "Base model folder or Hub id (same as --base-model-id)."),
-                Flag.value("adapter", "DIR", "LoRA adapter folder (peft layout); 'none' for the base model alone.",
+                Flag.value(
+                        "adapter",
+                        "DIR",
+                        "LoRA adapter folder (peft layout); 'none' for the base model alone.",
                         "<base_save_dir>/<project_name>/final when it exists"),
                 Flag.toggle("greedy", "Greedy decoding (same as --temperature 0)."));
         if (!chat) {
@@ -90,8 +95,12 @@ final class GenerateSubcommand extends Subcommand {
         Path model = ModelFiles.modelDir(c);
         Path adapter = adapter(line, c);
         if (chat) {
-            ChatSession.run(c, model, adapter, new BufferedReader(new InputStreamReader(System.in,
-                    StandardCharsets.UTF_8)), out);
+            ChatSession.run(
+                    c,
+                    model,
+                    adapter,
+                    new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)),
+                    out);
             return Main.OK;
         }
         List<String> prompts = line.getAll("prompt");
@@ -115,8 +124,8 @@ final class GenerateSubcommand extends Subcommand {
                     ids.add(m.promptIds(p, line.isOn("raw")));
                 }
             }
-            TokenListener listener = ids.size() == 1 && m.decoder() != null ? new ConsoleStreamer(m.decoder(), out)
-                    : TokenListener.NONE;
+            TokenListener listener =
+                    ids.size() == 1 && m.decoder() != null ? new ConsoleStreamer(m.decoder(), out) : TokenListener.NONE;
             List<Generation> results = m.generate(ids, options, listener);
             for (int i = 0; i < results.size(); i++) {
                 Generation g = results.get(i);
@@ -133,7 +142,10 @@ final class GenerateSubcommand extends Subcommand {
 
     private static long[] parseIds(String v) {
         try {
-            return Arrays.stream(v.split(",")).map(String::trim).mapToLong(Long::parseLong).toArray();
+            return Arrays.stream(v.split(","))
+                    .map(String::trim)
+                    .mapToLong(Long::parseLong)
+                    .toArray();
         } catch (NumberFormatException e) {
             throw new UsageException("--prompt-ids " + v + ": expected comma-separated integers like 1,2,3");
         }
@@ -169,8 +181,10 @@ final class GenerateSubcommand extends Subcommand {
     /** How generate, chat, run and the demo load the base: as training does. */
     static LoadOptions loadOptions(RunConfig c, Device device) {
         try {
-            return new LoadOptions(device, GenerationModel.computeType(c.computeDtype),
-                    Nf4WeightFactory.forBase(c.use4bit, c.doubleQuant))
+            return new LoadOptions(
+                            device,
+                            GenerationModel.computeType(c.computeDtype),
+                            Nf4WeightFactory.forBase(c.use4bit, c.doubleQuant))
                     .withAttention(AttentionKernel.parse(c.attnImplementation));
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage(), e);
@@ -184,15 +198,16 @@ final class GenerateSubcommand extends Subcommand {
      * @param adapterDir null for the base model alone
      * @param raw plain-text prompts (no chat template)
      */
-    static List<Generation> generate(RunConfig c, Path modelDir, Path adapterDir, List<String> prompts, boolean raw,
-            PrintStream out) throws Exception {
+    static List<Generation> generate(
+            RunConfig c, Path modelDir, Path adapterDir, List<String> prompts, boolean raw, PrintStream out)
+            throws Exception {
         GenerationOptions options = GenerationOptions.of(c.generation());
         List<Generation> results = new ArrayList<>();
         try (GenerationModel m = load(c, modelDir, adapterDir, out)) {
             for (String prompt : prompts) {
                 out.println("prompt: " + prompt);
-                TokenListener listener = m.decoder() != null ? new ConsoleStreamer(m.decoder(), out)
-                        : TokenListener.NONE;
+                TokenListener listener =
+                        m.decoder() != null ? new ConsoleStreamer(m.decoder(), out) : TokenListener.NONE;
                 Generation g = m.generate(Collections.singletonList(m.promptIds(prompt, raw)), options, listener)
                         .get(0);
                 out.println("ids: " + g.idsString());

@@ -14,8 +14,11 @@ final class Help {
 
     static String of(Subcommand c) {
         StringBuilder sb = new StringBuilder();
-        sb.append("Usage: jobs/finetune ").append(c.name).append(c.takesConfig() ? " [--config FILE]" : "")
-                .append(c.flags().isEmpty() && !c.takesConfig() ? "" : " [options]").append("\n\n");
+        sb.append("Usage: jobs/finetune ")
+                .append(c.name)
+                .append(c.takesConfig() ? " [--config FILE]" : "")
+                .append(c.flags().isEmpty() && !c.takesConfig() ? "" : " [options]")
+                .append("\n\n");
         sb.append(c.summary).append("\n\n");
         for (String para : c.description().split("\n\n")) {
             if (para.startsWith("  ")) {
@@ -28,7 +31,10 @@ final class Help {
         if (!c.flags().isEmpty() || c.takesConfig()) {
             sb.append("Options:\n");
             if (c.takesConfig()) {
-                item(sb, "--config FILE", "YAML run configuration (presets in conf/); the flags below override its keys.",
+                item(
+                        sb,
+                        "--config FILE",
+                        "YAML run configuration (presets in conf/); the flags below override its keys.",
                         "");
             }
             for (Flag f : c.flags()) {
@@ -62,7 +68,9 @@ final class Help {
         }
         List<String> lines = lines(text, WIDTH - LEFT);
         for (int i = 0; i < lines.size(); i++) {
-            sb.append(i == 0 ? pad.toString() : spaces(LEFT)).append(lines.get(i)).append('\n');
+            sb.append(i == 0 ? pad.toString() : spaces(LEFT))
+                    .append(lines.get(i))
+                    .append('\n');
         }
     }
 

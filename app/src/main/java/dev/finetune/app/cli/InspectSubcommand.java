@@ -25,7 +25,8 @@ final class InspectSubcommand extends Subcommand {
 
     @Override
     List<Flag> flags() {
-        return flags(Flag.value("shards", "DIR", "Shard folder to read.", "shards_dir of the configuration"),
+        return flags(
+                Flag.value("shards", "DIR", "Shard folder to read.", "shards_dir of the configuration"),
                 Flag.value("rows", "N", "Rows to decode and print.", "2"),
                 Flag.value("split", "NAME", "Split to show (train or validation).", "train"));
     }
@@ -44,8 +45,12 @@ final class InspectSubcommand extends Subcommand {
             throw new UsageException("--split takes train or validation, got '" + split + "'");
         }
         // errors reach Main, which prints one line and points at `inspect --help` for this command's own flags
-        InspectMain.inspect(line.get("shards", c.resolvedShardsDir()), ModelFiles.tokenizerDir(c).toString(), split,
-                line.getInt("rows", 2), out);
+        InspectMain.inspect(
+                line.get("shards", c.resolvedShardsDir()),
+                ModelFiles.tokenizerDir(c).toString(),
+                split,
+                line.getInt("rows", 2),
+                out);
         return Main.OK;
     }
 }

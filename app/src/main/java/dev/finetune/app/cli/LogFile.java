@@ -23,8 +23,7 @@ import org.apache.logging.log4j.core.config.builder.impl.BuiltConfiguration;
 final class LogFile {
     private static volatile Path active;
 
-    private LogFile() {
-    }
+    private LogFile() {}
 
     /** The file log4j writes to, or null when logging is not redirected (tests, spark-submit). */
     static Path active() {
@@ -45,9 +44,13 @@ final class LogFile {
         if (outputDir != null && !outputDir.matches("^[a-zA-Z][a-zA-Z0-9+.-]*:.*")) {
             return Paths.get(layout.logFile()).toAbsolutePath().normalize();
         }
-        String project = outputDir == null ? "" : outputDir.replaceAll("/+$", "").replaceAll(".*/", "");
-        return Paths.get(System.getProperty("java.io.tmpdir"), "finetune-logs",
-                (project.isEmpty() ? command : project) + ".log").toAbsolutePath();
+        String project =
+                outputDir == null ? "" : outputDir.replaceAll("/+$", "").replaceAll(".*/", "");
+        return Paths.get(
+                        System.getProperty("java.io.tmpdir"),
+                        "finetune-logs",
+                        (project.isEmpty() ? command : project) + ".log")
+                .toAbsolutePath();
     }
 
     /** Sends every log4j event at INFO and above to {@code file} (appended), none to the console. */
@@ -59,10 +62,12 @@ final class LogFile {
         b.add(b.newAppender("file", "File")
                 .addAttribute("fileName", file.toString())
                 .addAttribute("append", true)
-                .add(b.newLayout("PatternLayout").addAttribute("pattern", "%d{yyyy-MM-dd HH:mm:ss} %p %c{1}: %m%n%ex")));
+                .add(b.newLayout("PatternLayout")
+                        .addAttribute("pattern", "%d{yyyy-MM-dd HH:mm:ss} %p %c{1}: %m%n%ex")));
         // as Spark's own defaults: the chattiest third-party loggers at WARN
-        for (String quiet : new String[] {"org.sparkproject.jetty", "org.apache.parquet", "parquet",
-                "org.apache.hadoop.util.NativeCodeLoader"}) {
+        for (String quiet : new String[] {
+            "org.sparkproject.jetty", "org.apache.parquet", "parquet", "org.apache.hadoop.util.NativeCodeLoader"
+        }) {
             b.add(b.newLogger(quiet, Level.WARN).add(b.newAppenderRef("file")).addAttribute("additivity", false));
         }
         b.add(b.newRootLogger(Level.INFO).add(b.newAppenderRef("file")));

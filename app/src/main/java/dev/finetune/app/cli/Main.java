@@ -62,8 +62,8 @@ public final class Main {
     }
 
     /** {@link #run(String[], PrintStream, PrintStream, boolean)} over a given set of subcommands (tests). */
-    static int run(String[] given, PrintStream out, PrintStream err, boolean logToFile,
-            Map<String, Subcommand> commands) {
+    static int run(
+            String[] given, PrintStream out, PrintStream err, boolean logToFile, Map<String, Subcommand> commands) {
         List<String> kept = new ArrayList<>(Arrays.asList(given));
         boolean debug = kept.removeIf("--debug"::equals);
         String[] args = kept.toArray(new String[0]);
@@ -126,14 +126,19 @@ public final class Main {
                 return FAILED;
             }
             if (first(e, OutOfMemoryError.class) != null) {
-                err.println("error: " + command.name + ": the JVM ran out of memory (" + oneLine(String.valueOf(
-                        first(e, OutOfMemoryError.class).getMessage())) + "); give it more with FINETUNE_JAVA_OPTS="
+                err.println("error: " + command.name + ": the JVM ran out of memory ("
+                        + oneLine(
+                                String.valueOf(first(e, OutOfMemoryError.class).getMessage()))
+                        + "); give it more with FINETUNE_JAVA_OPTS="
                         + "-Xmx<size> (e.g. -Xmx24g), or lower batch_size and max_seq_length");
                 return FAILED;
             }
             Path log = LogFile.active();
-            String where = debug ? "" : log != null ? " (stack trace in " + log + "; --debug prints it here)"
-                    : " (--debug prints the stack trace)";
+            String where = debug
+                    ? ""
+                    : log != null
+                            ? " (stack trace in " + log + "; --debug prints it here)"
+                            : " (--debug prints the stack trace)";
             IOException io = first(e, IOException.class);
             if (io != null && io.getMessage() != null) {
                 // our own I/O errors name the file and the fix; a library's at least name the file
@@ -175,9 +180,12 @@ public final class Main {
      */
     static Throwable userCause(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof ConfigException || t instanceof IllegalArgumentException
-                    || t instanceof HubAccessException || t instanceof ShardFormatException
-                    || t instanceof OutputExistsException || t instanceof TemplateException) {
+            if (t instanceof ConfigException
+                    || t instanceof IllegalArgumentException
+                    || t instanceof HubAccessException
+                    || t instanceof ShardFormatException
+                    || t instanceof OutputExistsException
+                    || t instanceof TemplateException) {
                 return t;
             }
         }

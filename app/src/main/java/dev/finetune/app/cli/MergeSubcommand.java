@@ -35,9 +35,15 @@ final class MergeSubcommand extends Subcommand {
     List<Flag> flags() {
         return flags(
                 Flag.value("model", "DIR", "Base model folder with the original weights (same as --base-model-id)."),
-                Flag.value("adapter", "DIR", "Adapter to merge (peft layout; local or a Hadoop path).",
+                Flag.value(
+                        "adapter",
+                        "DIR",
+                        "Adapter to merge (peft layout; local or a Hadoop path).",
                         "<base_save_dir>/<project_name>/final"),
-                Flag.value("output", "PATH", "Where the merged model goes (local, Drive, hdfs://, gs://).",
+                Flag.value(
+                        "output",
+                        "PATH",
+                        "Where the merged model goes (local, Drive, hdfs://, gs://).",
                         "<base_save_dir>/<project_name>/merged"),
                 Flag.value("dtype", "bf16|fp16|fp32", "Dtype of the merged weights.", "the base checkpoint's"),
                 Flag.value("max-shard-size", "SIZE", "Largest safetensors file, e.g. 5GB, 500MB, 2GiB.", "5GB"),

@@ -8,11 +8,11 @@ import dev.finetune.storage.NodeCopy;
 import dev.finetune.storage.Storage;
 import dev.finetune.tokenize.TokenizerFiles;
 import java.io.IOException;
-import java.util.Arrays;
-import java.util.Collections;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.Arrays;
+import java.util.Collections;
 
 /**
  * base_model_id → a local folder: an existing folder as it is; a folder on any Hadoop FileSystem (gs://bucket/...,
@@ -26,9 +26,15 @@ final class ModelFiles {
     /** A local folder with tokenizer.json and tokenizer_config.json of the base model. */
     static Path tokenizerDir(RunConfig c) throws IOException {
         if (NodeCopy.isRemote(c.baseModelId)) {
-            return NodeCopy.files(c.baseModelId, Arrays.asList(TokenizerFiles.TOKENIZER_JSON,
-                    TokenizerFiles.TOKENIZER_CONFIG, TokenizerFiles.CHAT_TEMPLATE_FILE),
-                    Collections.singletonList(TokenizerFiles.TOKENIZER_JSON), Storage.configuration(), NodeCopy.root());
+            return NodeCopy.files(
+                    c.baseModelId,
+                    Arrays.asList(
+                            TokenizerFiles.TOKENIZER_JSON,
+                            TokenizerFiles.TOKENIZER_CONFIG,
+                            TokenizerFiles.CHAT_TEMPLATE_FILE),
+                    Collections.singletonList(TokenizerFiles.TOKENIZER_JSON),
+                    Storage.configuration(),
+                    NodeCopy.root());
         }
         Path local = localFolder(c.baseModelId);
         if (local != null) {
@@ -47,7 +53,9 @@ final class ModelFiles {
             return NodeCopy.folder(c.baseModelId, Storage.configuration(), NodeCopy.root());
         }
         Path local = localFolder(c.baseModelId);
-        return local != null ? local : HubClient.fromEnvironment().downloadModel(HubRepo.model(c.baseModelId), revision(c));
+        return local != null
+                ? local
+                : HubClient.fromEnvironment().downloadModel(HubRepo.model(c.baseModelId), revision(c));
     }
 
     private static String revision(RunConfig c) {
@@ -60,8 +68,8 @@ final class ModelFiles {
             return p;
         }
         if (id.startsWith("/") || id.startsWith(".") || id.split("/").length != 2) {
-            throw new ConfigException("base_model_id = " + id + " is neither an existing folder nor a Hub id "
-                    + "(org/name)");
+            throw new ConfigException(
+                    "base_model_id = " + id + " is neither an existing folder nor a Hub id " + "(org/name)");
         }
         return null;
     }

@@ -59,7 +59,8 @@ final class PrepareSubcommand extends Subcommand {
         c.require("prepare", "base_model_id", "dataset_id");
         PrepareOptions o;
         try {
-            o = PrepareOptions.of(c.prepare(), c.sparkMaster, ModelFiles.tokenizerDir(c).toString(), overwrite);
+            o = PrepareOptions.of(
+                    c.prepare(), c.sparkMaster, ModelFiles.tokenizerDir(c).toString(), overwrite);
         } catch (IllegalArgumentException e) {
             throw new ConfigException("prepare: " + e.getMessage(), e);
         }
@@ -74,9 +75,10 @@ final class PrepareSubcommand extends Subcommand {
             if (local && o.stagingDir == null) {
                 o.stagingDir = localStaging(o.output).toString();
             }
-            TokenizerEncoderFactory encoders = local ? new TokenizerEncoderFactory(o.tokenizer, o.records())
-                    : dev.finetune.pipeline.spark.ShippedTokenizerEncoderFactory.shipWith(spark.sparkContext(), o.tokenizer,
-                            o.records());
+            TokenizerEncoderFactory encoders = local
+                    ? new TokenizerEncoderFactory(o.tokenizer, o.records())
+                    : dev.finetune.pipeline.spark.ShippedTokenizerEncoderFactory.shipWith(
+                            spark.sparkContext(), o.tokenizer, o.records());
             return new PrepareJob(spark, o, encoders, command).run();
         } finally {
             spark.stop();

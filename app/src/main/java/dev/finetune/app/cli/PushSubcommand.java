@@ -55,10 +55,14 @@ final class PushSubcommand extends Subcommand {
                     + "`huggingface-cli login`");
         }
         out.println("push: uploading " + folder + " to " + c.hubRepoId + (c.hubPrivate ? " (private)" : " (public)"));
-        CommitResult r = hub.push(HubRepo.model(c.hubRepoId), folder, "main",
-                "Upload LoRA adapter " + c.projectName + " (finetune)", c.hubPrivate);
-        out.println("push: " + r.uploaded().size() + " files uploaded, " + r.unchanged().size() + " unchanged: "
-                + r.commitUrl());
+        CommitResult r = hub.push(
+                HubRepo.model(c.hubRepoId),
+                folder,
+                "main",
+                "Upload LoRA adapter " + c.projectName + " (finetune)",
+                c.hubPrivate);
+        out.println("push: " + r.uploaded().size() + " files uploaded, "
+                + r.unchanged().size() + " unchanged: " + r.commitUrl());
         return Main.OK;
     }
 }

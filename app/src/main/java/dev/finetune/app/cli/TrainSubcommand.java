@@ -1,7 +1,5 @@
 package dev.finetune.app.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.finetune.app.distributed.DistributedTrain;
 import dev.finetune.config.ConfigException;
 import dev.finetune.config.RunConfig;
@@ -81,31 +79,56 @@ final class TrainSubcommand extends Subcommand {
     @Override
     List<Flag> flags() {
         return flags(
-                Flag.value("max-attempts", "N", "Launched ranks: whole-run attempts; after a failed rank all ranks "
-                        + "restart from the last checkpoint (the Spark driver resubmits the barrier stage).",
+                Flag.value(
+                        "max-attempts",
+                        "N",
+                        "Launched ranks: whole-run attempts; after a failed rank all ranks "
+                                + "restart from the last checkpoint (the Spark driver resubmits the barrier stage).",
                         String.valueOf(DistributedTrainOptions.DEFAULT_MAX_ATTEMPTS)),
-                Flag.value("child-heap", "SIZE", "Launched ranks: the heap (-Xmx) of each rank's JVM, e.g. 8g or "
-                        + "6144m. The weights live on the GPU and in native memory; on YARN the executor's "
-                        + "spark.executor.memoryOverhead must hold this heap plus the rank's native memory.",
+                Flag.value(
+                        "child-heap",
+                        "SIZE",
+                        "Launched ranks: the heap (-Xmx) of each rank's JVM, e.g. 8g or "
+                                + "6144m. The weights live on the GPU and in native memory; on YARN the executor's "
+                                + "spark.executor.memoryOverhead must hold this heap plus the rank's native memory.",
                         DistributedTrainOptions.DEFAULT_CHILD_HEAP),
-                Flag.value("child-jvm-option", "OPT", "Launched ranks: one more JVM option for each rank's JVM; "
-                        + "repeat for several (an -Xmx here replaces --child-heap)."),
-                Flag.value("local-gpus", "I,J,...", "Launched ranks: GPU indices for the ranks where none is "
-                        + "assigned to them (rank r gets entry r mod count); Spark's GPU scheduling assigns its own.",
+                Flag.value(
+                        "child-jvm-option",
+                        "OPT",
+                        "Launched ranks: one more JVM option for each rank's JVM; "
+                                + "repeat for several (an -Xmx here replaces --child-heap)."),
+                Flag.value(
+                        "local-gpus",
+                        "I,J,...",
+                        "Launched ranks: GPU indices for the ranks where none is "
+                                + "assigned to them (rank r gets entry r mod count); Spark's GPU scheduling assigns its own.",
                         "0..N-1 when GPUs are visible, else CPU"),
-                Flag.value("libtorch", "URI", "Under spark-submit: a folder (gs://...) holding libtorch 2.7.1's "
-                        + "libraries; each node copies it once to local disk and its ranks load it instead of "
-                        + "downloading libtorch."),
-                Flag.value("hf-token-file", "URI", "Under spark-submit: an object (gs://...) holding only a Hugging "
-                        + "Face token; the driver reads it and hands it to each rank in its environment, never as an "
-                        + "argument or job property.", "the driver's HF_TOKEN"),
+                Flag.value(
+                        "libtorch",
+                        "URI",
+                        "Under spark-submit: a folder (gs://...) holding libtorch 2.7.1's "
+                                + "libraries; each node copies it once to local disk and its ranks load it instead of "
+                                + "downloading libtorch."),
+                Flag.value(
+                        "hf-token-file",
+                        "URI",
+                        "Under spark-submit: an object (gs://...) holding only a Hugging "
+                                + "Face token; the driver reads it and hands it to each rank in its environment, never as an "
+                                + "argument or job property.",
+                        "the driver's HF_TOKEN"),
                 Flag.value("rank", "R", "Set by the launchers: this process's rank, 0..world_size-1."),
                 Flag.value("peers", "HOST:PORT,...", "Set by the launchers: every rank's address, in rank order."),
-                Flag.value("connect-timeout-s", "S", "How long ranks wait for each other (set by the launchers for "
-                        + "each rank).", CollectiveOptions.DEFAULT_CONNECT_TIMEOUT_S + "; "
-                        + DistributedTrainOptions.DEFAULT_CONNECT_TIMEOUT_S + " for launched ranks"),
-                Flag.value("read-timeout-s", "S", "Longest silence of a live rank (set by the launchers for each "
-                        + "rank).", String.valueOf(CollectiveOptions.DEFAULT_READ_TIMEOUT_S)),
+                Flag.value(
+                        "connect-timeout-s",
+                        "S",
+                        "How long ranks wait for each other (set by the launchers for " + "each rank).",
+                        CollectiveOptions.DEFAULT_CONNECT_TIMEOUT_S + "; "
+                                + DistributedTrainOptions.DEFAULT_CONNECT_TIMEOUT_S + " for launched ranks"),
+                Flag.value(
+                        "read-timeout-s",
+                        "S",
+                        "Longest silence of a live rank (set by the launchers for each " + "rank).",
+                        String.valueOf(CollectiveOptions.DEFAULT_READ_TIMEOUT_S)),
                 Flag.value("job-token", "N", "Set by the launchers: shared by the ranks of one attempt."),
                 Flag.toggle("fp16-wire", "Gradients travel between ranks as FP16 (half the bytes)."),
                 Flag.value("attempt", "N", "Set by the launchers: the attempt number (shown in logs)."));
@@ -127,8 +150,8 @@ final class TrainSubcommand extends Subcommand {
         boolean spark = SparkSubmitDriver.in(system);
         if (line.has("peers")) {
             CollectiveOptions co = collective(line, c.worldSize);
-            out.println("rank " + co.rank + " of " + co.worldSize + (line.has("attempt") ? ", attempt "
-                    + line.get("attempt") : "") + ": joining the ring");
+            out.println("rank " + co.rank + " of " + co.worldSize
+                    + (line.has("attempt") ? ", attempt " + line.get("attempt") : "") + ": joining the ring");
             try (TcpGradientSync sync = new TcpGradientSync(TcpCollective.connect(co))) {
                 train(c, sync, out);
             }
@@ -139,8 +162,12 @@ final class TrainSubcommand extends Subcommand {
             }
             DistributedTrainOptions o = launchOptions(line, c);
             c.require("train", "base_model_id");
-            out.println("launcher: " + (spark ? "Spark barrier job, " + o.ranks + " rank" + (o.ranks == 1 ? "" : "s")
-                    + " as barrier tasks" : "LocalLaunch, " + o.ranks + " rank JVMs on this host") + " ("
+            out.println("launcher: "
+                    + (spark
+                            ? "Spark barrier job, " + o.ranks + " rank" + (o.ranks == 1 ? "" : "s")
+                                    + " as barrier tasks"
+                            : "LocalLaunch, " + o.ranks + " rank JVMs on this host")
+                    + " ("
                     + SparkSubmitDriver.why(system) + "); rank 0 writes " + c.outputDir());
             (spark ? onSpark : onThisHost).launch(o, c, out);
         } else {
@@ -162,12 +189,18 @@ final class TrainSubcommand extends Subcommand {
             gpus.addAll(Arrays.asList(line.get("local-gpus").split(",")));
         }
         try {
-            DistributedTrainOptions o = new DistributedTrainOptions(c.worldSize, line.getInt("max-attempts",
-                    DistributedTrainOptions.DEFAULT_MAX_ATTEMPTS), Main.class.getName(),
-                    DistributedTrainOptions.childJvmOptions(line.get("child-heap", DistributedTrainOptions.DEFAULT_CHILD_HEAP),
-                            line.getAll("child-jvm-option")), gpus,
+            DistributedTrainOptions o = new DistributedTrainOptions(
+                    c.worldSize,
+                    line.getInt("max-attempts", DistributedTrainOptions.DEFAULT_MAX_ATTEMPTS),
+                    Main.class.getName(),
+                    DistributedTrainOptions.childJvmOptions(
+                            line.get("child-heap", DistributedTrainOptions.DEFAULT_CHILD_HEAP),
+                            line.getAll("child-jvm-option")),
+                    gpus,
                     line.getInt("connect-timeout-s", DistributedTrainOptions.DEFAULT_CONNECT_TIMEOUT_S),
-                    line.getInt("read-timeout-s", CollectiveOptions.DEFAULT_READ_TIMEOUT_S), line.isOn("fp16-wire"), child);
+                    line.getInt("read-timeout-s", CollectiveOptions.DEFAULT_READ_TIMEOUT_S),
+                    line.isOn("fp16-wire"),
+                    child);
             o.libtorch = line.get("libtorch");
             o.hfTokenFile = line.get("hf-token-file");
             return o;
@@ -178,7 +211,9 @@ final class TrainSubcommand extends Subcommand {
 
     /** The Spark barrier job: one task per rank on the executors, this JVM its driver. */
     private static void launchOnSpark(DistributedTrainOptions o, RunConfig c, PrintStream out) {
-        SparkSession spark = SparkSession.builder().appName("finetune train " + c.projectName).getOrCreate();
+        SparkSession spark = SparkSession.builder()
+                .appName("finetune train " + c.projectName)
+                .getOrCreate();
         try {
             DistributedTrain.run(spark, o);
         } finally {
@@ -189,12 +224,15 @@ final class TrainSubcommand extends Subcommand {
     /** The ring flags, as the launchers write them ({@link CollectiveOptions#toArgs}). */
     static CollectiveOptions collective(CommandLine line, int worldSize) {
         if (!line.has("rank")) {
-            throw new UsageException("--peers needs --rank (this process's place in the ring, 0.." + (worldSize - 1) + ")");
+            throw new UsageException(
+                    "--peers needs --rank (this process's place in the ring, 0.." + (worldSize - 1) + ")");
         }
         CollectiveOptions co;
         try {
-            co = CollectiveOptions.of(line.getInt("rank", 0), worldSize, CollectiveOptions.parsePeers(line.get("peers")))
-                    .withTimeouts(1000L * line.getInt("connect-timeout-s", CollectiveOptions.DEFAULT_CONNECT_TIMEOUT_S),
+            co = CollectiveOptions.of(
+                            line.getInt("rank", 0), worldSize, CollectiveOptions.parsePeers(line.get("peers")))
+                    .withTimeouts(
+                            1000L * line.getInt("connect-timeout-s", CollectiveOptions.DEFAULT_CONNECT_TIMEOUT_S),
                             1000L * line.getInt("read-timeout-s", CollectiveOptions.DEFAULT_READ_TIMEOUT_S))
                     .withFp16Wire(line.isOn("fp16-wire"));
         } catch (IllegalArgumentException e) {
@@ -229,22 +267,40 @@ final class TrainSubcommand extends Subcommand {
                 gpus.add(String.valueOf(g));
             }
             if (visible < c.worldSize) {
-                throw new ConfigException("world_size = " + c.worldSize + " but this process sees " + visible + " GPUs: one rank "
-                        + "per GPU; lower --world-size, or pass --device cpu to train on CPU processes");
+                throw new ConfigException(
+                        "world_size = " + c.worldSize + " but this process sees " + visible + " GPUs: one rank "
+                                + "per GPU; lower --world-size, or pass --device cpu to train on CPU processes");
             }
         }
         List<String> jvm = hostJvmOptions();
         jvm.addAll(o.childJvmOptions);
-        DistributedTrainOptions here = new DistributedTrainOptions(o.ranks, o.maxAttempts, o.trainMain, jvm, gpus,
-                o.connectTimeoutS, o.readTimeoutS, o.fp16Wire, o.childArgs);
+        DistributedTrainOptions here = new DistributedTrainOptions(
+                o.ranks,
+                o.maxAttempts,
+                o.trainMain,
+                jvm,
+                gpus,
+                o.connectTimeoutS,
+                o.readTimeoutS,
+                o.fp16Wire,
+                o.childArgs);
         out.println("ranks on " + (gpus.isEmpty() ? "CPU" : "GPUs " + gpus));
         LocalLaunch.run(here);
     }
 
     /** The user's flags minus those the launcher sets per rank or reads itself. */
     static List<String> withoutLauncherFlags(String[] args) {
-        List<String> valued = Arrays.asList("--world-size", "--max-attempts", "--local-gpus", "--connect-timeout-s",
-                "--read-timeout-s", "--device", "--child-heap", "--child-jvm-option", "--libtorch", "--hf-token-file");
+        List<String> valued = Arrays.asList(
+                "--world-size",
+                "--max-attempts",
+                "--local-gpus",
+                "--connect-timeout-s",
+                "--read-timeout-s",
+                "--device",
+                "--child-heap",
+                "--child-jvm-option",
+                "--libtorch",
+                "--hf-token-file");
         List<String> kept = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -271,8 +327,9 @@ final class TrainSubcommand extends Subcommand {
                 jvm.add(a);
             }
         }
-        for (String key : new String[] {"ai.djl.offline", "DJL_CACHE_DIR", "ENGINE_CACHE_DIR", "jna.library.path",
-                "finetune.home"}) {
+        for (String key :
+                new String[] {"ai.djl.offline", "DJL_CACHE_DIR", "ENGINE_CACHE_DIR", "jna.library.path", "finetune.home"
+                }) {
             String value = System.getProperty(key); // set in code or by a test runner rather than on the command line
             if (value != null && !jvm.contains("-D" + key + "=" + value)) {
                 jvm.add("-D" + key + "=" + value);
@@ -285,7 +342,8 @@ final class TrainSubcommand extends Subcommand {
     static Trainer.Result train(RunConfig c, PrintStream out) throws Exception {
         if (c.worldSize != 1) {
             throw new ConfigException("world_size = " + c.worldSize + ": run and demo train in one process; train "
-                    + "data-parallel with `jobs/finetune train --config ... --world-size " + c.worldSize + "` (one host) "
+                    + "data-parallel with `jobs/finetune train --config ... --world-size " + c.worldSize
+                    + "` (one host) "
                     + "or jobs/dataproc/submit-train.sh (Dataproc)");
         }
         return train(c, GradientSync.local(), out);

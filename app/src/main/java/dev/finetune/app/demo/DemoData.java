@@ -67,7 +67,10 @@ public final class DemoData {
     }
 
     static String clean(String line) {
-        return line.replaceAll("《[^》]*》", "").replaceAll("［＃[^］]*］", "").replace("｜", "").trim()
+        return line.replaceAll("《[^》]*》", "")
+                .replaceAll("［＃[^］]*］", "")
+                .replace("｜", "")
+                .trim()
                 .replaceFirst("^\u3000+", "");
     }
 }

@@ -51,7 +51,8 @@ public final class TinyQwen3 {
     public static void write(Path dir, long seed) throws IOException {
         Files.createDirectories(dir);
         ObjectMapper json = new ObjectMapper();
-        Files.write(dir.resolve("config.json"),
+        Files.write(
+                dir.resolve("config.json"),
                 json.writerWithDefaultPrettyPrinter().writeValueAsBytes(config(json)));
         writeWeights(dir.resolve("model.safetensors"), seed);
     }
@@ -142,7 +143,8 @@ public final class TinyQwen3 {
         }
         SplittableRandom rng = new SplittableRandom(seed);
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
-            ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
+            ByteBuffer len =
+                    ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
             out.write(len.array());
             out.write(head.toString().getBytes(StandardCharsets.UTF_8));
             ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);

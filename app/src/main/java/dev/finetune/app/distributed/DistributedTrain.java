@@ -30,8 +30,7 @@ public final class DistributedTrain {
     /** The least native memory a rank needs beside its heap (libtorch itself, thread stacks, JIT). */
     static final long MIN_CHILD_NATIVE_MIB = 2048;
 
-    private DistributedTrain() {
-    }
+    private DistributedTrain() {}
 
     /** Runs attempts until one succeeds; returns the number of attempts used. */
     public static int run(SparkSession spark, DistributedTrainOptions options) {
@@ -46,11 +45,15 @@ public final class DistributedTrain {
         SecureRandom random = new SecureRandom();
         for (int attempt = 1; attempt <= options.maxAttempts; attempt++) {
             long token = random.nextLong(); // children of an older attempt cannot join this ring
-            jsc.setJobGroup("finetune-train-attempt-" + attempt, "training attempt " + attempt + " of " + options.maxAttempts, true);
+            jsc.setJobGroup(
+                    "finetune-train-attempt-" + attempt,
+                    "training attempt " + attempt + " of " + options.maxAttempts,
+                    true);
             try {
                 RDD<Integer> base = jsc.parallelize(ranks, options.ranks).rdd();
                 ClassTag<String> tag = ClassTag$.MODULE$.apply(String.class);
-                RDD<String> done = base.barrier().mapPartitions(new RankTask(options, attempt, token, hfToken), false, tag);
+                RDD<String> done =
+                        base.barrier().mapPartitions(new RankTask(options, attempt, token, hfToken), false, tag);
                 for (String line : new JavaRDD<>(done, tag).collect()) {
                     LOG.info(line);
                 }
@@ -58,12 +61,20 @@ public final class DistributedTrain {
                 return attempt;
             } catch (Exception e) { // SparkException is checked in Java's eyes but thrown from Scala
                 last = e;
-                LOG.warn("training attempt {} of {} failed; {}", attempt, options.maxAttempts,
-                    attempt < options.maxAttempts ? "resubmitting, all ranks resume from the last checkpoint" : "giving up", e);
+                LOG.warn(
+                        "training attempt {} of {} failed; {}",
+                        attempt,
+                        options.maxAttempts,
+                        attempt < options.maxAttempts
+                                ? "resubmitting, all ranks resume from the last checkpoint"
+                                : "giving up",
+                        e);
             }
         }
-        throw new IllegalStateException("training failed in all " + options.maxAttempts + " attempts (--max-attempts); "
-            + "the last failure is the cause. The last checkpoint is kept: rerun to resume.", last);
+        throw new IllegalStateException(
+                "training failed in all " + options.maxAttempts + " attempts (--max-attempts); "
+                        + "the last failure is the cause. The last checkpoint is kept: rerun to resume.",
+                last);
     }
 
     /**
@@ -75,13 +86,17 @@ public final class DistributedTrain {
             return HfToken.fromEnvironment(System.getenv()).orElse(null);
         }
         org.apache.hadoop.fs.Path p = Storage.path(options.hfTokenFile);
-        try (java.io.InputStream in = Storage.fileSystem(p, Storage.configure(spark.sparkContext().hadoopConfiguration(),
-                System.getenv())).open(p)) {
+        try (java.io.InputStream in = Storage.fileSystem(
+                        p, Storage.configure(spark.sparkContext().hadoopConfiguration(), System.getenv()))
+                .open(p)) {
             byte[] bytes = in.readAllBytes();
             return HfToken.of(new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
         } catch (java.io.IOException | IllegalArgumentException e) {
-            throw new IllegalArgumentException("--hf-token-file " + options.hfTokenFile + ": cannot read a token there ("
-                + e.getClass().getSimpleName() + "); give an object holding only the token, readable by the cluster", e);
+            throw new IllegalArgumentException(
+                    "--hf-token-file " + options.hfTokenFile + ": cannot read a token there ("
+                            + e.getClass().getSimpleName()
+                            + "); give an object holding only the token, readable by the cluster",
+                    e);
         }
     }
 
@@ -89,34 +104,39 @@ public final class DistributedTrain {
     static void checkConf(SparkConf conf, DistributedTrainOptions options) {
         if (conf.getBoolean("spark.dynamicAllocation.enabled", false)) {
             throw new IllegalArgumentException("spark.dynamicAllocation.enabled=true: barrier stages need it off; "
-                + "pass --conf spark.dynamicAllocation.enabled=false");
+                    + "pass --conf spark.dynamicAllocation.enabled=false");
         }
         String taskGpus = conf.get("spark.task.resource.gpu.amount", null);
         if (taskGpus != null && Double.parseDouble(taskGpus) != 1.0) {
             throw new IllegalArgumentException("spark.task.resource.gpu.amount=" + taskGpus
-                + ": one rank per GPU needs exactly 1 (a child JVM trains on one GPU)");
+                    + ": one rank per GPU needs exactly 1 (a child JVM trains on one GPU)");
         }
         long heap = options.childHeapMiB();
         if (conf.get("spark.master", "").startsWith("yarn") && heap > 0) {
             // the rank's JVM runs inside the executor's container: YARN counts its heap and native memory there
             long overhead = conf.contains("spark.executor.memoryOverhead")
-                ? DistributedTrainOptions.sizeMiB(conf.get("spark.executor.memoryOverhead")) : 0;
+                    ? DistributedTrainOptions.sizeMiB(conf.get("spark.executor.memoryOverhead"))
+                    : 0;
             long need = heap + MIN_CHILD_NATIVE_MIB;
             if (overhead < need) {
-                throw new IllegalArgumentException("spark.executor.memoryOverhead=" + (overhead == 0 ? "unset" : overhead + "m")
-                    + ": each rank's trainer JVM (-Xmx" + heap + "m plus libtorch's native memory) runs inside the "
-                    + "executor's YARN container; set it to at least " + need + "m (jobs/dataproc/submit-train.sh: "
-                    + "CHILD_HEAP + CHILD_NATIVE)");
+                throw new IllegalArgumentException("spark.executor.memoryOverhead="
+                        + (overhead == 0 ? "unset" : overhead + "m")
+                        + ": each rank's trainer JVM (-Xmx" + heap + "m plus libtorch's native memory) runs inside the "
+                        + "executor's YARN container; set it to at least " + need + "m (jobs/dataproc/submit-train.sh: "
+                        + "CHILD_HEAP + CHILD_NATIVE)");
             }
         }
         if (!conf.contains("spark.barrier.sync.timeout")) {
-            LOG.warn("spark.barrier.sync.timeout is not set (Spark's default is 365 days): set it, e.g. 3600s, so a rank "
-                + "that never reaches the address exchange fails the attempt");
+            LOG.warn(
+                    "spark.barrier.sync.timeout is not set (Spark's default is 365 days): set it, e.g. 3600s, so a rank "
+                            + "that never reaches the address exchange fails the attempt");
         }
         String master = conf.get("spark.master", "");
         if (master.startsWith("local") && !master.contains(",") && options.maxAttempts > 1) {
-            LOG.info("{}: a failed rank fails the attempt at once; the driver resubmits (max {} attempts)", master,
-                options.maxAttempts);
+            LOG.info(
+                    "{}: a failed rank fails the attempt at once; the driver resubmits (max {} attempts)",
+                    master,
+                    options.maxAttempts);
         }
     }
 }

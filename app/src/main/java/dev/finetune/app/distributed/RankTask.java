@@ -62,8 +62,9 @@ final class RankTask extends AbstractFunction1<Iterator<Integer>, Iterator<Strin
         String[] peers = ctx.allGather(host + ":" + port);
         List<InetSocketAddress> addresses = CollectiveOptions.parsePeers(String.join(",", peers));
         CollectiveOptions co = CollectiveOptions.of(rank, infos.length, addresses)
-            .withTimeouts(1000L * options.connectTimeoutS, 1000L * options.readTimeoutS)
-            .withFp16Wire(options.fp16Wire).withJobToken(jobToken);
+                .withTimeouts(1000L * options.connectTimeoutS, 1000L * options.readTimeoutS)
+                .withFp16Wire(options.fp16Wire)
+                .withJobToken(jobToken);
         String gpu = gpuFor(ctx, rank);
         List<String> args = options.rankArgs(co, attempt, gpu);
         Map<String, String> env = new HashMap<>();
@@ -78,12 +79,17 @@ final class RankTask extends AbstractFunction1<Iterator<Integer>, Iterator<Strin
             env.put(LocalLibtorch.PATH_ENV, lib.toString());
             env.put(LocalLibtorch.FLAVOR, LocalLibtorch.flavorOf(lib));
         }
-        String where = "rank " + rank + "/" + infos.length + " on " + host + ":" + port + (gpu == null ? " (CPU)" : " (GPU " + gpu + ")")
-            + ", attempt " + attempt + ", stage attempt " + ctx.stageAttemptNumber();
+        String where = "rank " + rank + "/" + infos.length + " on " + host + ":" + port
+                + (gpu == null ? " (CPU)" : " (GPU " + gpu + ")") + ", attempt " + attempt + ", stage attempt "
+                + ctx.stageAttemptNumber();
         LOG.info("starting {}: {}", where, options.trainMain);
         try {
-            ChildSupervisor.run("rank " + rank, ChildSupervisor.javaCommand(options.childJvmOptions, options.trainMain, args),
-                env, LOG::info, ctx::isInterrupted);
+            ChildSupervisor.run(
+                    "rank " + rank,
+                    ChildSupervisor.javaCommand(options.childJvmOptions, options.trainMain, args),
+                    env,
+                    LOG::info,
+                    ctx::isInterrupted);
         } catch (IOException e) {
             throw new IllegalStateException(where + " failed: " + e.getMessage(), e);
         } catch (InterruptedException e) {
@@ -98,8 +104,10 @@ final class RankTask extends AbstractFunction1<Iterator<Integer>, Iterator<Strin
         try {
             return NodeCopy.folder(options.libtorch, Storage.configuration(), NodeCopy.root());
         } catch (IOException e) {
-            throw new IllegalStateException("rank " + rank + ": cannot install libtorch from --libtorch "
-                + options.libtorch + " on this machine: " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "rank " + rank + ": cannot install libtorch from --libtorch " + options.libtorch
+                            + " on this machine: " + e.getMessage(),
+                    e);
         }
     }
 
@@ -108,8 +116,11 @@ final class RankTask extends AbstractFunction1<Iterator<Integer>, Iterator<Strin
         ResourceInformation info = ctx.resourcesJMap().get("gpu");
         if (info != null && info.addresses().length > 0) {
             if (info.addresses().length > 1) {
-                LOG.warn("rank {} was given GPUs {}; using only {} (one rank per GPU)", rank,
-                    Arrays.toString(info.addresses()), info.addresses()[0]);
+                LOG.warn(
+                        "rank {} was given GPUs {}; using only {} (one rank per GPU)",
+                        rank,
+                        Arrays.toString(info.addresses()),
+                        info.addresses()[0]);
             }
             return info.addresses()[0];
         }

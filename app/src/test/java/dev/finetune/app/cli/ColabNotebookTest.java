@@ -29,7 +29,8 @@ import org.junit.jupiter.api.Test;
  */
 class ColabNotebookTest {
     private static final Pattern CALL = Pattern.compile("finetune\\(((?:[^()]|\\([^()]*\\))*)\\)");
-    private static final Pattern ARG = Pattern.compile("\\s*(?:\"((?:[^\"\\\\]|\\\\.)*)\"|([A-Za-z_][\\w.]*(?:\\([^()]*\\))?(?:\\.\\w+\\(\\))*)|(log=.*))\\s*");
+    private static final Pattern ARG = Pattern.compile(
+            "\\s*(?:\"((?:[^\"\\\\]|\\\\.)*)\"|([A-Za-z_][\\w.]*(?:\\([^()]*\\))?(?:\\.\\w+\\(\\))*)|(log=.*))\\s*");
 
     static JsonNode notebook;
     static List<String> code = new ArrayList<>();
@@ -51,9 +52,16 @@ class ColabNotebookTest {
     @Test
     void isANotebookVersion4WithTheSeedsEightSectionsInOrder() {
         assertEquals(4, notebook.get("nbformat").asInt());
-        String[] sections = {"## 1. Environment and Drive", "## 2. Hugging Face login and model choice",
-            "## 3. Dataset", "## 4. LoRA / QLoRA settings", "## 5. Training", "## 6. Save to Drive",
-            "## 7. Inference demo", "## 8. Optional: push to the Hub"};
+        String[] sections = {
+            "## 1. Environment and Drive",
+            "## 2. Hugging Face login and model choice",
+            "## 3. Dataset",
+            "## 4. LoRA / QLoRA settings",
+            "## 5. Training",
+            "## 6. Save to Drive",
+            "## 7. Inference demo",
+            "## 8. Optional: push to the Hub"
+        };
         int found = 0;
         for (String m : markdown) {
             if (found < sections.length && m.startsWith(sections[found])) {
@@ -71,7 +79,8 @@ class ColabNotebookTest {
             for (String line : cell.split("\n")) {
                 if (line.contains("print(") || line.contains("finetune(") || line.startsWith("!")) {
                     String rest = line.replace("if os.environ.get(\"HF_TOKEN\")", "");
-                    assertFalse(rest.contains("HF_TOKEN") || rest.contains("token)"),
+                    assertFalse(
+                            rest.contains("HF_TOKEN") || rest.contains("token)"),
                             "token may reach output or a command line: " + line);
                     assertFalse(line.contains("{token}") || line.contains("$token"), line);
                 }
@@ -82,7 +91,8 @@ class ColabNotebookTest {
     @Test
     void theProjectSourceIsTheFirstCodeCellsParameterAndTheLauncherRunsThroughBash() throws IOException {
         String first = code.get(0);
-        Matcher param = Pattern.compile("(?m)^PROJECT_SRC = \"([^\"]+)\"\\s+# @param").matcher(first);
+        Matcher param =
+                Pattern.compile("(?m)^PROJECT_SRC = \"([^\"]+)\"\\s+# @param").matcher(first);
         assertTrue(param.find(), "the first code cell sets PROJECT_SRC as a form parameter:\n" + first);
         for (String choice : new String[] {"git URL", "zip on Drive", "folder on Drive"}) {
             assertTrue(first.contains(choice), "the first cell documents the choice '" + choice + "'");
@@ -90,11 +100,15 @@ class ColabNotebookTest {
         String all = String.join("\n", code);
         assertFalse(all.contains("assert PROJECT_SRC"), "an empty or wrong source gets a message, not an assert");
         assertTrue(all.contains("fetch_project(PROJECT_SRC, PROJECT_DIR)"));
-        assertTrue(all.contains("cmd = [\"bash\", PROJECT_DIR + \"/jobs/finetune\""),
+        assertTrue(
+                all.contains("cmd = [\"bash\", PROJECT_DIR + \"/jobs/finetune\""),
                 "the launcher runs through bash (a copy from Drive or a zip loses the executable bit)");
-        String readme = new String(Files.readAllBytes(Paths.get(System.getProperty("project.root", ".."))
-                .resolve("README.md")), java.nio.charset.StandardCharsets.UTF_8);
-        assertTrue(readme.contains("`PROJECT_SRC`") && readme.contains(param.group(1)),
+        String readme = new String(
+                Files.readAllBytes(
+                        Paths.get(System.getProperty("project.root", "..")).resolve("README.md")),
+                java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(
+                readme.contains("`PROJECT_SRC`") && readme.contains(param.group(1)),
                 "README's Colab section says what PROJECT_SRC is and its default");
     }
 
@@ -136,7 +150,8 @@ class ColabNotebookTest {
                 }
                 List<String> args = arguments(call.group(1));
                 for (int i = 1; i < args.size(); i++) {
-                    ConfigSchema.Key key = ConfigSchema.get().byFlag(args.get(i - 1).replaceFirst("^--", ""));
+                    ConfigSchema.Key key =
+                            ConfigSchema.get().byFlag(args.get(i - 1).replaceFirst("^--", ""));
                     if (args.get(i).equals("VALUE") && key != null && key.isBoolean()) {
                         args.set(i, "true"); // a Python expression giving true/false
                     }
@@ -147,7 +162,8 @@ class ColabNotebookTest {
                 }
                 Subcommand command = commands.get(name);
                 assertNotNull(command, "notebook runs unknown subcommand " + name);
-                CommandLine line = CommandLine.parse(command, args.subList(1, args.size()).toArray(new String[0]));
+                CommandLine line =
+                        CommandLine.parse(command, args.subList(1, args.size()).toArray(new String[0]));
                 // literal config values must also have the right type and range
                 Map<String, String> literal = new LinkedHashMap<>();
                 for (Map.Entry<String, String> e : line.overrides().entrySet()) {
@@ -159,7 +175,8 @@ class ColabNotebookTest {
                 seen.add(name);
             }
         }
-        assertTrue(seen.containsAll(Arrays.asList("config", "prepare", "inspect", "train", "generate", "push")),
+        assertTrue(
+                seen.containsAll(Arrays.asList("config", "prepare", "inspect", "train", "generate", "push")),
                 "notebook commands: " + seen);
     }
 

@@ -52,12 +52,28 @@ class ConsoleAndLogFileTest {
                 cmd.add("-D" + key + "=" + System.getProperty(key));
             }
         }
-        cmd.addAll(Arrays.asList("-cp", System.getProperty("java.class.path"), Main.class.getName(), "prepare",
-                "--base-model-id", model.toString(), "--dataset-id", data.toString(), "--base-save-dir",
-                tmp.resolve("runs").toString(), "--project-name", "p", "--max-seq-length", "32",
-                "--spark-master", "local[1]"));
+        cmd.addAll(Arrays.asList(
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName(),
+                "prepare",
+                "--base-model-id",
+                model.toString(),
+                "--dataset-id",
+                data.toString(),
+                "--base-save-dir",
+                tmp.resolve("runs").toString(),
+                "--project-name",
+                "p",
+                "--max-seq-length",
+                "32",
+                "--spark-master",
+                "local[1]"));
         Path console = tmp.resolve("console.txt");
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(console.toFile()).start();
+        Process p = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(console.toFile())
+                .start();
         assertTrue(p.waitFor(300, TimeUnit.SECONDS), "prepare did not finish in 300 s");
         String shown = new String(Files.readAllBytes(console), StandardCharsets.UTF_8);
         assertEquals(0, p.exitValue(), shown);

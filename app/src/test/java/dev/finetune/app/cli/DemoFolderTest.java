@@ -24,8 +24,10 @@ class DemoFolderTest {
         Files.write(project.resolve("thesis.tex"), "mine".getBytes(StandardCharsets.UTF_8));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int rc = Main.run(new String[] {"demo", "--base-save-dir", tmp.toString(), "--project-name", "demo"},
-                new PrintStream(out, true), new PrintStream(err, true));
+        int rc = Main.run(
+                new String[] {"demo", "--base-save-dir", tmp.toString(), "--project-name", "demo"},
+                new PrintStream(out, true),
+                new PrintStream(err, true));
         assertEquals(Main.USAGE, rc, err.toString());
         String e = err.toString(StandardCharsets.UTF_8);
         assertTrue(e.contains(project.toString()) && e.contains("thesis.tex") && e.contains("--overwrite"), e);

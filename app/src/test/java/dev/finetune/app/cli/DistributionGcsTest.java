@@ -23,7 +23,8 @@ class DistributionGcsTest {
         assertEquals("APPLICATION_DEFAULT", conf.get("fs.gs.auth.type"));
         Configuration full = new Configuration();
         full.addResource(new org.apache.hadoop.fs.Path(coreSite.toUri()));
-        assertEquals("com.google.cloud.hadoop.fs.gcs.GoogleHadoopFileSystem",
-            FileSystem.getFileSystemClass("gs", full).getName());
+        assertEquals(
+                "com.google.cloud.hadoop.fs.gcs.GoogleHadoopFileSystem",
+                FileSystem.getFileSystemClass("gs", full).getName());
     }
 }

@@ -34,11 +34,13 @@ class EffectiveConfigTest {
     void theDefaultsTheConfigCommandPrintsAreTheOnesTrainGenerateAndPrepareUse() throws Exception {
         Map<String, Object> printed = printedDefaults();
 
-        Map<String, Object> train = TrainOptions.of(RunConfig.defaults(), "/models/x", "/data/x").toMap();
+        Map<String, Object> train =
+                TrainOptions.of(RunConfig.defaults(), "/models/x", "/data/x").toMap();
         int shared = 0;
         for (Map.Entry<String, Object> e : train.entrySet()) {
-            if (printed.containsKey(e.getKey()) && !e.getKey().equals("base_model_id")
-                && !e.getKey().equals("shards_dir")) {
+            if (printed.containsKey(e.getKey())
+                    && !e.getKey().equals("base_model_id")
+                    && !e.getKey().equals("shards_dir")) {
                 same(printed, e.getKey(), e.getValue());
                 shared++;
             }

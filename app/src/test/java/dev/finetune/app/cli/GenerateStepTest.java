@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.finetune.app.demo.TinyQwen3;
 import dev.finetune.config.ConfigLoader;
 import dev.finetune.config.RunConfig;
-import dev.finetune.app.demo.TinyQwen3;
 import dev.finetune.trainer.generate.Generation;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -56,36 +56,53 @@ class GenerateStepTest {
     void runsPromptsOnOneLoadedModelGiveTheIdsAndLinesOfOneGenerateCallEach() throws Exception {
         Path model = model();
         Path yaml = tmp.resolve("gen.yaml");
-        Files.write(yaml, ("project_name: g\nbase_save_dir: " + tmp.resolve("runs") + "\nbase_model_id: " + model
-                + "\ntemperature: 0\nmax_new_tokens: 6\ndevice: cpu\nuse_4bit: false\n").getBytes(StandardCharsets.UTF_8));
+        Files.write(
+                yaml,
+                ("project_name: g\nbase_save_dir: " + tmp.resolve("runs") + "\nbase_model_id: " + model
+                                + "\ntemperature: 0\nmax_new_tokens: 6\ndevice: cpu\nuse_4bit: false\n")
+                        .getBytes(StandardCharsets.UTF_8));
         List<String> prompts = Arrays.asList("吾輩は", "猫である。名前はまだ無い。", "Hello");
 
         StringBuilder separateConsole = new StringBuilder();
         List<String> separateIds = new ArrayList<>();
         for (String p : prompts) {
-            String printed = cli("generate", "--config", yaml.toString(), "--adapter", "none", "--raw", "--print-ids",
-                    "--prompt", p);
-            separateConsole.append("prompt: ").append(p).append(System.lineSeparator()).append(printed);
+            String printed = cli(
+                    "generate",
+                    "--config",
+                    yaml.toString(),
+                    "--adapter",
+                    "none",
+                    "--raw",
+                    "--print-ids",
+                    "--prompt",
+                    p);
+            separateConsole
+                    .append("prompt: ")
+                    .append(p)
+                    .append(System.lineSeparator())
+                    .append(printed);
             String idsLine = printed.substring(printed.lastIndexOf("ids: ") + 5).trim();
             separateIds.add(idsLine);
         }
 
         RunConfig c = ConfigLoader.loadFrom(yaml.toString(), Collections.<String, String>emptyMap());
         ByteArrayOutputStream console = new ByteArrayOutputStream();
-        List<Generation> gens = GenerateSubcommand.generate(c, model, null, prompts, true,
-                new PrintStream(console, true, "UTF-8"));
+        List<Generation> gens =
+                GenerateSubcommand.generate(c, model, null, prompts, true, new PrintStream(console, true, "UTF-8"));
         List<String> stepIds = new ArrayList<>();
         for (Generation g : gens) {
             stepIds.add(g.idsString());
             assertEquals(6, g.ids.length, "no EOS within 6 tokens of this model: " + g.idsString());
         }
         assertEquals(separateIds, stepIds, "one loaded model gives each separate call's ids");
-        assertEquals(separateConsole.toString(), new String(console.toByteArray(), StandardCharsets.UTF_8),
+        assertEquals(
+                separateConsole.toString(),
+                new String(console.toByteArray(), StandardCharsets.UTF_8),
                 "and prints what separate calls print: prompt, streamed text, ids");
 
         // the CLI with all prompts at once: one batch, "[i] text" and "[i] ids: ..." lines with the same ids
-        List<String> args = new ArrayList<>(Arrays.asList("generate", "--config", yaml.toString(), "--adapter", "none",
-                "--raw", "--print-ids"));
+        List<String> args = new ArrayList<>(
+                Arrays.asList("generate", "--config", yaml.toString(), "--adapter", "none", "--raw", "--print-ids"));
         for (String p : prompts) {
             args.add("--prompt");
             args.add(p);
@@ -101,13 +118,20 @@ class GenerateStepTest {
     void chatsFirstAnswerIsWhatGenerateAnswersToTheSamePrompt() throws Exception {
         Path model = model();
         Path yaml = tmp.resolve("chat.yaml");
-        Files.write(yaml, ("project_name: c\nbase_save_dir: " + tmp.resolve("runs") + "\nbase_model_id: " + model
-                + "\ntemperature: 0\nmax_new_tokens: 5\ndevice: cpu\nuse_4bit: false\n").getBytes(StandardCharsets.UTF_8));
+        Files.write(
+                yaml,
+                ("project_name: c\nbase_save_dir: " + tmp.resolve("runs") + "\nbase_model_id: " + model
+                                + "\ntemperature: 0\nmax_new_tokens: 5\ndevice: cpu\nuse_4bit: false\n")
+                        .getBytes(StandardCharsets.UTF_8));
         String prompt = "吾輩は猫である。";
         String generated = cli("generate", "--config", yaml.toString(), "--adapter", "none", "--prompt", prompt);
         RunConfig c = ConfigLoader.loadFrom(yaml.toString(), Collections.<String, String>emptyMap());
         ByteArrayOutputStream console = new ByteArrayOutputStream();
-        ChatSession.run(c, model, null, new java.io.BufferedReader(new java.io.StringReader(prompt + "\n\n")),
+        ChatSession.run(
+                c,
+                model,
+                null,
+                new java.io.BufferedReader(new java.io.StringReader(prompt + "\n\n")),
                 new PrintStream(console, true, "UTF-8"));
         String chat = new String(console.toByteArray(), StandardCharsets.UTF_8);
         int at = chat.indexOf("model> ");
@@ -122,8 +146,21 @@ class GenerateStepTest {
         Path model = model();
         out.reset();
         err.reset();
-        int code = Main.run(new String[] {"generate", "--model", model.toString(), "--adapter", "none",
-            "--prompt-ids", "1,x", "--device", "cpu"}, new PrintStream(out, true), new PrintStream(err, true), false,
+        int code = Main.run(
+                new String[] {
+                    "generate",
+                    "--model",
+                    model.toString(),
+                    "--adapter",
+                    "none",
+                    "--prompt-ids",
+                    "1,x",
+                    "--device",
+                    "cpu"
+                },
+                new PrintStream(out, true),
+                new PrintStream(err, true),
+                false,
                 Main.commands());
         String e = new String(err.toByteArray(), StandardCharsets.UTF_8);
         assertEquals(Main.USAGE, code, e);

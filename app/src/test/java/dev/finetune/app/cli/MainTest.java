@@ -36,8 +36,9 @@ class MainTest {
 
     @Test
     void theSeedsSubcommandsAllExist() {
-        for (String name : new String[] {"prepare", "inspect", "train", "generate", "chat", "merge", "push", "bench",
-                "run", "demo", "config"}) {
+        for (String name : new String[] {
+            "prepare", "inspect", "train", "generate", "chat", "merge", "push", "bench", "run", "demo", "config"
+        }) {
             assertTrue(Main.commands().containsKey(name), name);
         }
     }
@@ -87,8 +88,9 @@ class MainTest {
     void configPrintsTheResolvedConfigurationWhichReadsBack(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("c.yaml");
         Files.write(file, "lora_r: 16\npacking: true\n".getBytes(StandardCharsets.UTF_8));
-        assertEquals(0, run("config", "--config", file.toString(), "--lora-r=8", "--no-packing",
-                "--base-save-dir", "/tmp/o"));
+        assertEquals(
+                0,
+                run("config", "--config", file.toString(), "--lora-r=8", "--no-packing", "--base-save-dir", "/tmp/o"));
         String printed = out();
         assertTrue(printed.contains("# adapter:     /tmp/o/finetune-run/final"), printed);
         Path back = dir.resolve("back.yaml");

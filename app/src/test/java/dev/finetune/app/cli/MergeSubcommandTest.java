@@ -8,11 +8,11 @@ import dev.finetune.trainer.model.Goldens;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,17 +36,41 @@ class MergeSubcommandTest {
         Path out = tmp.resolve("cli");
         ByteArrayOutputStream o = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int rc = Main.run(new String[] {"merge", "--model", fam.resolve("base").toString(), "--adapter",
-            fam.resolve("adapter").toString(), "--output", out.toString(), "--dtype", "fp32", "--max-shard-size",
-            "1GB"}, new PrintStream(o, true), new PrintStream(err, true));
+        int rc = Main.run(
+                new String[] {
+                    "merge",
+                    "--model",
+                    fam.resolve("base").toString(),
+                    "--adapter",
+                    fam.resolve("adapter").toString(),
+                    "--output",
+                    out.toString(),
+                    "--dtype",
+                    "fp32",
+                    "--max-shard-size",
+                    "1GB"
+                },
+                new PrintStream(o, true),
+                new PrintStream(err, true));
         assertEquals(0, rc, err.toString());
         assertTrue(Files.exists(out.resolve("_SUCCESS")));
         assertTrue(o.toString().contains("published"), o.toString());
 
         err.reset();
-        rc = Main.run(new String[] {"merge", "--model", fam.resolve("base").toString(), "--adapter",
-            fam.resolve("adapter").toString(), "--output", tmp.resolve("cli2").toString(), "--dtype", "int8"},
-                new PrintStream(o, true), new PrintStream(err, true));
+        rc = Main.run(
+                new String[] {
+                    "merge",
+                    "--model",
+                    fam.resolve("base").toString(),
+                    "--adapter",
+                    fam.resolve("adapter").toString(),
+                    "--output",
+                    tmp.resolve("cli2").toString(),
+                    "--dtype",
+                    "int8"
+                },
+                new PrintStream(o, true),
+                new PrintStream(err, true));
         assertEquals(2, rc);
         assertTrue(err.toString().contains("--dtype = 'int8'; allowed bf16, fp16, fp32"), err.toString());
         assertFalse(Files.exists(tmp.resolve("cli2")));
@@ -58,9 +82,12 @@ class MergeSubcommandTest {
         try (Stream<Path> s = Files.walk(root)) {
             for (Path p : (Iterable<Path>) s::iterator) {
                 String rel = root.relativize(p).toString();
-                out.put(Files.isDirectory(p) ? rel + "/" : rel, Files.isDirectory(p) ? ""
-                        : dev.finetune.shards.Manifest.hex(java.security.MessageDigest.getInstance("SHA-256")
-                                .digest(Files.readAllBytes(p))));
+                out.put(
+                        Files.isDirectory(p) ? rel + "/" : rel,
+                        Files.isDirectory(p)
+                                ? ""
+                                : dev.finetune.shards.Manifest.hex(java.security.MessageDigest.getInstance("SHA-256")
+                                        .digest(Files.readAllBytes(p))));
             }
         }
         return out;
@@ -85,20 +112,42 @@ class MergeSubcommandTest {
         for (Path output : new Path[] {userFolder, finalDir, run}) {
             ByteArrayOutputStream o = new ByteArrayOutputStream();
             ByteArrayOutputStream err = new ByteArrayOutputStream();
-            int rc = Main.run(new String[] {"merge", "--model", fam.resolve("base").toString(), "--adapter",
-                finalDir.toString(), "--output", output.toString(), "--dtype", "fp32"}, new PrintStream(o, true),
+            int rc = Main.run(
+                    new String[] {
+                        "merge",
+                        "--model",
+                        fam.resolve("base").toString(),
+                        "--adapter",
+                        finalDir.toString(),
+                        "--output",
+                        output.toString(),
+                        "--dtype",
+                        "fp32"
+                    },
+                    new PrintStream(o, true),
                     new PrintStream(err, true));
             assertTrue(rc != 0, "merge into " + output + " must fail");
             String e = err.toString(StandardCharsets.UTF_8);
             assertTrue(e.contains(output.toString()) && e.contains("--overwrite"), e);
             assertEquals(before, tree(tmp), "merge --output " + output + " changed files");
         }
-        int rc = Main.run(new String[] {"merge", "--model", fam.resolve("base").toString(), "--adapter",
-            finalDir.toString(), "--output", userFolder.toString(), "--dtype", "fp32", "--overwrite"},
-                new PrintStream(new ByteArrayOutputStream(), true), new PrintStream(new ByteArrayOutputStream(), true));
+        int rc = Main.run(
+                new String[] {
+                    "merge",
+                    "--model",
+                    fam.resolve("base").toString(),
+                    "--adapter",
+                    finalDir.toString(),
+                    "--output",
+                    userFolder.toString(),
+                    "--dtype",
+                    "fp32",
+                    "--overwrite"
+                },
+                new PrintStream(new ByteArrayOutputStream(), true),
+                new PrintStream(new ByteArrayOutputStream(), true));
         assertEquals(0, rc, "--overwrite replaces the folder");
         assertFalse(Files.exists(userFolder.resolve("notes.txt")));
         assertTrue(Files.exists(userFolder.resolve("_SUCCESS")));
     }
-
 }

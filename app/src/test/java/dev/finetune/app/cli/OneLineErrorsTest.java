@@ -56,10 +56,13 @@ class OneLineErrorsTest {
 
     private Path trainConfig(Path shards) throws Exception {
         Path yaml = tmp.resolve("run.yaml");
-        Files.write(yaml, ("project_name: p\nbase_save_dir: " + tmp.resolve("runs") + "\nbase_model_id: "
-                + Goldens.fixturesModels().resolve("llama").resolve("base") + "\nshards_dir: " + shards
-                + "\nuse_4bit: false\nmax_steps: 2\nbatch_size: 1\ngradient_accumulation_steps: 1\nlora_r: 4\n"
-                + "device: cpu\nlogging_steps: 1\n").getBytes(StandardCharsets.UTF_8));
+        Files.write(
+                yaml,
+                ("project_name: p\nbase_save_dir: " + tmp.resolve("runs") + "\nbase_model_id: "
+                                + Goldens.fixturesModels().resolve("llama").resolve("base") + "\nshards_dir: " + shards
+                                + "\nuse_4bit: false\nmax_steps: 2\nbatch_size: 1\ngradient_accumulation_steps: 1\nlora_r: 4\n"
+                                + "device: cpu\nlogging_steps: 1\n")
+                        .getBytes(StandardCharsets.UTF_8));
         return yaml;
     }
 
@@ -110,9 +113,23 @@ class OneLineErrorsTest {
     @Test
     void generateWithADamagedAdapterNamesTheFile() throws Exception {
         Path adapter = damagedAdapter();
-        assertEquals(Main.USAGE, run("generate", "--model",
-                Goldens.fixturesModels().resolve("llama").resolve("base").toString(), "--adapter", adapter.toString(),
-                "--prompt-ids", "1,2,3", "--max-new-tokens", "2", "--device", "cpu"));
+        assertEquals(
+                Main.USAGE,
+                run(
+                        "generate",
+                        "--model",
+                        Goldens.fixturesModels()
+                                .resolve("llama")
+                                .resolve("base")
+                                .toString(),
+                        "--adapter",
+                        adapter.toString(),
+                        "--prompt-ids",
+                        "1,2,3",
+                        "--max-new-tokens",
+                        "2",
+                        "--device",
+                        "cpu"));
         String e = oneErrorLine("generate");
         assertTrue(e.contains(adapter.resolve("adapter_config.json") + " is not valid JSON"), e);
         assertTrue(e.contains("the adapter folder is damaged"), e);
@@ -122,9 +139,19 @@ class OneLineErrorsTest {
     void mergeWithADamagedAdapterNamesTheFileAndWritesNothing() throws Exception {
         Path adapter = damagedAdapter();
         Path merged = tmp.resolve("merged");
-        assertEquals(Main.USAGE, run("merge", "--model",
-                Goldens.fixturesModels().resolve("llama").resolve("base").toString(), "--adapter", adapter.toString(),
-                "--output", merged.toString()));
+        assertEquals(
+                Main.USAGE,
+                run(
+                        "merge",
+                        "--model",
+                        Goldens.fixturesModels()
+                                .resolve("llama")
+                                .resolve("base")
+                                .toString(),
+                        "--adapter",
+                        adapter.toString(),
+                        "--output",
+                        merged.toString()));
         String e = oneErrorLine("merge");
         assertTrue(e.contains(adapter.resolve("adapter_config.json") + " is not valid JSON"), e);
         assertFalse(Files.exists(merged.resolve("_SUCCESS")));
@@ -134,8 +161,15 @@ class OneLineErrorsTest {
     void mergeOverACompleteOutputIsOneLine() throws Exception {
         Path fam = Goldens.fixturesModels().resolve("llama");
         Path merged = tmp.resolve("merged");
-        String[] args = {"merge", "--model", fam.resolve("base").toString(), "--adapter",
-            fam.resolve("adapter").toString(), "--output", merged.toString()};
+        String[] args = {
+            "merge",
+            "--model",
+            fam.resolve("base").toString(),
+            "--adapter",
+            fam.resolve("adapter").toString(),
+            "--output",
+            merged.toString()
+        };
         assertEquals(Main.OK, run(args));
         assertEquals(Main.USAGE, run(args));
         String e = oneErrorLine("merge");
@@ -158,12 +192,23 @@ class OneLineErrorsTest {
         notParquet[3] = '1';
         Path file = data.resolve("part-0.parquet");
         Files.write(file, notParquet);
-        assertEquals(Main.USAGE, run("prepare", "--base-model-id", model.toString(), "--dataset-id", data.toString(),
-                "--base-save-dir", tmp.resolve("runs").toString(), "--spark-master", "local[1]"));
+        assertEquals(
+                Main.USAGE,
+                run(
+                        "prepare",
+                        "--base-model-id",
+                        model.toString(),
+                        "--dataset-id",
+                        data.toString(),
+                        "--base-save-dir",
+                        tmp.resolve("runs").toString(),
+                        "--spark-master",
+                        "local[1]"));
         String e = oneErrorLine("prepare");
         assertTrue(e.contains(file.getFileName() + " is not a readable parquet file"), e);
         assertTrue(e.contains("does not end with parquet's PAR1 marker"), e);
-        assertFalse(Files.exists(tmp.resolve("runs").resolve("finetune-run").resolve("data").resolve("_SUCCESS")));
+        assertFalse(Files.exists(
+                tmp.resolve("runs").resolve("finetune-run").resolve("data").resolve("_SUCCESS")));
     }
 
     /** A subcommand that writes through Hadoop's local file system into /dev/full, which is always full. */
@@ -221,8 +266,11 @@ class OneLineErrorsTest {
             {"--max-attempts", "0", "--max-attempts 0: must be in 1..100"},
             {"--max-attempts", "three", "--max-attempts takes an integer, got 'three'"},
             {"--read-timeout-s", "0", "--read-timeout-s 0: must be >= 1"},
-            {"--libtorch", "gs://b/libtorch", "--libtorch applies under spark-submit only; on this host set "
-                + "PYTORCH_LIBRARY_PATH instead"},
+            {
+                "--libtorch",
+                "gs://b/libtorch",
+                "--libtorch applies under spark-submit only; on this host set " + "PYTORCH_LIBRARY_PATH instead"
+            },
             {"--hf-token-file", "gs://b/secret/hf", "--hf-token-file applies under spark-submit only"},
         };
         for (String[] c : cases) {
@@ -236,8 +284,14 @@ class OneLineErrorsTest {
     @Test
     void inspectErrorsNameOnlyFlagsInspectTakes() throws Exception {
         Path model = Files.createDirectories(tmp.resolve("model"));
-        assertEquals(Main.USAGE, run("inspect", "--base-model-id", model.toString(), "--shards",
-                tmp.resolve("none").toString()));
+        assertEquals(
+                Main.USAGE,
+                run(
+                        "inspect",
+                        "--base-model-id",
+                        model.toString(),
+                        "--shards",
+                        tmp.resolve("none").toString()));
         String e = oneErrorLine("inspect");
         assertTrue(e.contains(tmp.resolve("none") + ": no such prepared output; run `prepare` first"), e);
         assertFalse(e.contains("--tokenizer"), e); // the library entry's flag, which the CLI's inspect does not take

@@ -17,8 +17,8 @@ public final class TrainLaunchOptions {
         if (args.isEmpty() || !args.get(0).equals("train")) {
             throw new IllegalArgumentException("not a train command line: " + args);
         }
-        CommandLine line = CommandLine.parse(Main.commands().get("train"),
-                args.subList(1, args.size()).toArray(new String[0]));
+        CommandLine line = CommandLine.parse(
+                Main.commands().get("train"), args.subList(1, args.size()).toArray(new String[0]));
         return TrainSubcommand.launchOptions(line, line.config());
     }
 }

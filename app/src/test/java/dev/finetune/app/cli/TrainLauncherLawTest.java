@@ -64,22 +64,29 @@ class TrainLauncherLawTest {
 
     private Launched run(Properties system, String... args) {
         Launched got = new Launched();
-        TrainSubcommand train = new TrainSubcommand(system, (o, c, out) -> {
-            got.launcher = "spark";
-            got.options = o;
-        }, (o, c, out) -> {
-            got.launcher = "local";
-            got.options = o;
-        });
+        TrainSubcommand train = new TrainSubcommand(
+                system,
+                (o, c, out) -> {
+                    got.launcher = "spark";
+                    got.options = o;
+                },
+                (o, c, out) -> {
+                    got.launcher = "local";
+                    got.options = o;
+                });
         Map<String, Subcommand> commands = new LinkedHashMap<>(Main.commands());
         commands.put("train", train);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        List<String> all = new ArrayList<>(Arrays.asList("train", "--base-model-id", tmp.resolve("model").toString(),
-                "--base-save-dir", tmp.resolve("runs").toString()));
+        List<String> all = new ArrayList<>(Arrays.asList(
+                "train",
+                "--base-model-id",
+                tmp.resolve("model").toString(),
+                "--base-save-dir",
+                tmp.resolve("runs").toString()));
         all.addAll(Arrays.asList(args));
-        int rc = Main.run(all.toArray(new String[0]), new PrintStream(out, true), new PrintStream(err, true), false,
-                commands);
+        int rc = Main.run(
+                all.toArray(new String[0]), new PrintStream(out, true), new PrintStream(err, true), false, commands);
         assertEquals(Main.OK, rc, new String(err.toByteArray(), StandardCharsets.UTF_8));
         got.console = new String(out.toByteArray(), StandardCharsets.UTF_8);
         return got;
@@ -87,16 +94,49 @@ class TrainLauncherLawTest {
 
     /** Every field of the options, in one comparable list. */
     private static List<Object> fields(DistributedTrainOptions o) {
-        return Arrays.asList(o.ranks, o.maxAttempts, o.trainMain, o.childJvmOptions, o.localGpus, o.connectTimeoutS,
-                o.readTimeoutS, o.fp16Wire, o.childArgs, o.libtorch, o.hfTokenFile);
+        return Arrays.asList(
+                o.ranks,
+                o.maxAttempts,
+                o.trainMain,
+                o.childJvmOptions,
+                o.localGpus,
+                o.connectTimeoutS,
+                o.readTimeoutS,
+                o.fp16Wire,
+                o.childArgs,
+                o.libtorch,
+                o.hfTokenFile);
     }
 
     private static final String[][] FLAG_SETS = {
         {"--world-size", "2"},
-        {"--world-size=3", "--max-attempts", "2", "--child-heap", "6g", "--child-jvm-option", "-Dx=1",
-            "--child-jvm-option", "-XX:+UseG1GC", "--local-gpus", "0,1", "--connect-timeout-s", "77",
-            "--read-timeout-s=99", "--fp16-wire", "--max-steps", "5", "--device", "cpu", "--libtorch", "gs://b/lib",
-            "--hf-token-file", "gs://b/secret/hf", "--lora-r", "4"},
+        {
+            "--world-size=3",
+            "--max-attempts",
+            "2",
+            "--child-heap",
+            "6g",
+            "--child-jvm-option",
+            "-Dx=1",
+            "--child-jvm-option",
+            "-XX:+UseG1GC",
+            "--local-gpus",
+            "0,1",
+            "--connect-timeout-s",
+            "77",
+            "--read-timeout-s=99",
+            "--fp16-wire",
+            "--max-steps",
+            "5",
+            "--device",
+            "cpu",
+            "--libtorch",
+            "gs://b/lib",
+            "--hf-token-file",
+            "gs://b/secret/hf",
+            "--lora-r",
+            "4"
+        },
         {"--world-size", "4", "--child-jvm-option=-Xmx3g", "--fp16-wire", "false", "--no-use-4bit"},
     };
 
@@ -125,11 +165,16 @@ class TrainLauncherLawTest {
         assertEquals(1, launcherLines(local.console).size(), local.console);
         assertEquals(1, launcherLines(cluster.console).size(), cluster.console);
         String l = launcherLines(local.console).get(0);
-        assertTrue(l.startsWith("launcher: LocalLaunch, 2 rank JVMs on this host") && l.contains("spark-submit did not "
-                + "start this JVM: no spark.master system property"), l);
+        assertTrue(
+                l.startsWith("launcher: LocalLaunch, 2 rank JVMs on this host")
+                        && l.contains("spark-submit did not " + "start this JVM: no spark.master system property"),
+                l);
         String s = launcherLines(cluster.console).get(0);
-        assertTrue(s.startsWith("launcher: Spark barrier job, 2 ranks as barrier tasks") && s.contains("spark-submit "
-                + "started this JVM: spark.master=yarn, spark.submit.deployMode=cluster"), s);
+        assertTrue(
+                s.startsWith("launcher: Spark barrier job, 2 ranks as barrier tasks")
+                        && s.contains("spark-submit "
+                                + "started this JVM: spark.master=yarn, spark.submit.deployMode=cluster"),
+                s);
     }
 
     private static List<String> launcherLines(String console) {
@@ -155,17 +200,26 @@ class TrainLauncherLawTest {
         DistributedTrainOptions o = run(clientMode(), flags).options;
         assertEquals(Main.class.getName(), o.trainMain);
         assertEquals("train", o.childArgs.get(0));
-        List<String> user = new ArrayList<>(Arrays.asList("--base-model-id", tmp.resolve("model").toString(),
-                "--base-save-dir", tmp.resolve("runs").toString()));
+        List<String> user = new ArrayList<>(Arrays.asList(
+                "--base-model-id",
+                tmp.resolve("model").toString(),
+                "--base-save-dir",
+                tmp.resolve("runs").toString()));
         user.addAll(Arrays.asList(flags));
-        RunConfig given = CommandLine.parse(Main.commands().get("train"), user.toArray(new String[0])).config();
-        RunConfig rank = CommandLine.parse(Main.commands().get("train"),
-                o.childArgs.subList(1, o.childArgs.size()).toArray(new String[0])).config();
+        RunConfig given = CommandLine.parse(Main.commands().get("train"), user.toArray(new String[0]))
+                .config();
+        RunConfig rank = CommandLine.parse(
+                        Main.commands().get("train"),
+                        o.childArgs.subList(1, o.childArgs.size()).toArray(new String[0]))
+                .config();
         for (String key : ConfigSchema.get().names()) {
             if (key.equals("world_size") || key.equals("device")) {
                 continue; // set per rank by the launcher (TrainRankArgsTest)
             }
-            assertEquals(ConfigSchema.get().key(key).get(given), ConfigSchema.get().key(key).get(rank), key);
+            assertEquals(
+                    ConfigSchema.get().key(key).get(given),
+                    ConfigSchema.get().key(key).get(rank),
+                    key);
         }
     }
 }

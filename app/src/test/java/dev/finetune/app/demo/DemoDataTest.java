@@ -26,16 +26,14 @@ class DemoDataTest {
 
     @Test
     void documentsSkipThePrefaceAndKeepEveryParagraphInOrder() {
-        List<String> lines = Arrays.asList("吾輩は猫である", "【記号について】", "［＃８字下げ］一［＃「一」は中見出し］",
-                "　第一段落。", "", "　第二段落。");
+        List<String> lines = Arrays.asList("吾輩は猫である", "【記号について】", "［＃８字下げ］一［＃「一」は中見出し］", "　第一段落。", "", "　第二段落。");
         List<String> docs = DemoData.documents(lines);
         assertEquals(Arrays.asList("第一段落。\n第二段落。"), docs);
     }
 
     @Test
     void theBundledTextBecomesJsonlOfTextRecords(@TempDir Path dir) throws IOException {
-        Path text = Paths.get(System.getProperty("project.root", ".."))
-                .resolve("app/src/demo/text/ja_wagahai_ch1.txt");
+        Path text = Paths.get(System.getProperty("project.root", "..")).resolve("app/src/demo/text/ja_wagahai_ch1.txt");
         Path out = dir.resolve("d/wagahai.jsonl");
         int n = DemoData.writeJsonl(text, out);
         List<String> lines = Files.readAllLines(out, StandardCharsets.UTF_8);

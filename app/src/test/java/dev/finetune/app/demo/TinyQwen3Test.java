@@ -45,7 +45,8 @@ class TinyQwen3Test {
         TinyQwen3.write(dir.resolve("b"), 7);
         byte[] a = Files.readAllBytes(dir.resolve("a/model.safetensors"));
         assertArrayEquals(a, Files.readAllBytes(dir.resolve("b/model.safetensors")));
-        assertArrayEquals(Files.readAllBytes(dir.resolve("a/config.json")), Files.readAllBytes(dir.resolve("b/config.json")));
+        assertArrayEquals(
+                Files.readAllBytes(dir.resolve("a/config.json")), Files.readAllBytes(dir.resolve("b/config.json")));
     }
 
     @Test
@@ -58,9 +59,12 @@ class TinyQwen3Test {
                     continue;
                 }
                 JsonStreamContext ctx = p.getParsingContext();
-                boolean vocabEntry = ctx.getParent() != null && "vocab".equals(ctx.getParent().getCurrentName());
-                boolean addedId = "id".equals(ctx.getCurrentName()) && ctx.getParent() != null
-                        && ctx.getParent().inArray() && "added_tokens".equals(ctx.getParent().getParent().getCurrentName());
+                boolean vocabEntry = ctx.getParent() != null
+                        && "vocab".equals(ctx.getParent().getCurrentName());
+                boolean addedId = "id".equals(ctx.getCurrentName())
+                        && ctx.getParent() != null
+                        && ctx.getParent().inArray()
+                        && "added_tokens".equals(ctx.getParent().getParent().getCurrentName());
                 if (vocabEntry && ctx.inObject() || addedId) {
                     max = Math.max(max, p.getIntValue());
                 }
@@ -89,8 +93,11 @@ class TinyQwen3Test {
         JsonNode config = new ObjectMapper().readTree(dir.resolve("config.json").toFile());
         assertEquals("qwen3", config.get("model_type").asText());
         assertEquals(false, config.get("tie_word_embeddings").asBoolean());
-        assertTrue(config.get("head_dim").asInt() * config.get("num_attention_heads").asInt()
-                != config.get("hidden_size").asInt(), "head_dim should differ from hidden/heads as in Qwen3");
+        assertTrue(
+                config.get("head_dim").asInt()
+                                * config.get("num_attention_heads").asInt()
+                        != config.get("hidden_size").asInt(),
+                "head_dim should differ from hidden/heads as in Qwen3");
     }
 
     @Test
@@ -99,7 +106,8 @@ class TinyQwen3Test {
         byte[] file = Files.readAllBytes(dir.resolve("model.safetensors"));
         long n = ByteBuffer.wrap(file, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
         JsonNode header = new ObjectMapper().readTree(new String(file, 8, (int) n, "UTF-8").trim());
-        ByteBuffer data = ByteBuffer.wrap(file, (int) (8 + n), (int) (file.length - 8 - n)).slice()
+        ByteBuffer data = ByteBuffer.wrap(file, (int) (8 + n), (int) (file.length - 8 - n))
+                .slice()
                 .order(ByteOrder.LITTLE_ENDIAN);
         JsonNode norm = header.get("model.norm.weight").get("data_offsets");
         for (long o = norm.get(0).asLong(); o < norm.get(1).asLong(); o += 4) {

@@ -37,8 +37,22 @@ public class DataParallelCliLawTest {
         int rc;
         System.setOut(new PrintStream(childLog, true, "UTF-8")); // LocalLaunch relays the ranks' output here
         try {
-            rc = Main.run(new String[] {"train", "--config", config.toString(), "--base-save-dir", two.toString(),
-                "--batch-size", "1", "--world-size", "2", "--connect-timeout-s", "60"}, System.out, System.err);
+            rc = Main.run(
+                    new String[] {
+                        "train",
+                        "--config",
+                        config.toString(),
+                        "--base-save-dir",
+                        two.toString(),
+                        "--batch-size",
+                        "1",
+                        "--world-size",
+                        "2",
+                        "--connect-timeout-s",
+                        "60"
+                    },
+                    System.out,
+                    System.err);
         } finally {
             System.setOut(stdout);
         }
@@ -47,19 +61,34 @@ public class DataParallelCliLawTest {
         assertTrue(log.contains("[rank 1] rank 1 of 2, attempt 1: joining the ring"), log);
 
         Path one = tmp.resolve("one");
-        assertEquals(0, Main.run(new String[] {"train", "--config", config.toString(), "--base-save-dir", one.toString(),
-            "--batch-size", "2"}, new PrintStream(new ByteArrayOutputStream()), System.err));
+        assertEquals(
+                0,
+                Main.run(
+                        new String[] {
+                            "train",
+                            "--config",
+                            config.toString(),
+                            "--base-save-dir",
+                            one.toString(),
+                            "--batch-size",
+                            "2"
+                        },
+                        new PrintStream(new ByteArrayOutputStream()),
+                        System.err));
 
         List<Double> lossesOne = losses(one);
         List<Double> lossesTwo = losses(two);
         assertEquals(STEPS, lossesOne.size());
         assertEquals(STEPS, lossesTwo.size());
         for (int i = 0; i < STEPS; i++) {
-            assertEquals(lossesOne.get(i), lossesTwo.get(i), 1e-5 * Math.abs(lossesOne.get(i)), "loss of step " + (i + 1));
+            assertEquals(
+                    lossesOne.get(i), lossesTwo.get(i), 1e-5 * Math.abs(lossesOne.get(i)), "loss of step " + (i + 1));
         }
         assertTrue(Files.isDirectory(two.resolve("law/checkpoints/checkpoint-2")), "rank 0 wrote the checkpoint");
-        RunOutputs.assertSameAdapter(one.resolve("law/final/adapter_model.safetensors"),
-            two.resolve("law/final/adapter_model.safetensors"), 1e-5f);
+        RunOutputs.assertSameAdapter(
+                one.resolve("law/final/adapter_model.safetensors"),
+                two.resolve("law/final/adapter_model.safetensors"),
+                1e-5f);
     }
 
     private static List<Double> losses(Path out) throws Exception {
@@ -73,13 +102,18 @@ public class DataParallelCliLawTest {
      */
     public static Path writeConfig(Path tmp, Path shards, int steps) throws java.io.IOException {
         Path config = tmp.resolve("train.yaml");
-        Files.write(config, ("project_name: law\n"
-            + "base_model_id: " + Goldens.fixturesModels().resolve("llama").resolve("base") + "\n"
-            + "shards_dir: " + shards + "\n"
-            + "use_4bit: false\ncompute_dtype: fp32\ndevice: cpu\n"
-            + "lora_r: 8\nlora_alpha: 16\nlora_dropout: 0.0\nlora_target_modules: [all-linear]\n"
-            + "gradient_accumulation_steps: 1\nlearning_rate: 0.001\nwarmup_steps: 1\nmax_steps: " + steps + "\n"
-            + "logging_steps: 1\nsave_steps: 2\neval_steps: 0\nseed: 7\n").getBytes(StandardCharsets.UTF_8));
+        Files.write(
+                config,
+                ("project_name: law\n"
+                                + "base_model_id: "
+                                + Goldens.fixturesModels().resolve("llama").resolve("base") + "\n"
+                                + "shards_dir: " + shards + "\n"
+                                + "use_4bit: false\ncompute_dtype: fp32\ndevice: cpu\n"
+                                + "lora_r: 8\nlora_alpha: 16\nlora_dropout: 0.0\nlora_target_modules: [all-linear]\n"
+                                + "gradient_accumulation_steps: 1\nlearning_rate: 0.001\nwarmup_steps: 1\nmax_steps: "
+                                + steps + "\n"
+                                + "logging_steps: 1\nsave_steps: 2\neval_steps: 0\nseed: 7\n")
+                        .getBytes(StandardCharsets.UTF_8));
         return config;
     }
 }

@@ -9,10 +9,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.finetune.app.cli.Main;
-import dev.finetune.trainer.model.Goldens;
+import dev.finetune.trainer.distributed.DistributedTrainOptions;
 import dev.finetune.trainer.train.EndToEndTrainingTest;
 import dev.finetune.trainer.train.RunOutputs;
-import dev.finetune.trainer.distributed.DistributedTrainOptions;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
@@ -40,7 +39,9 @@ class DistributedRealTrainTest {
 
     private static final int STEPS = 6;
     /** Reads the NaN loss a skipped step logs. */
-    private static final ObjectMapper JSON = JsonMapper.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .build();
 
     @Test
     void killingOneRealRankMidRunResubmitsResumesFromTheCheckpointAndEndsLikeAnUninterruptedRun(@TempDir Path tmp)
@@ -53,18 +54,40 @@ class DistributedRealTrainTest {
         Path run = two.resolve("law");
         AtomicInteger kills = new AtomicInteger();
         AtomicBoolean finalExistedAtKill = new AtomicBoolean();
-        Thread killer = new Thread(() -> killRankOneAfter(run.resolve("checkpoints/checkpoint-2/_SUCCESS"),
-            run.resolve("final"), kills, finalExistedAtKill), "killer");
+        Thread killer = new Thread(
+                () -> killRankOneAfter(
+                        run.resolve("checkpoints/checkpoint-2/_SUCCESS"),
+                        run.resolve("final"),
+                        kills,
+                        finalExistedAtKill),
+                "killer");
         killer.setDaemon(true);
-        SparkSession spark = SparkSession.builder().master("local[2,3]").appName("distributed-real-train-test")
-            .config("spark.ui.enabled", "false").config("spark.barrier.sync.timeout", "300s").getOrCreate();
+        SparkSession spark = SparkSession.builder()
+                .master("local[2,3]")
+                .appName("distributed-real-train-test")
+                .config("spark.ui.enabled", "false")
+                .config("spark.barrier.sync.timeout", "300s")
+                .getOrCreate();
         int attempts;
         try {
             killer.start();
-            DistributedTrainOptions o = new DistributedTrainOptions(2, 3, Main.class.getName(),
-                childJvmOptions(), Collections.emptyList(), 120, 300, false,
-                Arrays.asList("train", "--config", config.toString(), "--base-save-dir", two.toString(),
-                    "--batch-size", "1"));
+            DistributedTrainOptions o = new DistributedTrainOptions(
+                    2,
+                    3,
+                    Main.class.getName(),
+                    childJvmOptions(),
+                    Collections.emptyList(),
+                    120,
+                    300,
+                    false,
+                    Arrays.asList(
+                            "train",
+                            "--config",
+                            config.toString(),
+                            "--base-save-dir",
+                            two.toString(),
+                            "--batch-size",
+                            "1"));
             attempts = DistributedTrain.run(spark, o);
         } finally {
             spark.stop();
@@ -78,24 +101,42 @@ class DistributedRealTrainTest {
         assertTrue(resumedAt >= 2 && resumedAt < STEPS && resumedAt % 2 == 0, "resumed from checkpoint-" + resumedAt);
 
         Path one = tmp.resolve("one");
-        assertEquals(0, Main.run(new String[] {"train", "--config", config.toString(), "--base-save-dir",
-            one.toString(), "--batch-size", "2"}, new PrintStream(new ByteArrayOutputStream()), System.err));
+        assertEquals(
+                0,
+                Main.run(
+                        new String[] {
+                            "train",
+                            "--config",
+                            config.toString(),
+                            "--base-save-dir",
+                            one.toString(),
+                            "--batch-size",
+                            "2"
+                        },
+                        new PrintStream(new ByteArrayOutputStream()),
+                        System.err));
 
         List<Double> reference = RunOutputs.trainLosses(one.resolve("law/logs/metrics-0.jsonl"));
         Path resumedMetrics = run.resolve("logs/metrics-" + resumedAt + ".jsonl");
         // FP32 gradients are finite: a skipped step (carried into the checkpoint's state) is a trainer fault,
         // not a resume fault, and would otherwise show up only as a loss mismatch below
-        assertEquals(0L, lastSkippedSteps(resumedMetrics), "steps skipped for Inf/NaN gradients in FP32 (see "
-            + resumedMetrics + "): the ranks' gradients were not finite");
+        assertEquals(
+                0L,
+                lastSkippedSteps(resumedMetrics),
+                "steps skipped for Inf/NaN gradients in FP32 (see " + resumedMetrics
+                        + "): the ranks' gradients were not finite");
         List<Double> resumed = RunOutputs.trainLosses(resumedMetrics);
         assertEquals(STEPS, reference.size());
-        assertEquals(STEPS - resumedAt, resumed.size(), "the resumed run logged steps " + (resumedAt + 1) + ".." + STEPS);
+        assertEquals(
+                STEPS - resumedAt, resumed.size(), "the resumed run logged steps " + (resumedAt + 1) + ".." + STEPS);
         for (int i = 0; i < resumed.size(); i++) {
             double want = reference.get(resumedAt + i);
             assertEquals(want, resumed.get(i), 1e-5 * Math.abs(want), "loss of step " + (resumedAt + i + 1));
         }
-        RunOutputs.assertSameAdapter(one.resolve("law/final/adapter_model.safetensors"),
-            run.resolve("final/adapter_model.safetensors"), 1e-5f);
+        RunOutputs.assertSameAdapter(
+                one.resolve("law/final/adapter_model.safetensors"),
+                run.resolve("final/adapter_model.safetensors"),
+                1e-5f);
     }
 
     /**
@@ -107,8 +148,10 @@ class DistributedRealTrainTest {
         while (!Files.exists(marker) && System.currentTimeMillis() < deadline) {
             sleep(5);
         }
-        Optional<ProcessHandle> rank1 = ProcessHandle.current().descendants().filter(DistributedRealTrainTest::isRankOne)
-            .findFirst();
+        Optional<ProcessHandle> rank1 = ProcessHandle.current()
+                .descendants()
+                .filter(DistributedRealTrainTest::isRankOne)
+                .findFirst();
         finalExisted.set(Files.exists(finalDir));
         rank1.ifPresent(p -> {
             if (p.destroyForcibly()) {
@@ -164,7 +207,9 @@ class DistributedRealTrainTest {
             }
         }
         jvm.add("-Xmx1g");
-        for (String key : new String[] {"ai.djl.offline", "DJL_CACHE_DIR", "ENGINE_CACHE_DIR", "fixtures.dir", "fixtures.tokenizer.dir"}) {
+        for (String key : new String[] {
+            "ai.djl.offline", "DJL_CACHE_DIR", "ENGINE_CACHE_DIR", "fixtures.dir", "fixtures.tokenizer.dir"
+        }) {
             String value = System.getProperty(key);
             if (value != null) {
                 jvm.add("-D" + key + "=" + value);

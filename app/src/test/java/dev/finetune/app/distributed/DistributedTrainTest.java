@@ -28,17 +28,28 @@ class DistributedTrainTest {
 
     @Test
     void killingOneRanksChildMidRunResubmitsResumesAndEndsLikeAnUninterruptedRun(@TempDir Path out) throws Exception {
-        SparkSession spark = SparkSession.builder().master("local[2,3]").appName("distributed-train-test")
-            .config("spark.ui.enabled", "false").config("spark.barrier.sync.timeout", "120s").getOrCreate();
+        SparkSession spark = SparkSession.builder()
+                .master("local[2,3]")
+                .appName("distributed-train-test")
+                .config("spark.ui.enabled", "false")
+                .config("spark.barrier.sync.timeout", "120s")
+                .getOrCreate();
         AtomicInteger kills = new AtomicInteger();
         Thread killer = new Thread(() -> SmokeTrainMain.killRankAt(out, 1, 3, kills), "killer");
         killer.setDaemon(true);
         killer.start();
         int attempts;
         try {
-            DistributedTrainOptions o = new DistributedTrainOptions(2, 3, SmokeTrainMain.class.getName(),
-                Collections.singletonList("-Xmx128m"), Collections.emptyList(), 60, 60, false,
-                Arrays.asList("--out", out.toString(), "--steps", String.valueOf(STEPS), "--step-ms", "400"));
+            DistributedTrainOptions o = new DistributedTrainOptions(
+                    2,
+                    3,
+                    SmokeTrainMain.class.getName(),
+                    Collections.singletonList("-Xmx128m"),
+                    Collections.emptyList(),
+                    60,
+                    60,
+                    false,
+                    Arrays.asList("--out", out.toString(), "--steps", String.valueOf(STEPS), "--step-ms", "400"));
             attempts = DistributedTrain.run(spark, o);
         } finally {
             spark.stop();
@@ -46,7 +57,9 @@ class DistributedTrainTest {
         assertEquals(1, kills.get(), "rank 1's child was killed once");
         assertEquals(2, attempts, "the driver resubmitted once");
         try (Stream<Path> files = Files.list(out)) {
-            Optional<Path> resumed = files.filter(p -> p.getFileName().toString().startsWith("resumed-from-")).findFirst();
+            Optional<Path> resumed = files.filter(
+                            p -> p.getFileName().toString().startsWith("resumed-from-"))
+                    .findFirst();
             assertTrue(resumed.isPresent(), "the second attempt resumed from a checkpoint");
             int from = Integer.parseInt(resumed.get().getFileName().toString().substring("resumed-from-".length()));
             assertTrue(from >= 2 && from < STEPS, "resumed from step " + from);

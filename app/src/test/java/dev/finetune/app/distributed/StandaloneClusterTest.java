@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.finetune.hub.FakeHub;
-import dev.finetune.hub.HubRepo;
-import dev.finetune.shards.Manifest;
 import dev.finetune.app.cli.Main;
 import dev.finetune.app.demo.DemoData;
 import dev.finetune.app.demo.TinyQwen3;
+import dev.finetune.hub.FakeHub;
+import dev.finetune.hub.HubRepo;
+import dev.finetune.shards.Manifest;
 import dev.finetune.trainer.train.RunOutputs;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -60,7 +60,8 @@ class StandaloneClusterTest {
     void preparedAndTrainedOnAThreeJvmClusterWithAKilledRankTheAdapterEqualsOneRankWithTwiceTheBatch(@TempDir Path tmp)
             throws Exception {
         long t0 = System.nanoTime();
-        Path projectRoot = Paths.get(System.getProperty("project.root")).toAbsolutePath().normalize();
+        Path projectRoot =
+                Paths.get(System.getProperty("project.root")).toAbsolutePath().normalize();
         Path thinJar = StandaloneSpark.thinJar(projectRoot);
         Path bucket = Files.createDirectories(tmp.resolve("bucket"));
 
@@ -77,18 +78,26 @@ class StandaloneClusterTest {
         Files.createDirectories(bucket.resolve("secrets"));
         Files.write(bucket.resolve("secrets/hf_token"), FakeHub.TOKEN.getBytes(StandardCharsets.UTF_8));
         Files.createDirectories(bucket.resolve("conf"));
-        Files.write(bucket.resolve("conf/run.yaml"), ("project_name: law\n"
-            + "base_save_dir: viewfs://bucket/runs\n"
-            + "dataset_id: " + DATASET_REPO + "\ntext_column: text\nmax_seq_length: 64\npacking: true\n"
-            + "use_4bit: false\ncompute_dtype: fp32\ndevice: cpu\n"
-            + "lora_r: 8\nlora_alpha: 16\nlora_dropout: 0.0\nlora_target_modules: all-linear\n"
-            + "gradient_accumulation_steps: 1\nlearning_rate: 0.001\nwarmup_steps: 1\nmax_steps: " + STEPS + "\n"
-            + "logging_steps: 1\nsave_steps: 2\neval_steps: 0\nseed: 7\n").getBytes(StandardCharsets.UTF_8));
+        Files.write(
+                bucket.resolve("conf/run.yaml"),
+                ("project_name: law\n"
+                                + "base_save_dir: viewfs://bucket/runs\n"
+                                + "dataset_id: " + DATASET_REPO
+                                + "\ntext_column: text\nmax_seq_length: 64\npacking: true\n"
+                                + "use_4bit: false\ncompute_dtype: fp32\ndevice: cpu\n"
+                                + "lora_r: 8\nlora_alpha: 16\nlora_dropout: 0.0\nlora_target_modules: all-linear\n"
+                                + "gradient_accumulation_steps: 1\nlearning_rate: 0.001\nwarmup_steps: 1\nmax_steps: "
+                                + STEPS + "\n"
+                                + "logging_steps: 1\nsave_steps: 2\neval_steps: 0\nseed: 7\n")
+                        .getBytes(StandardCharsets.UTF_8));
 
         try (FakeHub hub = FakeHub.start();
-                StandaloneSpark cluster = StandaloneSpark.create(tmp.resolve("cluster"),
-                    StandaloneSpark.sparkJars(projectRoot),
-                    Collections.singletonMap("fs.viewfs.mounttable.bucket.linkFallback", bucket.toUri().toString()))) {
+                StandaloneSpark cluster = StandaloneSpark.create(
+                        tmp.resolve("cluster"),
+                        StandaloneSpark.sparkJars(projectRoot),
+                        Collections.singletonMap(
+                                "fs.viewfs.mounttable.bucket.linkFallback",
+                                bucket.toUri().toString()))) {
             publishHubRepos(hub, model, tmp);
             cluster.startMaster();
             for (String w : new String[] {"worker-1", "worker-2"}) {
@@ -108,79 +117,158 @@ class StandaloneClusterTest {
             driverEnv.put("HF_HOME", driverDir.resolve("hf").toString());
             driverEnv.put("HF_ENDPOINT", hub.endpoint());
             List<String> common = new ArrayList<>(Arrays.asList(
-                "--conf", "spark.executor.cores=1", "--conf", "spark.task.cpus=1", "--conf", "spark.executor.memory=512m",
-                "--conf", "spark.cores.max=2", "--conf", "spark.ui.enabled=false",
-                "--conf", "spark.executorEnv.OPT_OUT_TRACKING=true",
-                "--conf", "spark.executor.extraJavaOptions=" + String.join(" ", StandaloneSpark.opens())));
+                    "--conf",
+                    "spark.executor.cores=1",
+                    "--conf",
+                    "spark.task.cpus=1",
+                    "--conf",
+                    "spark.executor.memory=512m",
+                    "--conf",
+                    "spark.cores.max=2",
+                    "--conf",
+                    "spark.ui.enabled=false",
+                    "--conf",
+                    "spark.executorEnv.OPT_OUT_TRACKING=true",
+                    "--conf",
+                    "spark.executor.extraJavaOptions=" + String.join(" ", StandaloneSpark.opens())));
 
             // 1. prepare: Hub dataset over HTTP, tokenizer from the bucket shipped to the executors
             List<String> prepare = new ArrayList<>(common);
             prepare.addAll(Arrays.asList("--class", "dev.finetune.app.cli.Main"));
-            StandaloneSpark.Submitted prepared = submitIn(cluster, driverDir, "prepare", prepare, thinJar,
-                Arrays.asList("prepare", "--config", "viewfs://bucket/conf/run.yaml", "--base-model-id",
-                    "viewfs://bucket/model"), driverEnv);
+            StandaloneSpark.Submitted prepared = submitIn(
+                    cluster,
+                    driverDir,
+                    "prepare",
+                    prepare,
+                    thinJar,
+                    Arrays.asList(
+                            "prepare",
+                            "--config",
+                            "viewfs://bucket/conf/run.yaml",
+                            "--base-model-id",
+                            "viewfs://bucket/model"),
+                    driverEnv);
             assertEquals(0, prepared.exitCode, "prepare failed:\n" + tail(prepared.output));
             phase("prepare", t0);
             Path data = bucket.resolve("runs/law/data");
-            Manifest manifest = Manifest.read(new org.apache.hadoop.fs.Path(data.resolve("manifest.json").toUri()),
-                new org.apache.hadoop.conf.Configuration());
+            Manifest manifest = Manifest.read(
+                    new org.apache.hadoop.fs.Path(data.resolve("manifest.json").toUri()),
+                    new org.apache.hadoop.conf.Configuration());
             long rows = manifest.splits.get("train").rows;
             assertTrue(rows >= 2L * STEPS, "enough rows for " + STEPS + " steps of 2: " + rows);
             for (String w : new String[] {"worker-1", "worker-2"}) {
-                assertTrue(executorFiles(tmp.resolve("cluster").resolve(w).resolve("work"), "tokenizer.json") > 0,
-                    w + "'s executor received the tokenizer with the job");
+                assertTrue(
+                        executorFiles(tmp.resolve("cluster").resolve(w).resolve("work"), "tokenizer.json") > 0,
+                        w + "'s executor received the tokenizer with the job");
             }
 
             // 2. train: 2 barrier tasks, rank JVMs; rank 1 killed after checkpoint-2; the driver resubmits
             Path run = bucket.resolve("runs/law");
             AtomicReference<String> killed = new AtomicReference<>();
-            Thread killer = new Thread(() -> killed.set(killRankOne(run.resolve("checkpoints/checkpoint-2/_SUCCESS"),
-                run.resolve("final"))), "killer");
+            Thread killer = new Thread(
+                    () -> killed.set(
+                            killRankOne(run.resolve("checkpoints/checkpoint-2/_SUCCESS"), run.resolve("final"))),
+                    "killer");
             killer.setDaemon(true);
             killer.start();
             List<String> train = new ArrayList<>(common);
-            train.addAll(Arrays.asList("--class", Main.class.getName(),
-                "--conf", "spark.dynamicAllocation.enabled=false", "--conf", "spark.barrier.sync.timeout=300s"));
-            StandaloneSpark.Submitted trained = submitIn(cluster, driverDir, "train", train, thinJar, Arrays.asList(
-                "train", "--world-size", "2", "--max-attempts", "3", "--child-heap", "768m", "--libtorch",
-                "viewfs://bucket/libtorch", "--hf-token-file", "viewfs://bucket/secrets/hf_token", "--connect-timeout-s",
-                "120", "--read-timeout-s", "300", "--child-jvm-option", "-Dai.djl.offline=true",
-                "--config", "viewfs://bucket/conf/run.yaml", "--base-model-id", MODEL_REPO, "--batch-size", "1"),
-                driverEnv);
+            train.addAll(Arrays.asList(
+                    "--class",
+                    Main.class.getName(),
+                    "--conf",
+                    "spark.dynamicAllocation.enabled=false",
+                    "--conf",
+                    "spark.barrier.sync.timeout=300s"));
+            StandaloneSpark.Submitted trained = submitIn(
+                    cluster,
+                    driverDir,
+                    "train",
+                    train,
+                    thinJar,
+                    Arrays.asList(
+                            "train",
+                            "--world-size",
+                            "2",
+                            "--max-attempts",
+                            "3",
+                            "--child-heap",
+                            "768m",
+                            "--libtorch",
+                            "viewfs://bucket/libtorch",
+                            "--hf-token-file",
+                            "viewfs://bucket/secrets/hf_token",
+                            "--connect-timeout-s",
+                            "120",
+                            "--read-timeout-s",
+                            "300",
+                            "--child-jvm-option",
+                            "-Dai.djl.offline=true",
+                            "--config",
+                            "viewfs://bucket/conf/run.yaml",
+                            "--base-model-id",
+                            MODEL_REPO,
+                            "--batch-size",
+                            "1"),
+                    driverEnv);
             killer.join(1000);
             phase("train", t0);
             assertEquals(0, trained.exitCode, "train failed:\n" + tail(trained.output));
             assertEquals("killed", killed.get(), "rank 1's JVM: " + killed.get());
             assertTrue(trained.output.contains("training finished in attempt 2 of 3"), tail(trained.output));
-            assertTrue(trained.output.contains("launcher: Spark barrier job, 2 ranks as barrier tasks (spark-submit "
-                + "started this JVM: spark.master=" + cluster.masterUrl()), tail(trained.output));
+            assertTrue(
+                    trained.output.contains("launcher: Spark barrier job, 2 ranks as barrier tasks (spark-submit "
+                            + "started this JVM: spark.master=" + cluster.masterUrl()),
+                    tail(trained.output));
 
             for (String w : new String[] {"worker-1", "worker-2"}) {
-                try (Stream<Path> s = Files.list(tmp.resolve("cluster").resolve(w).resolve("node-cache"))) {
-                    List<String> copies = s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("libtorch-")
-                        && !n.contains(".")).collect(Collectors.toList());
+                try (Stream<Path> s =
+                        Files.list(tmp.resolve("cluster").resolve(w).resolve("node-cache"))) {
+                    List<String> copies = s.map(p -> p.getFileName().toString())
+                            .filter(n -> n.startsWith("libtorch-") && !n.contains("."))
+                            .collect(Collectors.toList());
                     assertEquals(1, copies.size(), w + " installed libtorch once for both attempts: " + copies);
                 }
             }
 
             // the law: resumed 2 ranks x batch 1 == 1 rank x batch 2 without interruption (this JVM, local paths)
             int resumedAt = resumedAt(run.resolve("logs"));
-            assertTrue(resumedAt >= 2 && resumedAt < STEPS && resumedAt % 2 == 0, "resumed from checkpoint-" + resumedAt);
+            assertTrue(
+                    resumedAt >= 2 && resumedAt < STEPS && resumedAt % 2 == 0, "resumed from checkpoint-" + resumedAt);
             Path one = tmp.resolve("one");
-            assertEquals(0, Main.run(new String[] {"train", "--config", bucket.resolve("conf/run.yaml").toString(),
-                "--base-model-id", model.toString(), "--shards-dir", data.toString(), "--base-save-dir", one.toString(),
-                "--batch-size", "2"}, new PrintStream(new ByteArrayOutputStream()), System.err));
+            assertEquals(
+                    0,
+                    Main.run(
+                            new String[] {
+                                "train",
+                                "--config",
+                                bucket.resolve("conf/run.yaml").toString(),
+                                "--base-model-id",
+                                model.toString(),
+                                "--shards-dir",
+                                data.toString(),
+                                "--base-save-dir",
+                                one.toString(),
+                                "--batch-size",
+                                "2"
+                            },
+                            new PrintStream(new ByteArrayOutputStream()),
+                            System.err));
             List<Double> reference = RunOutputs.trainLosses(one.resolve("law/logs/metrics-0.jsonl"));
             List<Double> resumed = RunOutputs.trainLosses(run.resolve("logs/metrics-" + resumedAt + ".jsonl"));
             assertEquals(STEPS, reference.size());
-            assertEquals(STEPS - resumedAt, resumed.size(), "the resumed run logged steps " + (resumedAt + 1) + ".." + STEPS);
+            assertEquals(
+                    STEPS - resumedAt,
+                    resumed.size(),
+                    "the resumed run logged steps " + (resumedAt + 1) + ".." + STEPS);
             for (int i = 0; i < resumed.size(); i++) {
                 double want = reference.get(resumedAt + i);
                 assertEquals(want, resumed.get(i), 1e-5 * Math.abs(want), "loss of step " + (resumedAt + i + 1));
             }
             phase("reference run", t0);
-            RunOutputs.assertSameAdapter(one.resolve("law/final/adapter_model.safetensors"),
-                run.resolve("final/adapter_model.safetensors"), 1e-5f);
+            RunOutputs.assertSameAdapter(
+                    one.resolve("law/final/adapter_model.safetensors"),
+                    run.resolve("final/adapter_model.safetensors"),
+                    1e-5f);
         }
         assertTokenNowhere(tmp, bucket.resolve("secrets/hf_token"));
     }
@@ -208,8 +296,15 @@ class StandaloneClusterTest {
         d.put("main", "data/train-00001-of-00002.jsonl", String.join("\n", lines.subList(half, lines.size())) + "\n");
     }
 
-    private static StandaloneSpark.Submitted submitIn(StandaloneSpark cluster, Path dir, String name, List<String> options,
-            Path jar, List<String> args, Map<String, String> env) throws Exception {
+    private static StandaloneSpark.Submitted submitIn(
+            StandaloneSpark cluster,
+            Path dir,
+            String name,
+            List<String> options,
+            Path jar,
+            List<String> args,
+            Map<String, String> env)
+            throws Exception {
         return cluster.submit(name, options, jar, args, env, dir, 480);
     }
 
@@ -230,8 +325,10 @@ class StandaloneClusterTest {
         while (!Files.exists(marker) && System.currentTimeMillis() < deadline) {
             sleep(5);
         }
-        Optional<ProcessHandle> rank1 = ProcessHandle.current().descendants().filter(p -> hasArgs(p, "--rank", "1"))
-            .findFirst();
+        Optional<ProcessHandle> rank1 = ProcessHandle.current()
+                .descendants()
+                .filter(p -> hasArgs(p, "--rank", "1"))
+                .findFirst();
         if (!rank1.isPresent()) {
             return "not found";
         }
@@ -291,8 +388,10 @@ class StandaloneClusterTest {
         List<Path> holding = new ArrayList<>();
         try (Stream<Path> s = Files.walk(root)) {
             for (Path p : (Iterable<Path>) s::iterator) {
-                if (Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !p.equals(tokenFile)
-                    && Files.size(p) < 64L << 20 && contains(Files.readAllBytes(p), token)) {
+                if (Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                        && !p.equals(tokenFile)
+                        && Files.size(p) < 64L << 20
+                        && contains(Files.readAllBytes(p), token)) {
                     holding.add(p);
                 }
             }

@@ -59,8 +59,11 @@ final class StandaloneSpark implements AutoCloseable {
         }
         StringBuilder xml = new StringBuilder("<?xml version=\"1.0\"?>\n<configuration>\n");
         for (Map.Entry<String, String> e : hadoopConf.entrySet()) {
-            xml.append("  <property><name>").append(e.getKey()).append("</name><value>").append(e.getValue())
-                .append("</value></property>\n");
+            xml.append("  <property><name>")
+                    .append(e.getKey())
+                    .append("</name><value>")
+                    .append(e.getValue())
+                    .append("</value></property>\n");
         }
         xml.append("</configuration>\n");
         Files.write(home.resolve("conf/core-site.xml"), xml.toString().getBytes(StandardCharsets.UTF_8));
@@ -79,10 +82,15 @@ final class StandaloneSpark implements AutoCloseable {
             Path p = Paths.get(entry).toAbsolutePath().normalize();
             String name = p.getFileName().toString();
             String where = p.toString().replace(File.separatorChar, '/');
-            if (!name.endsWith(".jar") || p.startsWith(projectRoot) || where.contains("/dev/finetune/")
-                || where.contains("/ai/djl/") || where.contains("/net/java/dev/jna/") || where.contains("/com/google/code/gson/") || where.contains("/com/tngtech/")
-                || name.matches("(junit|opentest4j|apiguardian|slf4j-simple|snakeyaml|jackson-dataformat-yaml"
-                    + "|gcs-connector|surefire).*")) {
+            if (!name.endsWith(".jar")
+                    || p.startsWith(projectRoot)
+                    || where.contains("/dev/finetune/")
+                    || where.contains("/ai/djl/")
+                    || where.contains("/net/java/dev/jna/")
+                    || where.contains("/com/google/code/gson/")
+                    || where.contains("/com/tngtech/")
+                    || name.matches("(junit|opentest4j|apiguardian|slf4j-simple|snakeyaml|jackson-dataformat-yaml"
+                            + "|gcs-connector|surefire).*")) {
                 continue;
             }
             out.add(p);
@@ -94,8 +102,10 @@ final class StandaloneSpark implements AutoCloseable {
     static Path thinJar(Path projectRoot) throws IOException {
         Path target = projectRoot.resolve("app/target");
         try (java.util.stream.Stream<Path> s = Files.list(target)) {
-            return s.filter(p -> p.getFileName().toString().endsWith("-spark.jar")).findFirst().orElseThrow(() ->
-                new AssertionError("no thin jar in " + target + ": the build makes it before the tests"));
+            return s.filter(p -> p.getFileName().toString().endsWith("-spark.jar"))
+                    .findFirst()
+                    .orElseThrow(() ->
+                            new AssertionError("no thin jar in " + target + ": the build makes it before the tests"));
         }
     }
 
@@ -105,7 +115,7 @@ final class StandaloneSpark implements AutoCloseable {
         Path dir = Paths.get(ai.djl.pytorch.jni.LibUtils.getLibtorchPath());
         try (java.util.stream.Stream<Path> s = Files.list(dir)) {
             return s.filter(p -> !p.getFileName().toString().contains("djl_torch"))
-                .collect(java.util.stream.Collectors.toList());
+                    .collect(java.util.stream.Collectors.toList());
         }
     }
 
@@ -113,8 +123,9 @@ final class StandaloneSpark implements AutoCloseable {
     static List<String> opens() {
         List<String> out = new ArrayList<>();
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (a.startsWith("--add-opens") || a.equals("-XX:+IgnoreUnrecognizedVMOptions")
-                || a.startsWith("-Djdk.reflect.useDirectMethodHandle")) {
+            if (a.startsWith("--add-opens")
+                    || a.equals("-XX:+IgnoreUnrecognizedVMOptions")
+                    || a.startsWith("-Djdk.reflect.useDirectMethodHandle")) {
                 out.add(a);
             }
         }
@@ -162,8 +173,10 @@ final class StandaloneSpark implements AutoCloseable {
 
     private Process start(String name, List<String> cmd, Map<String, String> env, Path workingDir) throws IOException {
         Path log = root.resolve(name + ".log");
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile())
-            .directory(workingDir.toFile());
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .directory(workingDir.toFile());
         pb.environment().clear();
         pb.environment().putAll(env);
         Process p = pb.start();
@@ -175,8 +188,8 @@ final class StandaloneSpark implements AutoCloseable {
     void startMaster() throws Exception {
         int port = freePort();
         List<String> cmd = java("256m", "org.apache.spark.deploy.master.Master");
-        cmd.addAll(Arrays.asList("--host", "127.0.0.1", "--port", String.valueOf(port), "--webui-port",
-            String.valueOf(freePort())));
+        cmd.addAll(Arrays.asList(
+                "--host", "127.0.0.1", "--port", String.valueOf(port), "--webui-port", String.valueOf(freePort())));
         Process p = start("master", cmd, baseEnv());
         masterUrl = "spark://127.0.0.1:" + port;
         awaitLine(p, root.resolve("master.log"), Pattern.compile("I have been elected leader"), 120);
@@ -194,8 +207,18 @@ final class StandaloneSpark implements AutoCloseable {
         all.put("SPARK_LOCAL_DIRS", dir.resolve("local").toString());
         all.putAll(env);
         List<String> cmd = java("256m", "org.apache.spark.deploy.worker.Worker");
-        cmd.addAll(Arrays.asList("--host", "127.0.0.1", "--cores", String.valueOf(cores), "--memory", memory,
-            "--work-dir", dir.resolve("work").toString(), "--webui-port", String.valueOf(freePort()), masterUrl));
+        cmd.addAll(Arrays.asList(
+                "--host",
+                "127.0.0.1",
+                "--cores",
+                String.valueOf(cores),
+                "--memory",
+                memory,
+                "--work-dir",
+                dir.resolve("work").toString(),
+                "--webui-port",
+                String.valueOf(freePort()),
+                masterUrl));
         Process p = start(name, cmd, all);
         awaitLine(p, root.resolve(name + ".log"), Pattern.compile("Successfully registered with master"), 120);
     }
@@ -205,8 +228,15 @@ final class StandaloneSpark implements AutoCloseable {
      * and properties, the application jar and its arguments; the driver JVM gets {@code env} and runs in
      * {@code workingDir}.
      */
-    Submitted submit(String name, List<String> submitOptions, Path appJar, List<String> appArgs, Map<String, String> env,
-            Path workingDir, long timeoutS) throws Exception {
+    Submitted submit(
+            String name,
+            List<String> submitOptions,
+            Path appJar,
+            List<String> appArgs,
+            Map<String, String> env,
+            Path workingDir,
+            long timeoutS)
+            throws Exception {
         List<String> cmd = java("768m", "org.apache.spark.deploy.SparkSubmit");
         cmd.addAll(Arrays.asList("--master", masterUrl, "--deploy-mode", "client"));
         cmd.addAll(submitOptions);
@@ -219,8 +249,8 @@ final class StandaloneSpark implements AutoCloseable {
             destroyTree(p);
             throw new AssertionError(name + " did not finish in " + timeoutS + " s; its log:\n" + tail(name));
         }
-        return new Submitted(p.exitValue(), new String(Files.readAllBytes(root.resolve(name + ".log")),
-            StandardCharsets.UTF_8));
+        return new Submitted(
+                p.exitValue(), new String(Files.readAllBytes(root.resolve(name + ".log")), StandardCharsets.UTF_8));
     }
 
     /** The last lines of a process's log. */

@@ -36,11 +36,14 @@ class SubmitTrainScriptTest {
         Path bin = Files.createDirectories(tmp.resolve("bin"));
         Path args = tmp.resolve("gcloud-args");
         Path gcloud = bin.resolve("gcloud");
-        Files.write(gcloud, ("#!/usr/bin/env bash\nprintf '%s\\n' \"$@\" > '" + args + "'\n").getBytes(StandardCharsets.UTF_8));
+        Files.write(
+                gcloud,
+                ("#!/usr/bin/env bash\nprintf '%s\\n' \"$@\" > '" + args + "'\n").getBytes(StandardCharsets.UTF_8));
         Files.setPosixFilePermissions(gcloud, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path script = Paths.get(System.getProperty("project.root"), "jobs/dataproc/submit-train.sh");
-        ProcessBuilder pb = new ProcessBuilder("bash", script.toString(), "--config", config(tmp).toString())
-            .redirectErrorStream(true);
+        ProcessBuilder pb = new ProcessBuilder(
+                        "bash", script.toString(), "--config", config(tmp).toString())
+                .redirectErrorStream(true);
         pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
         pb.environment().put("JAR", "gs://b/trainer-spark.jar");
         pb.environment().putAll(env);
@@ -76,20 +79,33 @@ class SubmitTrainScriptTest {
 
     @Test
     void theSubmittedJobSizesTheContainerForTheRankJvmAndPassesTheDriversChecks(@TempDir Path tmp) throws Exception {
-        List<String> gcloud = submit(tmp, Map.of("CHILD_HEAP", "6g", "CHILD_NATIVE", "10g",
-            "LIBTORCH", "gs://b/libtorch-2.7.1-cu128", "HF_TOKEN_FILE", "gs://b/secret/hf"));
+        List<String> gcloud = submit(
+                tmp,
+                Map.of(
+                        "CHILD_HEAP",
+                        "6g",
+                        "CHILD_NATIVE",
+                        "10g",
+                        "LIBTORCH",
+                        "gs://b/libtorch-2.7.1-cu128",
+                        "HF_TOKEN_FILE",
+                        "gs://b/secret/hf"));
         SparkConf conf = conf(gcloud);
         DistributedTrainOptions o = TrainLaunchOptions.of(jobArgs(gcloud));
         assertEquals(2, o.ranks, "RANKS' default, as --world-size");
         assertEquals(3, o.maxAttempts, "MAX_ATTEMPTS' default");
         assertEquals(6 * 1024, o.childHeapMiB());
-        assertEquals(16 * 1024, DistributedTrainOptions.sizeMiB(conf.get("spark.executor.memoryOverhead")),
-            "overhead = CHILD_HEAP + CHILD_NATIVE");
+        assertEquals(
+                16 * 1024,
+                DistributedTrainOptions.sizeMiB(conf.get("spark.executor.memoryOverhead")),
+                "overhead = CHILD_HEAP + CHILD_NATIVE");
         assertEquals("gs://b/libtorch-2.7.1-cu128", o.libtorch);
         assertEquals("gs://b/secret/hf", o.hfTokenFile);
         assertEquals("true", conf.get("spark.executorEnv.DJL_OFFLINE"), "a shared libtorch: no download");
-        assertEquals(Arrays.asList("train", "--config", config(tmp).toString()), o.childArgs,
-            "the ranks get the user's flags, less those the launcher reads");
+        assertEquals(
+                Arrays.asList("train", "--config", config(tmp).toString()),
+                o.childArgs,
+                "the ranks get the user's flags, less those the launcher reads");
         DistributedTrain.checkConf(conf, o); // does not throw
         for (String kv : toStrings(conf)) {
             assertFalse(kv.toUpperCase().contains("HF_TOKEN="), "no token in the job's properties: " + kv);
@@ -104,10 +120,12 @@ class SubmitTrainScriptTest {
         assertEquals(8 * 1024, o.childHeapMiB(), "default child heap");
         DistributedTrain.checkConf(conf, o);
         conf.set("spark.executor.memoryOverhead", "4g");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DistributedTrain.checkConf(conf, o));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> DistributedTrain.checkConf(conf, o));
         assertTrue(e.getMessage().startsWith("spark.executor.memoryOverhead=4096m"), e.getMessage());
-        assertTrue(e.getMessage().contains("at least " + (8 * 1024 + DistributedTrain.MIN_CHILD_NATIVE_MIB) + "m"),
-            e.getMessage());
+        assertTrue(
+                e.getMessage().contains("at least " + (8 * 1024 + DistributedTrain.MIN_CHILD_NATIVE_MIB) + "m"),
+                e.getMessage());
     }
 
     private static List<String> toStrings(SparkConf conf) {

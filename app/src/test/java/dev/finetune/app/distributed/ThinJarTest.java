@@ -36,7 +36,8 @@ class ThinJarTest {
     }
 
     private static Run cli(Path dir, Map<String, String> env, String... args) throws Exception {
-        Path root = Paths.get(System.getProperty("project.root")).toAbsolutePath().normalize();
+        Path root =
+                Paths.get(System.getProperty("project.root")).toAbsolutePath().normalize();
         List<String> cp = new ArrayList<>();
         cp.add(StandaloneSpark.thinJar(root).toString());
         for (Path p : StandaloneSpark.sparkJars(root)) {
@@ -45,8 +46,12 @@ class ThinJarTest {
         List<String> cmd = new ArrayList<>();
         cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(StandaloneSpark.opens());
-        cmd.addAll(Arrays.asList("-Xmx512m", "-Dai.djl.offline=true", "-cp", String.join(File.pathSeparator, cp),
-            "dev.finetune.app.cli.Main"));
+        cmd.addAll(Arrays.asList(
+                "-Xmx512m",
+                "-Dai.djl.offline=true",
+                "-cp",
+                String.join(File.pathSeparator, cp),
+                "dev.finetune.app.cli.Main"));
         cmd.addAll(Arrays.asList(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).directory(dir.toFile());
         pb.environment().put("DJL_CACHE_DIR", dir.resolve("djl").toString());
@@ -61,8 +66,10 @@ class ThinJarTest {
     @Test
     void theThinJarReadsAYamlConfigWithOnlySparksJarsBesideIt(@TempDir Path tmp) throws Exception {
         Path config = tmp.resolve("run.yaml");
-        Files.write(config, "project_name: thin-jar-check\nlora_r: 12\nbase_model_id: org/model\n"
-            .getBytes(StandardCharsets.UTF_8));
+        Files.write(
+                config,
+                "project_name: thin-jar-check\nlora_r: 12\nbase_model_id: org/model\n"
+                        .getBytes(StandardCharsets.UTF_8));
         Run r = cli(tmp, Map.of(), "config", "--config", config.toString());
         assertEquals(0, r.exitCode, r.output);
         assertTrue(r.output.contains("thin-jar-check") && r.output.contains("12"), r.output);
@@ -74,14 +81,31 @@ class ThinJarTest {
         for (Path f : StandaloneSpark.cpuLibtorchFiles()) {
             Files.createSymbolicLink(lib.resolve(f.getFileName()), f);
         }
-        String shape = Goldens.fixturesModels().resolve("llama/base/config.json").toString();
-        String[] bench = {"bench", "--shape", shape, "--seq", "16", "--steps", "1", "--warmup", "0", "--quant", "fp32",
-            "--lora-r", "4", "--device", "cpu"};
+        String shape =
+                Goldens.fixturesModels().resolve("llama/base/config.json").toString();
+        String[] bench = {
+            "bench",
+            "--shape",
+            shape,
+            "--seq",
+            "16",
+            "--steps",
+            "1",
+            "--warmup",
+            "0",
+            "--quant",
+            "fp32",
+            "--lora-r",
+            "4",
+            "--device",
+            "cpu"
+        };
         Run r = cli(tmp, Map.of("PYTORCH_LIBRARY_PATH", lib.toString()), bench);
         assertEquals(0, r.exitCode, r.output);
         assertTrue(r.output.contains("tokens_per_s"), r.output);
         // DJL's own default for a local libtorch, which the CLI replaces: its JNI jar has no such build
-        Run precxx11 = cli(tmp, Map.of("PYTORCH_LIBRARY_PATH", lib.toString(), "PYTORCH_FLAVOR", "cpu-precxx11"), bench);
+        Run precxx11 =
+                cli(tmp, Map.of("PYTORCH_LIBRARY_PATH", lib.toString(), "PYTORCH_FLAVOR", "cpu-precxx11"), bench);
         assertNotEquals(0, precxx11.exitCode, precxx11.output);
         assertTrue(precxx11.output.contains("cpu-precxx11"), precxx11.output);
     }

@@ -40,8 +40,7 @@ public final class PrepareBenchmark {
     private static final OperatingSystemMXBean OS =
             (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
-    private PrepareBenchmark() {
-    }
+    private PrepareBenchmark() {}
 
     public static void main(String[] args) throws IOException {
         if (args.length != 4) {
@@ -70,36 +69,58 @@ public final class PrepareBenchmark {
         double aCpu = (OS.getProcessCpuTime() - cpu0) / 1e9;
         double aWall = (System.nanoTime() - wall0) / 1e9;
         tok.close();
-        System.out.printf(Locale.ROOT, "input: %,d documents, %.1f MB UTF-8, %,d tokens (+%,d EOS)%n", docs.size(),
-                mb, tokens, docs.size());
+        System.out.printf(
+                Locale.ROOT,
+                "input: %,d documents, %.1f MB UTF-8, %,d tokens (+%,d EOS)%n",
+                docs.size(),
+                mb,
+                tokens,
+                docs.size());
         docs = null;
 
         double[] b1 = job("local[1]", jsonl, warmup, work, tokenizer);
         double[] b2 = job("local[2]", jsonl, warmup, work, tokenizer);
         double mTok = tokens / 1e6;
         System.out.printf(Locale.ROOT, "%-34s %12s %14s %10s%n", "", "CPU s", "CPU s / Mtok", "wall s");
-        System.out.printf(Locale.ROOT, "%-34s %12.2f %14.3f %10.2f%n", "(a) tokenizer alone, 1 thread", aCpu,
-                aCpu / mTok, aWall);
-        System.out.printf(Locale.ROOT, "%-34s %12.2f %14.3f %10.2f%n", "(b) prepare job, local[1]", b1[0],
-                b1[0] / (b1[2] / 1e6), b1[1]);
-        System.out.printf(Locale.ROOT, "%-34s %12.2f %14.3f %10.2f%n", "(b) prepare job, local[2]", b2[0],
-                b2[0] / (b2[2] / 1e6), b2[1]);
-        System.out.printf(Locale.ROOT, "(b)/(a) CPU per token: local[1] %.3f, local[2] %.3f; wall local[1]/local[2] "
-                + "%.2f%n", (b1[0] / b1[2]) / (aCpu / tokens), (b2[0] / b2[2]) / (aCpu / tokens), b1[1] / b2[1]);
+        System.out.printf(
+                Locale.ROOT, "%-34s %12.2f %14.3f %10.2f%n", "(a) tokenizer alone, 1 thread", aCpu, aCpu / mTok, aWall);
+        System.out.printf(
+                Locale.ROOT,
+                "%-34s %12.2f %14.3f %10.2f%n",
+                "(b) prepare job, local[1]",
+                b1[0],
+                b1[0] / (b1[2] / 1e6),
+                b1[1]);
+        System.out.printf(
+                Locale.ROOT,
+                "%-34s %12.2f %14.3f %10.2f%n",
+                "(b) prepare job, local[2]",
+                b2[0],
+                b2[0] / (b2[2] / 1e6),
+                b2[1]);
+        System.out.printf(
+                Locale.ROOT,
+                "(b)/(a) CPU per token: local[1] %.3f, local[2] %.3f; wall local[1]/local[2] " + "%.2f%n",
+                (b1[0] / b1[2]) / (aCpu / tokens),
+                (b2[0] / b2[2]) / (aCpu / tokens),
+                b1[1] / b2[1]);
     }
 
     /**
      * {CPU s, wall s, tokens} of one prepare run in a fresh session, after a warm-up run on a small input
      * (session start-up, class loading and JIT excluded: the steady-state cost per token is what scales).
      */
-    private static double[] job(String master, Path input, Path warmup, Path work, Path tokenizer)
-            throws IOException {
-        SparkSession spark = SparkSession.builder().master(master).appName("prepare-benchmark")
-                .config("spark.ui.enabled", "false").getOrCreate();
+    private static double[] job(String master, Path input, Path warmup, Path work, Path tokenizer) throws IOException {
+        SparkSession spark = SparkSession.builder()
+                .master(master)
+                .appName("prepare-benchmark")
+                .config("spark.ui.enabled", "false")
+                .getOrCreate();
         try {
             PrepareOptions o = new PrepareOptions();
             o.source = warmup.toString();
-            o.output = work.resolve("warmup-" + master.replaceAll("[^0-9a-z]", "")).toString();
+            o.output =
+                    work.resolve("warmup-" + master.replaceAll("[^0-9a-z]", "")).toString();
             o.tokenizer = tokenizer.toString();
             o.maxSeqLength = 2048;
             o.overwrite = true;
@@ -147,8 +168,8 @@ public final class PrepareBenchmark {
         ObjectMapper json = new ObjectMapper();
         int per = (docs.size() + files - 1) / files;
         for (int f = 0; f < files; f++) {
-            try (BufferedWriter w = Files.newBufferedWriter(dir.resolve(String.format("part-%03d.jsonl", f)),
-                    StandardCharsets.UTF_8)) {
+            try (BufferedWriter w =
+                    Files.newBufferedWriter(dir.resolve(String.format("part-%03d.jsonl", f)), StandardCharsets.UTF_8)) {
                 for (String d : docs.subList(Math.min(docs.size(), f * per), Math.min(docs.size(), (f + 1) * per))) {
                     w.write(json.writeValueAsString(Collections.singletonMap("text", d)));
                     w.write('\n');

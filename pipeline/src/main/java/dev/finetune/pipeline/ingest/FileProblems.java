@@ -29,10 +29,10 @@ import org.apache.hadoop.fs.Path;
  */
 public final class FileProblems {
     private static final ObjectReader JSON = new ObjectMapper()
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readerFor(JsonNode.class);
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .readerFor(JsonNode.class);
 
-    private FileProblems() {
-    }
+    private FileProblems() {}
 
     /**
      * The first problem among {@code files}: for JSON lines or JSON, a file that is empty or does not read as JSON
@@ -56,8 +56,11 @@ public final class FileProblems {
             }
             allEmpty &= p != null;
         }
-        return allEmpty ? (files.files.size() == 1 ? files.files.get(0) + EMPTY
-                : "every input file is empty (" + String.join(", ", files.files) + ")") : null;
+        return allEmpty
+                ? (files.files.size() == 1
+                        ? files.files.get(0) + EMPTY
+                        : "every input file is empty (" + String.join(", ", files.files) + ")")
+                : null;
     }
 
     private static final String EMPTY = " is empty: it holds no records; put the data in it or remove it";
@@ -135,8 +138,10 @@ public final class FileProblems {
     private static String line(byte[] bytes, String where) {
         String text;
         try {
-            CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+            CharsetDecoder utf8 = StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT);
             text = utf8.decode(ByteBuffer.wrap(bytes)).toString();
         } catch (CharacterCodingException e) {
             return where + ": not valid UTF-8 (byte 0x" + String.format(Locale.ROOT, "%02X", badByte(bytes))
@@ -148,8 +153,11 @@ public final class FileProblems {
         try {
             JsonNode node = JSON.readValue(text);
             if (node == null || !node.isObject()) {
-                return where + " is a JSON " + (node == null ? "nothing" : node.getNodeType().toString()
-                        .toLowerCase(Locale.ROOT)) + ", not an object; each line must be one object such as "
+                return where + " is a JSON "
+                        + (node == null
+                                ? "nothing"
+                                : node.getNodeType().toString().toLowerCase(Locale.ROOT))
+                        + ", not an object; each line must be one object such as "
                         + "{\"text\": \"...\"}";
             }
             return null;
@@ -167,8 +175,11 @@ public final class FileProblems {
         byte[] all = in.readAllBytes();
         String text;
         try {
-            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(all)).toString();
+            text = StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(all))
+                    .toString();
         } catch (CharacterCodingException e) {
             int at = badOffset(all);
             int lineNo = 1;
@@ -190,7 +201,8 @@ public final class FileProblems {
             return null;
         } catch (JsonProcessingException e) {
             return file + " line " + e.getLocation().getLineNr() + " is not valid JSON ("
-                    + e.getOriginalMessage().replace('\n', ' ') + " at column " + e.getLocation().getColumnNr() + ")";
+                    + e.getOriginalMessage().replace('\n', ' ') + " at column "
+                    + e.getLocation().getColumnNr() + ")";
         }
     }
 
@@ -201,7 +213,9 @@ public final class FileProblems {
 
     /** Offset of the first byte that does not start or continue a valid UTF-8 sequence. */
     private static int badOffset(byte[] bytes) {
-        CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+        CharsetDecoder utf8 = StandardCharsets.UTF_8
+                .newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
         ByteBuffer in = ByteBuffer.wrap(bytes);
         java.nio.CharBuffer out = java.nio.CharBuffer.allocate(bytes.length + 1);

@@ -16,6 +16,7 @@ public final class Holdout implements Serializable {
     private final int held;
     /** For each position in a block: its rank among the positions of the same split. */
     private final int[] rank = new int[BLOCK];
+
     private final boolean[] validation = new boolean[BLOCK];
 
     public Holdout(double fraction, long seed) {

@@ -44,7 +44,9 @@ public final class InputFiles implements Serializable {
                 if (m.isDirectory()) {
                     for (FileStatus c : fs.listStatus(m.getPath())) {
                         String name = c.getPath().getName();
-                        if (c.isFile() && !name.startsWith(".") && !name.startsWith("_")
+                        if (c.isFile()
+                                && !name.startsWith(".")
+                                && !name.startsWith("_")
                                 && (forced != null || FileFormat.ofFile(name) != null)) {
                             candidates.add(c);
                         }
@@ -53,7 +55,9 @@ public final class InputFiles implements Serializable {
                     candidates.add(m);
                 }
                 for (FileStatus c : candidates) {
-                    FileFormat f = forced != null ? forced : FileFormat.ofFile(c.getPath().getName());
+                    FileFormat f = forced != null
+                            ? forced
+                            : FileFormat.ofFile(c.getPath().getName());
                     if (f == null) {
                         throw new IllegalArgumentException("source: " + c.getPath() + ": unknown file type; "
                                 + "expected .parquet, .jsonl or .json, or give --format");
@@ -68,8 +72,8 @@ public final class InputFiles implements Serializable {
             }
         }
         if (files.isEmpty()) {
-            throw new IllegalArgumentException("source: " + String.join(",", paths)
-                    + " holds no .parquet, .jsonl or .json files");
+            throw new IllegalArgumentException(
+                    "source: " + String.join(",", paths) + " holds no .parquet, .jsonl or .json files");
         }
         return new InputFiles(found, files);
     }

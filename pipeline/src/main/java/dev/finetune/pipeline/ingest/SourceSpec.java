@@ -30,14 +30,14 @@ public final class SourceSpec implements Serializable {
 
     public static SourceSpec parse(String source) {
         if (source == null || source.trim().isEmpty()) {
-            throw new IllegalArgumentException("source: empty; give hf://datasets/<org>/<name> or a path to "
-                    + "parquet, jsonl or json files");
+            throw new IllegalArgumentException(
+                    "source: empty; give hf://datasets/<org>/<name> or a path to " + "parquet, jsonl or json files");
         }
         String s = source.trim();
         if (s.startsWith("hf://")) {
             if (!s.startsWith(HF_PREFIX)) {
-                throw new IllegalArgumentException("source: \"" + s + "\": only Hub datasets are read, as "
-                        + "hf://datasets/<org>/<name>");
+                throw new IllegalArgumentException(
+                        "source: \"" + s + "\": only Hub datasets are read, as " + "hf://datasets/<org>/<name>");
             }
             String repo = s.substring(HF_PREFIX.length()).replaceAll("/+$", "");
             String[] parts = repo.split("/");

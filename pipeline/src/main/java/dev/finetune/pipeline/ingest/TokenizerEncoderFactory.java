@@ -24,8 +24,9 @@ import java.util.List;
 public class TokenizerEncoderFactory implements RecordEncoderFactory {
     private static final long serialVersionUID = 1L;
     /** The files a tokenizer folder may hold that the encoder reads. */
-    public static final List<String> FILES = java.util.Arrays.asList(TokenizerFiles.TOKENIZER_JSON,
-            TokenizerFiles.TOKENIZER_CONFIG, TokenizerFiles.CHAT_TEMPLATE_FILE);
+    public static final List<String> FILES = java.util.Arrays.asList(
+            TokenizerFiles.TOKENIZER_JSON, TokenizerFiles.TOKENIZER_CONFIG, TokenizerFiles.CHAT_TEMPLATE_FILE);
+
     private final String tokenizerDir;
     private final RecordOptions records;
 
@@ -42,8 +43,15 @@ public class TokenizerEncoderFactory implements RecordEncoderFactory {
     @Override
     public List<String> columns() {
         List<String> c = new ArrayList<>();
-        for (String s : new String[] {records.textColumn, records.messagesColumn, records.promptColumn,
-            records.completionColumn, records.instructionColumn, records.inputColumn, records.outputColumn}) {
+        for (String s : new String[] {
+            records.textColumn,
+            records.messagesColumn,
+            records.promptColumn,
+            records.completionColumn,
+            records.instructionColumn,
+            records.inputColumn,
+            records.outputColumn
+        }) {
             if (s != null) {
                 c.add(s);
             }
@@ -63,8 +71,8 @@ public class TokenizerEncoderFactory implements RecordEncoderFactory {
 
     @Override
     public String cacheKey() {
-        return tokenizerDir + "|" + records.layout() + "|" + columns() + "|" + records.trainOn + "|"
-                + records.eosToken + "|" + records.chatTemplateKwargs;
+        return tokenizerDir + "|" + records.layout() + "|" + columns() + "|" + records.trainOn + "|" + records.eosToken
+                + "|" + records.chatTemplateKwargs;
     }
 
     /** Loads the tokenizer and builds one encoder on the driver, so a bad directory or template fails early. */

@@ -12,8 +12,7 @@ import org.apache.hadoop.fs.Path;
  * or 2 with an ERROR line for a bad argument or an incomplete/unreadable output.
  */
 public final class InspectMain {
-    private InspectMain() {
-    }
+    private InspectMain() {}
 
     public static void main(String[] args) {
         System.exit(run(args, System.out));

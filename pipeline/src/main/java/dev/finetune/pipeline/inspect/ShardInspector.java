@@ -27,15 +27,34 @@ public final class ShardInspector {
 
     public static String counts(Manifest m) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "max_seq_length %d, packing %s, template %s, tokenizer %s (vocab %d, "
-                + "eos %s=%d, pad %d)%n", m.maxSeqLength, m.packing, m.template.kind, shortHash(m.tokenizer.fingerprint),
-                m.tokenizer.vocabSize, m.tokenizer.eosToken, m.tokenizer.eosTokenId, m.tokenizer.padTokenId));
+        sb.append(String.format(
+                Locale.ROOT,
+                "max_seq_length %d, packing %s, template %s, tokenizer %s (vocab %d, " + "eos %s=%d, pad %d)%n",
+                m.maxSeqLength,
+                m.packing,
+                m.template.kind,
+                shortHash(m.tokenizer.fingerprint),
+                m.tokenizer.vocabSize,
+                m.tokenizer.eosToken,
+                m.tokenizer.eosTokenId,
+                m.tokenizer.padTokenId));
         for (Map.Entry<String, Manifest.Split> e : m.splits.entrySet()) {
             Manifest.Split s = e.getValue();
-            sb.append(String.format(Locale.ROOT, "%s: %,d documents, %,d rows, %,d tokens, %,d trained (%.1f%%), "
-                    + "%,d padding, packing efficiency %.4f, %,d split, %,d truncated, %d shards%n", e.getKey(),
-                    s.documents, s.rows, s.tokens, s.lossTokens, s.tokens == 0 ? 0 : 100.0 * s.lossTokens / s.tokens,
-                    s.paddingTokens, s.packingEfficiency, s.splitDocuments, s.truncatedDocuments, s.shards.size()));
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "%s: %,d documents, %,d rows, %,d tokens, %,d trained (%.1f%%), "
+                            + "%,d padding, packing efficiency %.4f, %,d split, %,d truncated, %d shards%n",
+                    e.getKey(),
+                    s.documents,
+                    s.rows,
+                    s.tokens,
+                    s.lossTokens,
+                    s.tokens == 0 ? 0 : 100.0 * s.lossTokens / s.tokens,
+                    s.paddingTokens,
+                    s.packingEfficiency,
+                    s.splitDocuments,
+                    s.truncatedDocuments,
+                    s.shards.size()));
         }
         return sb.toString();
     }
@@ -44,15 +63,26 @@ public final class ShardInspector {
     public String row(ShardSet set, String split, long index) throws IOException {
         ShardRow r = set.row(split, index);
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "--- %s row %d: %d segments, %d tokens, %d trained, %d padding%n", split,
-                index, r.segmentCount(), r.realTokens(), r.targetTokens(), r.length() - r.realTokens()));
+        sb.append(String.format(
+                Locale.ROOT,
+                "--- %s row %d: %d segments, %d tokens, %d trained, %d padding%n",
+                split,
+                index,
+                r.segmentCount(),
+                r.realTokens(),
+                r.targetTokens(),
+                r.length() - r.realTokens()));
         int t = 0;
         while (t < r.length() && r.segments[t] != 0) {
             int start = t;
             while (t < r.length() && r.segments[t] == r.segments[start]) {
                 t++;
             }
-            sb.append("[segment ").append(r.segments[start]).append("] ").append(marked(r, start, t)).append('\n');
+            sb.append("[segment ")
+                    .append(r.segments[start])
+                    .append("] ")
+                    .append(marked(r, start, t))
+                    .append('\n');
         }
         return sb.toString();
     }

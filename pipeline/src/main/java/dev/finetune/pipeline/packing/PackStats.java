@@ -10,6 +10,7 @@ public final class PackStats implements Serializable {
     public long rows;
     /** Real tokens (not padding). */
     public long tokens;
+
     public long lossTokens;
     public long paddingTokens;
     public long truncatedDocuments;

@@ -10,6 +10,7 @@ public final class PackingOptions implements Serializable {
     public final int maxSeqLength;
     /** true: several documents per row (best-fit decreasing); false: one document per row, padded. */
     public final boolean packing;
+
     public final Overflow overflow;
     /** Token id written at padding positions (segment 0, never a target). */
     public final int padTokenId;

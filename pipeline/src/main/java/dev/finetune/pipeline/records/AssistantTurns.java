@@ -50,8 +50,11 @@ final class AssistantTurns {
         String user = tryRender(template, List.of(msg("user", U1)), false, vars);
         String gen = tryRender(template, List.of(msg("user", U1)), true, vars);
         String last = tryRender(template, List.of(msg("user", U1), msg("assistant", A2)), false, vars);
-        String mid = tryRender(template,
-                List.of(msg("user", U1), msg("assistant", A2), msg("user", U3), msg("assistant", A4)), false, vars);
+        String mid = tryRender(
+                template,
+                List.of(msg("user", U1), msg("assistant", A2), msg("user", U3), msg("assistant", A4)),
+                false,
+                vars);
         List<String> candidates = new ArrayList<>();
         if (user != null) {
             addBetween(candidates, gen, user, null);
@@ -66,7 +69,8 @@ final class AssistantTurns {
             header = null;
         }
         String endOfTurn = null;
-        String after = last != null && last.contains(A2) ? last.substring(last.indexOf(A2) + A2.length())
+        String after = last != null && last.contains(A2)
+                ? last.substring(last.indexOf(A2) + A2.length())
                 : mid != null && mid.contains(A2) ? mid.substring(mid.indexOf(A2) + A2.length()) : null;
         if (after != null) {
             int best = Integer.MAX_VALUE;
@@ -164,8 +168,8 @@ final class AssistantTurns {
         }
     }
 
-    private static String tryRender(ChatTemplate t, List<Map<String, Object>> msgs, boolean gen,
-            Map<String, Object> vars) {
+    private static String tryRender(
+            ChatTemplate t, List<Map<String, Object>> msgs, boolean gen, Map<String, Object> vars) {
         try {
             return t.render(msgs, gen, vars);
         } catch (RuntimeException e) { // a template may refuse a probe shape (raise_exception); others remain

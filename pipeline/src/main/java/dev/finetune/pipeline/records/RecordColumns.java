@@ -11,8 +11,7 @@ final class RecordColumns {
     /** The roles chat templates render; a message with another role would vanish from the rendered text. */
     static final List<String> ROLES = List.of("system", "user", "assistant", "tool");
 
-    private RecordColumns() {
-    }
+    private RecordColumns() {}
 
     static String text(Map<String, Object> record, String column) {
         Object v = column(record, column);
@@ -31,10 +30,14 @@ final class RecordColumns {
                 Object p = column(record, o.promptColumn);
                 Object c = column(record, o.completionColumn);
                 List<Map<String, Object>> out = new ArrayList<>();
-                out.addAll(p instanceof String ? List.of(message("user", (String) p))
-                        : messageList(record, o.promptColumn, p));
-                out.addAll(c instanceof String ? List.of(message("assistant", (String) c))
-                        : messageList(record, o.completionColumn, c));
+                out.addAll(
+                        p instanceof String
+                                ? List.of(message("user", (String) p))
+                                : messageList(record, o.promptColumn, p));
+                out.addAll(
+                        c instanceof String
+                                ? List.of(message("assistant", (String) c))
+                                : messageList(record, o.completionColumn, c));
                 return out;
             }
             case INSTRUCTION: {
@@ -98,8 +101,8 @@ final class RecordColumns {
         return record.get(column);
     }
 
-    private static IllegalArgumentException wrongType(Map<String, Object> record, String column, String expected,
-            Object found) {
+    private static IllegalArgumentException wrongType(
+            Map<String, Object> record, String column, String expected, Object found) {
         return new IllegalArgumentException("column '" + column + "' must hold " + expected + ", found "
                 + describe(found) + "; columns present: " + new TreeSet<>(record.keySet()));
     }

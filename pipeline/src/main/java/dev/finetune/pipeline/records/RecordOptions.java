@@ -22,9 +22,11 @@ public final class RecordOptions implements Serializable {
     /** Which tokens of a conversation are targets. */
     public enum TrainOn {
         /** Only the assistant bodies through their end-of-turn token (default). */
-        @JsonProperty("assistant") ASSISTANT,
+        @JsonProperty("assistant")
+        ASSISTANT,
         /** Every token after the first (prompt tokens included). */
-        @JsonProperty("all") ALL
+        @JsonProperty("all")
+        ALL
     }
 
     /** Column of plain text documents. Default none. */
@@ -67,7 +69,12 @@ public final class RecordOptions implements Serializable {
     @JsonProperty("chat_template_kwargs")
     public Map<String, Object> chatTemplateKwargs = new LinkedHashMap<>();
 
-    public enum Layout { TEXT, MESSAGES, PROMPT_COMPLETION, INSTRUCTION }
+    public enum Layout {
+        TEXT,
+        MESSAGES,
+        PROMPT_COMPLETION,
+        INSTRUCTION
+    }
 
     /** The layout the set columns select; call after {@link #validate()}. */
     public Layout layout() {
@@ -85,7 +92,8 @@ public final class RecordOptions implements Serializable {
 
     /** @throws IllegalArgumentException naming the options when no layout or more than one is configured */
     public RecordOptions validate() {
-        int layouts = (textColumn != null ? 1 : 0) + (messagesColumn != null ? 1 : 0)
+        int layouts = (textColumn != null ? 1 : 0)
+                + (messagesColumn != null ? 1 : 0)
                 + (promptColumn != null || completionColumn != null ? 1 : 0)
                 + (instructionColumn != null || outputColumn != null || inputColumn != null ? 1 : 0);
         if (layouts != 1) {
@@ -115,10 +123,15 @@ public final class RecordOptions implements Serializable {
 
     private String describe() {
         StringBuilder sb = new StringBuilder();
-        String[][] opts = {{"text_column", textColumn}, {"messages_column", messagesColumn},
-            {"prompt_column", promptColumn}, {"completion_column", completionColumn},
-            {"instruction_column", instructionColumn}, {"input_column", inputColumn},
-            {"output_column", outputColumn}};
+        String[][] opts = {
+            {"text_column", textColumn},
+            {"messages_column", messagesColumn},
+            {"prompt_column", promptColumn},
+            {"completion_column", completionColumn},
+            {"instruction_column", instructionColumn},
+            {"input_column", inputColumn},
+            {"output_column", outputColumn}
+        };
         for (String[] o : opts) {
             if (o[1] != null) {
                 sb.append(sb.length() == 0 ? "" : ", ").append(o[0]).append('=').append(o[1]);

@@ -41,9 +41,11 @@ public final class TokenizingRecordEncoder implements RecordEncoder {
         this.bosId = tokenizer.bosId();
         if (options.layout() == RecordOptions.Layout.TEXT) {
             if (options.addEos && eosId < 0) {
-                throw new IllegalArgumentException(eos == null
-                        ? "tokenizer_config.json in " + tokenizer.directory() + " has no eos_token: set eos_token"
-                        : "eos_token '" + eos + "' is not in the vocabulary of " + tokenizer.directory());
+                throw new IllegalArgumentException(
+                        eos == null
+                                ? "tokenizer_config.json in " + tokenizer.directory()
+                                        + " has no eos_token: set eos_token"
+                                : "eos_token '" + eos + "' is not in the vocabulary of " + tokenizer.directory());
             }
             this.template = null;
             this.templateVars = null;
@@ -95,16 +97,16 @@ public final class TokenizingRecordEncoder implements RecordEncoder {
         try {
             return template.render(messages, false, templateVars);
         } catch (TemplateException e) { // incl. the template's own raise_exception: the record is bad input
-            throw new IllegalArgumentException("the chat template cannot render this conversation: "
-                    + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "the chat template cannot render this conversation: " + e.getMessage(), e);
         }
     }
 
     TokenizedDocument encodeConversation(List<Map<String, Object>> messages) {
         String rendered = render(messages);
         Encoded enc = tokenizer.encodeWithOffsets(rendered);
-        boolean addBos = tokenizer.files().addBosToken && bosId >= 0
-                && !rendered.startsWith(tokenizer.files().bosToken);
+        boolean addBos =
+                tokenizer.files().addBosToken && bosId >= 0 && !rendered.startsWith(tokenizer.files().bosToken);
         int shift = addBos ? 1 : 0;
         int[] ids = new int[enc.length() + shift];
         byte[] targets = new byte[ids.length];

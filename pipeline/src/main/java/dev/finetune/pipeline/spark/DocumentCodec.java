@@ -7,8 +7,7 @@ import dev.finetune.pipeline.records.TokenizedDocument;
  * stay below 2^31). A byte[] costs the shuffle far less than a serialized object.
  */
 final class DocumentCodec {
-    private DocumentCodec() {
-    }
+    private DocumentCodec() {}
 
     static byte[] encode(TokenizedDocument d) {
         byte[] b = new byte[4 * d.length()];

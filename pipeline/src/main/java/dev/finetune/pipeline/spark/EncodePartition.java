@@ -2,7 +2,6 @@ package dev.finetune.pipeline.spark;
 
 import dev.finetune.pipeline.ingest.FileFormat;
 import dev.finetune.pipeline.ingest.InputFiles;
-
 import dev.finetune.pipeline.ingest.RecordEncoderFactory;
 import dev.finetune.pipeline.records.RecordEncoder;
 import dev.finetune.pipeline.records.TokenizedDocument;
@@ -30,8 +29,15 @@ final class EncodePartition implements PairFlatMapFunction<Iterator<Row>, Long, 
     private final String label;
     private final HadoopConf conf;
 
-    EncodePartition(RecordEncoderFactory factory, Broadcast<DocumentOrder> order, SplitAssigner assigner,
-            LongAccumulator documents, LongAccumulator tokens, FileFormat format, String label, HadoopConf conf) {
+    EncodePartition(
+            RecordEncoderFactory factory,
+            Broadcast<DocumentOrder> order,
+            SplitAssigner assigner,
+            LongAccumulator documents,
+            LongAccumulator tokens,
+            FileFormat format,
+            String label,
+            HadoopConf conf) {
         this.format = format;
         this.label = label;
         this.conf = conf;
@@ -73,9 +79,10 @@ final class EncodePartition implements PairFlatMapFunction<Iterator<Row>, Long, 
                     doc = encoder.encode(RowConverter.record(row, columns));
                 } catch (RuntimeException e) {
                     // Spark reads a line that is not JSON (or not UTF-8) as a row of nulls: name the line instead
-                    String problem = format == FileFormat.PARQUET ? null
-                            : PrepareJob.problem(new InputFiles(format, java.util.Collections.singletonList(file)),
-                                    conf.get());
+                    String problem = format == FileFormat.PARQUET
+                            ? null
+                            : PrepareJob.problem(
+                                    new InputFiles(format, java.util.Collections.singletonList(file)), conf.get());
                     if (problem != null) {
                         throw new IllegalArgumentException(label + ": " + problem, e);
                     }

@@ -14,11 +14,11 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 final class EncoderPool {
     private static final Map<String, Queue<RecordEncoder>> IDLE = new ConcurrentHashMap<>();
 
-    private EncoderPool() {
-    }
+    private EncoderPool() {}
 
     static RecordEncoder borrow(RecordEncoderFactory factory) {
-        RecordEncoder e = IDLE.computeIfAbsent(factory.cacheKey(), k -> new ConcurrentLinkedQueue<>()).poll();
+        RecordEncoder e = IDLE.computeIfAbsent(factory.cacheKey(), k -> new ConcurrentLinkedQueue<>())
+                .poll();
         return e != null ? e : factory.create();
     }
 

@@ -22,19 +22,20 @@ import org.apache.spark.api.java.JavaSparkContext;
  * not download again); downloads go to {@code .incomplete} first and are renamed when verified.
  */
 final class HubStaging {
-    private HubStaging() {
-    }
+    private HubStaging() {}
 
-    static InputFiles stage(JavaSparkContext jsc, HubSettings settings, DatasetFiles listing, String stagingDir,
-            HadoopConf conf) {
+    static InputFiles stage(
+            JavaSparkContext jsc, HubSettings settings, DatasetFiles listing, String stagingDir, HadoopConf conf) {
         List<RemoteFile> files = listing.files();
         String base = stagingDir + "/" + listing.commit();
-        System.err.printf("prepare: staging %d files (%,d bytes) of %s into %s%n", files.size(),
-                listing.totalBytes(), listing.repo().id(), base);
+        System.err.printf(
+                "prepare: staging %d files (%,d bytes) of %s into %s%n",
+                files.size(), listing.totalBytes(), listing.repo().id(), base);
         List<String> staged = jsc.parallelize(files, Math.max(1, files.size()))
                 .map(f -> fetch(settings, f, new Path(base, f.path()), conf))
                 .collect();
-        FileFormat format = listing.format() == DatasetFiles.Format.PARQUET ? FileFormat.PARQUET
+        FileFormat format = listing.format() == DatasetFiles.Format.PARQUET
+                ? FileFormat.PARQUET
                 : FileFormat.ofFile(files.get(0).path()) == FileFormat.JSON ? FileFormat.JSON : FileFormat.JSONL;
         return new InputFiles(format, staged);
     }
@@ -42,7 +43,8 @@ final class HubStaging {
     private static String fetch(HubSettings settings, RemoteFile file, Path target, HadoopConf conf) {
         try {
             FileSystem fs = ShardFiles.fileSystem(target, conf.get());
-            if (fs.exists(target) && (file.size() < 0 || fs.getFileStatus(target).getLen() == file.size())) {
+            if (fs.exists(target)
+                    && (file.size() < 0 || fs.getFileStatus(target).getLen() == file.size())) {
                 return target.toString();
             }
             Path partial = new Path(target.getParent(), target.getName() + ".incomplete");

@@ -92,8 +92,8 @@ public final class PrepareJob {
         }
         Manifest.Tokenizer tokenizer = factory.tokenizerInfo();
         List<SourcePlan> plans = plan(conf);
-        PackingOptions packing = new PackingOptions(options.maxSeqLength, options.packing,
-                Overflow.parse(options.longDocuments), tokenizer.padTokenId);
+        PackingOptions packing = new PackingOptions(
+                options.maxSeqLength, options.packing, Overflow.parse(options.longDocuments), tokenizer.padTokenId);
         AtomicOutput publish = out.begin(options.overwrite);
         Path tmp = publish.dir();
         try {
@@ -124,10 +124,19 @@ public final class PrepareJob {
             }
             for (Map.Entry<String, Manifest.Split> e : m.splits.entrySet()) {
                 Manifest.Split s = e.getValue();
-                System.err.printf("prepare: %s: %,d documents → %,d rows of %d, %,d tokens (%,d trained), "
-                        + "packing efficiency %.4f, %d split, %d truncated, %d shards%n", e.getKey(), s.documents,
-                        s.rows, options.maxSeqLength, s.tokens, s.lossTokens, s.packingEfficiency,
-                        s.splitDocuments, s.truncatedDocuments, s.shards.size());
+                System.err.printf(
+                        "prepare: %s: %,d documents → %,d rows of %d, %,d tokens (%,d trained), "
+                                + "packing efficiency %.4f, %d split, %d truncated, %d shards%n",
+                        e.getKey(),
+                        s.documents,
+                        s.rows,
+                        options.maxSeqLength,
+                        s.tokens,
+                        s.lossTokens,
+                        s.packingEfficiency,
+                        s.splitDocuments,
+                        s.truncatedDocuments,
+                        s.shards.size());
             }
             System.err.println("prepare: published " + out.path());
             return m;
@@ -140,21 +149,23 @@ public final class PrepareJob {
     private List<SourcePlan> plan(Configuration conf) throws IOException {
         SourceSpec source = SourceSpec.parse(options.source);
         FileFormat forced = options.fileFormat();
-        InputFiles train = source.isHub() ? stage(source, options.split, conf)
-                : InputFiles.expand(source.paths, forced, conf);
+        InputFiles train =
+                source.isHub() ? stage(source, options.split, conf) : InputFiles.expand(source.paths, forced, conf);
         List<SourcePlan> plans = new ArrayList<>();
         if (options.holdoutFraction > 0) {
-            plans.add(new SourcePlan("source", train,
-                    SplitAssigner.holdout(new Holdout(options.holdoutFraction, options.holdoutSeed))));
+            plans.add(new SourcePlan(
+                    "source", train, SplitAssigner.holdout(new Holdout(options.holdoutFraction, options.holdoutSeed))));
         } else {
             plans.add(new SourcePlan("train", train, SplitAssigner.fixed(SplitAssigner.TRAIN)));
         }
         if (options.validationSplit != null) {
             if (!source.isHub()) {
-                throw new IllegalArgumentException("validation_split: only for Hub sources; for files give "
-                        + "validation_source");
+                throw new IllegalArgumentException(
+                        "validation_split: only for Hub sources; for files give " + "validation_source");
             }
-            plans.add(new SourcePlan("validation", stage(source, options.validationSplit, conf),
+            plans.add(new SourcePlan(
+                    "validation",
+                    stage(source, options.validationSplit, conf),
                     SplitAssigner.fixed(SplitAssigner.VALIDATION)));
         }
         if (options.validationSource != null) {
@@ -167,8 +178,8 @@ public final class PrepareJob {
     /** Lists one split of a Hub dataset on the driver and fetches its files on the executors. */
     private InputFiles stage(SourceSpec source, String split, Configuration conf) throws IOException {
         HubSettings settings = hub != null ? hub : HubSettings.fromEnvironment();
-        DatasetFiles listing = HubClient.create(settings).listDatasetFiles(HubRepo.dataset(source.hubRepo),
-                options.revision, options.config, split);
+        DatasetFiles listing = HubClient.create(settings)
+                .listDatasetFiles(HubRepo.dataset(source.hubRepo), options.revision, options.config, split);
         if (listing.files().isEmpty()) {
             throw new IllegalArgumentException("source: " + source + " split " + split + " has no files");
         }
@@ -177,8 +188,12 @@ public final class PrepareJob {
                     + "this dataset to parquet (partial-" + split + "); only that part is prepared");
         }
         hubFiles.put(split, listing);
-        return HubStaging.stage(JavaSparkContext.fromSparkContext(spark.sparkContext()), settings, listing,
-                stagingDir(), new HadoopConf(conf));
+        return HubStaging.stage(
+                JavaSparkContext.fromSparkContext(spark.sparkContext()),
+                settings,
+                listing,
+                stagingDir(),
+                new HadoopConf(conf));
     }
 
     private String stagingDir() {
@@ -210,12 +225,14 @@ public final class PrepareJob {
         Dataset<Row> keyed = df.select(cols.toArray(new Column[0]));
 
         // Pass one: the documents' global order (file, position), independent of Spark's partitioning.
-        List<DocumentOrder.Run> runs = keyed.select(FILE_COL, ID_COL).javaRDD()
-                .mapPartitions(DocumentOrder::runs).collect();
+        List<DocumentOrder.Run> runs = keyed.select(FILE_COL, ID_COL)
+                .javaRDD()
+                .mapPartitions(DocumentOrder::runs)
+                .collect();
         DocumentOrder order = new DocumentOrder(runs);
         if (order.documents() == 0) {
-            throw new IllegalArgumentException(plan.label + ": the dataset is empty (no records in "
-                    + String.join(", ", plan.files.files) + ")");
+            throw new IllegalArgumentException(
+                    plan.label + ": the dataset is empty (no records in " + String.join(", ", plan.files.files) + ")");
         }
         long[] windowOffset = new long[SplitAssigner.NAMES.length];
         long windows = 0;
@@ -233,12 +250,19 @@ public final class PrepareJob {
         int partitions = (int) Math.max(1, Math.min(windows, 2L * jsc.defaultParallelism()));
         try (Progress progress = new Progress(spark.sparkContext(), plan.label, order.documents(), docs, tokens, 10)) {
             List<WindowResult> results = keyed.javaRDD()
-                    .mapPartitionsToPair(new EncodePartition(factory, orderB, plan.assigner, docs, tokens,
-                            plan.files.format, plan.label, new HadoopConf(conf)))
+                    .mapPartitionsToPair(new EncodePartition(
+                            factory,
+                            orderB,
+                            plan.assigner,
+                            docs,
+                            tokens,
+                            plan.files.format,
+                            plan.label,
+                            new HadoopConf(conf)))
                     .repartitionAndSortWithinPartitions(
                             new WindowPartitioner(partitions, options.windowDocuments, windowOffset))
-                    .mapPartitions(new WriteWindows(tmp.toString(), new HadoopConf(conf), packing,
-                            options.windowDocuments))
+                    .mapPartitions(
+                            new WriteWindows(tmp.toString(), new HadoopConf(conf), packing, options.windowDocuments))
                     .collect();
             System.err.println(progress.line(order.documents()));
             List<WindowResult> sorted = new ArrayList<>(results);
@@ -274,17 +298,23 @@ public final class PrepareJob {
         String[] paths = files.files.toArray(new String[0]);
         if (files.format != FileFormat.PARQUET && factory.onlyStringColumns()) {
             // Check the columns on a 1% sample, then read only them as strings: no full inference pass.
-            List<String> sampled = Arrays.asList(jsonReader(files).option("samplingRatio", "0.01").load(paths)
+            List<String> sampled = Arrays.asList(jsonReader(files)
+                    .option("samplingRatio", "0.01")
+                    .load(paths)
                     .columns());
             if (sampled.containsAll(factory.columns())) {
                 List<StructField> fields = new ArrayList<>();
                 for (String c : factory.columns()) {
                     fields.add(DataTypes.createStructField(c, DataTypes.StringType, true));
                 }
-                return jsonReader(files).schema(DataTypes.createStructType(fields)).load(paths);
+                return jsonReader(files)
+                        .schema(DataTypes.createStructType(fields))
+                        .load(paths);
             }
         }
-        return files.format == FileFormat.PARQUET ? spark.read().parquet(paths) : jsonReader(files).load(paths);
+        return files.format == FileFormat.PARQUET
+                ? spark.read().parquet(paths)
+                : jsonReader(files).load(paths);
     }
 
     private DataFrameReader jsonReader(InputFiles files) {
@@ -302,8 +332,8 @@ public final class PrepareJob {
         s.splitDocuments += p.splitDocuments;
     }
 
-    private Manifest manifest(Manifest.Tokenizer tokenizer, List<SourcePlan> plans,
-            Map<Integer, Manifest.Split> splits) {
+    private Manifest manifest(
+            Manifest.Tokenizer tokenizer, List<SourcePlan> plans, Map<Integer, Manifest.Split> splits) {
         Manifest m = new Manifest();
         m.maxSeqLength = options.maxSeqLength;
         m.tokenizer = tokenizer;

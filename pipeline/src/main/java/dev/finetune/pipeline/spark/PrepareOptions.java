@@ -48,9 +48,11 @@ public final class PrepareOptions implements Serializable {
     public String messagesColumn;
     /** Prompt/completion columns (a user and an assistant turn); both or neither. */
     public String promptColumn;
+
     public String completionColumn;
     /** Alpaca-style instruction/input/output columns; instruction and output, input optional. */
     public String instructionColumn;
+
     public String inputColumn;
     public String outputColumn;
     /** Conversations: train on the "assistant" turns (default) or on "all" tokens. */
@@ -126,11 +128,11 @@ public final class PrepareOptions implements Serializable {
         if (!(holdoutFraction >= 0 && holdoutFraction < 1)) {
             throw new IllegalArgumentException("holdout_fraction: " + holdoutFraction + ", must be in [0, 1)");
         }
-        int validations = (validationSplit != null ? 1 : 0) + (validationSource != null ? 1 : 0)
-                + (holdoutFraction > 0 ? 1 : 0);
+        int validations =
+                (validationSplit != null ? 1 : 0) + (validationSource != null ? 1 : 0) + (holdoutFraction > 0 ? 1 : 0);
         if (validations > 1) {
-            throw new IllegalArgumentException("validation: give at most one of validation_split, "
-                    + "validation_source and holdout_fraction");
+            throw new IllegalArgumentException(
+                    "validation: give at most one of validation_split, " + "validation_source and holdout_fraction");
         }
         if (!"assistant".equals(trainOn) && !"all".equals(trainOn)) {
             throw new IllegalArgumentException("train_on: \"" + trainOn + "\" is not one of assistant, all");
@@ -148,8 +150,12 @@ public final class PrepareOptions implements Serializable {
     /** The record layout: conversation columns when any is set, else the text column. */
     public RecordOptions records() {
         RecordOptions r = new RecordOptions();
-        boolean chat = messagesColumn != null || promptColumn != null || completionColumn != null
-                || instructionColumn != null || inputColumn != null || outputColumn != null;
+        boolean chat = messagesColumn != null
+                || promptColumn != null
+                || completionColumn != null
+                || instructionColumn != null
+                || inputColumn != null
+                || outputColumn != null;
         r.textColumn = chat ? null : textColumn;
         r.messagesColumn = messagesColumn;
         r.promptColumn = promptColumn;

@@ -30,7 +30,12 @@ final class Progress extends SparkListener implements AutoCloseable {
     /** Task id → {documents, tokens} so far, for running tasks. */
     private final Map<Long, long[]> running = new ConcurrentHashMap<>();
 
-    Progress(SparkContext sc, String label, long totalDocuments, LongAccumulator documents, LongAccumulator tokens,
+    Progress(
+            SparkContext sc,
+            String label,
+            long totalDocuments,
+            LongAccumulator documents,
+            LongAccumulator tokens,
             int seconds) {
         this.sc = sc;
         this.label = label;
@@ -47,8 +52,8 @@ final class Progress extends SparkListener implements AutoCloseable {
 
     @Override
     public void onExecutorMetricsUpdate(SparkListenerExecutorMetricsUpdate update) {
-        for (Tuple4<Object, Object, Object, scala.collection.Seq<AccumulableInfo>> t
-                : JavaConverters.seqAsJavaList(update.accumUpdates())) {
+        for (Tuple4<Object, Object, Object, scala.collection.Seq<AccumulableInfo>> t :
+                JavaConverters.seqAsJavaList(update.accumUpdates())) {
             long[] v = running.computeIfAbsent((Long) t._1(), k -> new long[2]);
             for (AccumulableInfo info : JavaConverters.seqAsJavaList(t._4())) {
                 if (info.update().isDefined() && info.update().get() instanceof Long) {
@@ -75,8 +80,15 @@ final class Progress extends SparkListener implements AutoCloseable {
             toks += v[1];
         }
         double s = Math.max(1e-9, (System.nanoTime() - start) / 1e9);
-        return String.format(Locale.ROOT, "prepare: %s: %,d / %,d documents, %,d tokens, %,.0f tokens/s, %.0f s",
-                label, Math.min(docs, totalDocuments), totalDocuments, toks, toks / s, s);
+        return String.format(
+                Locale.ROOT,
+                "prepare: %s: %,d / %,d documents, %,d tokens, %,.0f tokens/s, %.0f s",
+                label,
+                Math.min(docs, totalDocuments),
+                totalDocuments,
+                toks,
+                toks / s,
+                s);
     }
 
     @Override

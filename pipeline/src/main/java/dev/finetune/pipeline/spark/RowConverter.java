@@ -10,8 +10,7 @@ import scala.collection.Seq;
 
 /** Spark values → plain Java: struct → Map, array → List, map → Map; scalars unchanged. */
 final class RowConverter {
-    private RowConverter() {
-    }
+    private RowConverter() {}
 
     /** The first {@code columns.size()} fields of {@code row}, by name. */
     static Map<String, Object> record(Row row, List<String> columns) {
@@ -41,7 +40,8 @@ final class RowConverter {
         }
         if (v instanceof scala.collection.Map) {
             Map<Object, Object> m = new LinkedHashMap<>();
-            for (Map.Entry<?, ?> e : JavaConverters.mapAsJavaMap((scala.collection.Map<?, ?>) v).entrySet()) {
+            for (Map.Entry<?, ?> e :
+                    JavaConverters.mapAsJavaMap((scala.collection.Map<?, ?>) v).entrySet()) {
                 m.put(e.getKey(), java(e.getValue()));
             }
             return m;

@@ -22,7 +22,8 @@ public final class ShippedTokenizerEncoderFactory extends TokenizerEncoderFactor
     }
 
     /** Adds each file of the driver's {@code tokenizerDir} that the encoder reads to {@code spark}'s job. */
-    public static ShippedTokenizerEncoderFactory shipWith(SparkContext spark, String tokenizerDir, RecordOptions records) {
+    public static ShippedTokenizerEncoderFactory shipWith(
+            SparkContext spark, String tokenizerDir, RecordOptions records) {
         Path dir = Paths.get(tokenizerDir);
         for (String name : FILES) {
             Path f = dir.resolve(name);

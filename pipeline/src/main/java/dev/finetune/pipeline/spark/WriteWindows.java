@@ -53,7 +53,8 @@ final class WriteWindows implements FlatMapFunction<Iterator<Tuple2<Long, byte[]
                 int split = SplitAssigner.splitOf(pending._1());
                 long window = SplitAssigner.indexOf(pending._1()) / windowDocuments;
                 List<TokenizedDocument> batch = new ArrayList<>();
-                while (pending != null && SplitAssigner.splitOf(pending._1()) == split
+                while (pending != null
+                        && SplitAssigner.splitOf(pending._1()) == split
                         && SplitAssigner.indexOf(pending._1()) / windowDocuments == window) {
                     batch.add(DocumentCodec.decode(pending._2()));
                     pending = docs.hasNext() ? docs.next() : null;

@@ -36,7 +36,8 @@ class ShardInspectorTest {
         m.maxSeqLength = 16;
         m.template.kind = "chat";
         Manifest.Split s = new Manifest.Split();
-        try (ShardWriter w = new ShardWriter(new Path(tmp.toString(), ShardFormat.shardPath("train", 0)), conf, 16, 1)) {
+        try (ShardWriter w =
+                new ShardWriter(new Path(tmp.toString(), ShardFormat.shardPath("train", 0)), conf, 16, 1)) {
             w.write(row);
             w.close();
             s.shards.add(w.describe(ShardFormat.shardPath("train", 0)));
@@ -67,7 +68,9 @@ class ShardInspectorTest {
     @Test
     void anIncompleteOutputIsAnErrorExit() throws IOException {
         Files.createDirectories(tmp.resolve("half"));
-        assertEquals(2, InspectMain.run(new String[] {"--shards", tmp.resolve("half").toString(), "--tokenizer",
-            "x"}, System.out));
+        assertEquals(
+                2,
+                InspectMain.run(
+                        new String[] {"--shards", tmp.resolve("half").toString(), "--tokenizer", "x"}, System.out));
     }
 }

@@ -63,8 +63,8 @@ class WindowPackerTest {
                     t++;
                 }
                 assertEquals(0, row.targets[s], "a segment's first token is never a target");
-                segments.add(new TokenizedDocument(Arrays.copyOfRange(row.ids, s, t),
-                        Arrays.copyOfRange(row.targets, s, t)));
+                segments.add(new TokenizedDocument(
+                        Arrays.copyOfRange(row.ids, s, t), Arrays.copyOfRange(row.targets, s, t)));
                 expectSegment++;
             }
             for (; t < L; t++) {
@@ -93,7 +93,9 @@ class WindowPackerTest {
                 List<TokenizedDocument> docs = randomDocuments(seed, 200, 3 * L);
                 WindowPacker.Packed packed = new WindowPacker(new PackingOptions(L, true, overflow, PAD)).pack(docs);
                 // Documents up to L tokens come back whole (never split across rows); longer ones as their pieces.
-                assertEquals(multiset(expectedPieces(docs, overflow)), multiset(unpack(packed.rows)),
+                assertEquals(
+                        multiset(expectedPieces(docs, overflow)),
+                        multiset(unpack(packed.rows)),
                         overflow + " seed " + seed);
             }
         }

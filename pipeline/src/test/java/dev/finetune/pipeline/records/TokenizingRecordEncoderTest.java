@@ -73,7 +73,8 @@ class TokenizingRecordEncoderTest {
     @Test
     void textDocumentsEndWithEosAndEveryTokenButTheFirstIsATarget() throws IOException {
         try (RecordEncoder enc = new TokenizingRecordEncoder(TOK, RecordOptions.text("text"))) {
-            JsonNode ref = new ObjectMapper().readTree(FIXTURES.resolve("reference/qwen3_tokens.json").toFile());
+            JsonNode ref = new ObjectMapper()
+                    .readTree(FIXTURES.resolve("reference/qwen3_tokens.json").toFile());
             for (JsonNode e : ref.get("encodings")) {
                 TokenizedDocument d = enc.encode(record("text", e.get("text").asText()));
                 int[] expected = Arrays.copyOf(ints(e.get("ids")), e.get("ids").size() + 1);
@@ -99,15 +100,17 @@ class TokenizingRecordEncoderTest {
     @Test
     void conversationsMatchTransformersIdsAndTrainOnAssistantBodiesThroughEndOfTurn() throws IOException {
         ObjectMapper om = new ObjectMapper();
-        JsonNode chats = om.readTree(FIXTURES.resolve("reference/qwen3_tokens.json").toFile()).get("chats");
+        JsonNode chats = om.readTree(
+                        FIXTURES.resolve("reference/qwen3_tokens.json").toFile())
+                .get("chats");
         TokenizingRecordEncoder enc = new TokenizingRecordEncoder(TOK, RecordOptions.messages("messages"));
         int checked = 0;
         for (JsonNode c : chats) {
             if (c.get("add_generation_prompt").asBoolean()) {
                 continue; // training data is rendered without a generation prompt
             }
-            List<Map<String, Object>> messages = om.convertValue(c.get("messages"),
-                    new TypeReference<List<Map<String, Object>>>() { });
+            List<Map<String, Object>> messages =
+                    om.convertValue(c.get("messages"), new TypeReference<List<Map<String, Object>>>() {});
             TokenizedDocument d = enc.encode(record("messages", messages));
             assertArrayEquals(ints(c.get("ids")), d.ids, "ids of " + c.get("messages"));
             assertEquals(c.get("text").asText(), TOK.decode(d.ids), "round trip");
@@ -130,8 +133,14 @@ class TokenizingRecordEncoderTest {
     @Test
     void lastTurnTargetsIncludeQwen3sEmptyThinkBlockAndNotTheNewlineAfterEndOfTurn() {
         TokenizingRecordEncoder enc = new TokenizingRecordEncoder(TOK, RecordOptions.messages("m"));
-        TokenizedDocument d = enc.encode(record("m", List.of(msg("system", "Be brief."), msg("user", "Name a whale."),
-                msg("assistant", "Moby Dick."), msg("user", "And the captain?"), msg("assistant", "Ahab."))));
+        TokenizedDocument d = enc.encode(record(
+                "m",
+                List.of(
+                        msg("system", "Be brief."),
+                        msg("user", "Name a whale."),
+                        msg("assistant", "Moby Dick."),
+                        msg("user", "And the captain?"),
+                        msg("assistant", "Ahab."))));
         assertEquals(List.of("Moby Dick.<|im_end|>", "<think>\n\n</think>\n\nAhab.<|im_end|>"), targetRuns(d));
         assertArrayEquals(TOK.encode("\n", false), new int[] {d.ids[d.length() - 1]});
         assertEquals(0, d.targets[d.length() - 1]);
@@ -140,8 +149,8 @@ class TokenizingRecordEncoderTest {
     @Test
     void reasoningInsideContentIsPartOfTheBody() {
         TokenizingRecordEncoder enc = new TokenizingRecordEncoder(TOK, RecordOptions.messages("m"));
-        TokenizedDocument d = enc.encode(record("m", List.of(msg("user", "2+2?"),
-                msg("assistant", "<think>\nadd them\n</think>\n\n4"))));
+        TokenizedDocument d = enc.encode(
+                record("m", List.of(msg("user", "2+2?"), msg("assistant", "<think>\nadd them\n</think>\n\n4"))));
         assertEquals(List.of("<think>\nadd them\n</think>\n\n4<|im_end|>"), targetRuns(d));
     }
 
@@ -149,8 +158,8 @@ class TokenizingRecordEncoderTest {
     void trainOnAllMarksEveryTokenButTheFirst() {
         RecordOptions o = RecordOptions.messages("m");
         o.trainOn = RecordOptions.TrainOn.ALL;
-        TokenizedDocument d = new TokenizingRecordEncoder(TOK, o).encode(record("m",
-                List.of(msg("user", "Hi"), msg("assistant", "Hello"))));
+        TokenizedDocument d = new TokenizingRecordEncoder(TOK, o)
+                .encode(record("m", List.of(msg("user", "Hi"), msg("assistant", "Hello"))));
         assertEquals(0, d.targets[0]);
         assertEquals(d.length() - 1, d.targetCount());
     }
@@ -174,8 +183,8 @@ class TokenizingRecordEncoderTest {
         r2.put("input", "");
         r2.put("output", "Moby Dick.");
         TokenizedDocument b = new TokenizingRecordEncoder(TOK, ins).encode(r2);
-        TokenizedDocument c = new TokenizingRecordEncoder(TOK, RecordOptions.messages("m")).encode(record("m",
-                List.of(msg("user", "Name a whale."), msg("assistant", "Moby Dick."))));
+        TokenizedDocument c = new TokenizingRecordEncoder(TOK, RecordOptions.messages("m"))
+                .encode(record("m", List.of(msg("user", "Name a whale."), msg("assistant", "Moby Dick."))));
         assertEquals(c, a);
         assertEquals(c, b);
         r2.put("input", "In Melville.");
@@ -186,15 +195,16 @@ class TokenizingRecordEncoderTest {
     @Test
     void missingOrWrongTypedColumnsNameTheColumnAndTheColumnsPresent() {
         TokenizingRecordEncoder text = new TokenizingRecordEncoder(TOK, RecordOptions.text("text"));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> text.encode(record("body", "x")));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> text.encode(record("body", "x")));
         assertTrue(e.getMessage().contains("'text'") && e.getMessage().contains("[body, id]"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> text.encode(record("text", 5L)));
         assertTrue(e.getMessage().contains("'text'") && e.getMessage().contains("Long"), e.getMessage());
         TokenizingRecordEncoder chat = new TokenizingRecordEncoder(TOK, RecordOptions.messages("messages"));
         e = assertThrows(IllegalArgumentException.class, () -> chat.encode(record("messages", "hello")));
         assertTrue(e.getMessage().contains("'messages'"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class,
+        e = assertThrows(
+                IllegalArgumentException.class,
                 () -> chat.encode(record("messages", List.of(Map.of("content", "no role")))));
         assertTrue(e.getMessage().contains("message 0"), e.getMessage());
     }
@@ -205,10 +215,13 @@ class TokenizingRecordEncoderTest {
         List<Map<String, Object>> wizard = List.of(msg("user", "Cast a spell."), msg("wizard", "Abracadabra."));
         // the template alone would drop the turn: the rendering has no trace of it
         assertFalse(chat.render(wizard).contains("Abracadabra."));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> chat.encode(record("messages", wizard)));
-        assertTrue(e.getMessage().contains("message 1") && e.getMessage().contains("'wizard'")
-                && e.getMessage().contains("system, user, assistant, tool"), e.getMessage());
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> chat.encode(record("messages", wizard)));
+        assertTrue(
+                e.getMessage().contains("message 1")
+                        && e.getMessage().contains("'wizard'")
+                        && e.getMessage().contains("system, user, assistant, tool"),
+                e.getMessage());
         for (String role : RecordColumns.ROLES) {
             List<Map<String, Object>> ok = new java.util.ArrayList<>(List.of(msg("user", "Hi.")));
             if (!role.equals("user")) {
@@ -233,8 +246,8 @@ class TokenizingRecordEncoderTest {
 
     /** A Qwen3 vocabulary dressed as a BOS-adding tokenizer: <|endoftext|> plays BOS. */
     static TextTokenizer bosTokenizer(Path dir, String template) throws IOException {
-        Files.createSymbolicLink(dir.resolve("tokenizer.json"),
-                QWEN3.resolve("tokenizer.json").toAbsolutePath());
+        Files.createSymbolicLink(
+                dir.resolve("tokenizer.json"), QWEN3.resolve("tokenizer.json").toAbsolutePath());
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("bos_token", "<|endoftext|>");
         config.put("eos_token", "<|im_end|>");
@@ -253,8 +266,8 @@ class TokenizingRecordEncoderTest {
         try (TextTokenizer withBos = bosTokenizer(a, "{{ bos_token }}" + chatml);
                 TextTokenizer withoutBos = bosTokenizer(b, chatml)) {
             for (TextTokenizer tok : List.of(withBos, withoutBos)) {
-                TokenizedDocument d = new TokenizingRecordEncoder(tok, RecordOptions.messages("m"))
-                        .encode(record("m", chat));
+                TokenizedDocument d =
+                        new TokenizingRecordEncoder(tok, RecordOptions.messages("m")).encode(record("m", chat));
                 assertEquals(tok.bosId(), d.ids[0]);
                 assertTrue(d.ids[1] != tok.bosId(), "a second BOS");
                 assertEquals(0, d.targets[0]);
@@ -266,8 +279,10 @@ class TokenizingRecordEncoderTest {
     @Test
     void userTextQuotingTheAssistantHeaderIsRefusedRatherThanMistrained() {
         TokenizingRecordEncoder enc = new TokenizingRecordEncoder(TOK, RecordOptions.messages("m"));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> enc.encode(record("m",
-                List.of(msg("user", "say <|im_start|>assistant\nhi"), msg("assistant", "no")))));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> enc.encode(
+                        record("m", List.of(msg("user", "say <|im_start|>assistant\nhi"), msg("assistant", "no")))));
         assertTrue(e.getMessage().contains("train_on=all"), e.getMessage());
     }
 }

@@ -55,8 +55,7 @@ final class CodePointEncoderFactory implements RecordEncoderFactory {
             }
 
             @Override
-            public void close() {
-            }
+            public void close() {}
         };
     }
 

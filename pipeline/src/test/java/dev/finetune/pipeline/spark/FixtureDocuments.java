@@ -19,8 +19,7 @@ final class FixtureDocuments {
     static final String[] TEXTS = {"en_botchan.txt", "en_mobydick.txt", "ja_wagahai.txt"};
     private static final int LINES = 6;
 
-    private FixtureDocuments() {
-    }
+    private FixtureDocuments() {}
 
     static Path fixtures() {
         String dir = System.getProperty("fixtures.dir");

@@ -10,16 +10,15 @@ import java.util.List;
  * named after PrepareOptions' fields.
  */
 public final class PrepareArgs {
-    private PrepareArgs() {
-    }
+    private PrepareArgs() {}
 
     public static PrepareOptions parse(String[] args) {
         PrepareOptions o = new PrepareOptions();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (!a.startsWith("--")) {
-                throw new IllegalArgumentException("unexpected argument \"" + a + "\"; flags look like --name value\n"
-                        + usage());
+                throw new IllegalArgumentException(
+                        "unexpected argument \"" + a + "\"; flags look like --name value\n" + usage());
             }
             String name = a.substring(2);
             String value = null;
@@ -86,7 +85,8 @@ public final class PrepareArgs {
                 f.setBoolean(o, Boolean.parseBoolean(value));
             }
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(flag + ": \"" + value + "\" is not a " + f.getType().getName());
+            throw new IllegalArgumentException(
+                    flag + ": \"" + value + "\" is not a " + f.getType().getName());
         } catch (IllegalAccessException e) {
             throw new IllegalStateException("option field " + f.getName() + " not public", e);
         }
@@ -114,8 +114,9 @@ public final class PrepareArgs {
                 continue;
             }
             try {
-                lines.add(String.format("  --%-20s %-8s default %s", kebab(f.getName()), f.getType().getSimpleName(),
-                        f.get(defaults)));
+                lines.add(String.format(
+                        "  --%-20s %-8s default %s",
+                        kebab(f.getName()), f.getType().getSimpleName(), f.get(defaults)));
             } catch (IllegalAccessException e) {
                 throw new IllegalStateException(e);
             }

@@ -20,8 +20,17 @@ class PrepareArgsTest {
 
     @Test
     void kebabCaseFlagsSetTheSnakeCaseOptions() {
-        PrepareOptions o = PrepareArgs.parse(with("--max-seq-length=512", "--no-packing", "--holdout-fraction", "0.05",
-                "--messages-column", "conversations", "--long-documents", "truncate", "--overwrite")).validate();
+        PrepareOptions o = PrepareArgs.parse(with(
+                        "--max-seq-length=512",
+                        "--no-packing",
+                        "--holdout-fraction",
+                        "0.05",
+                        "--messages-column",
+                        "conversations",
+                        "--long-documents",
+                        "truncate",
+                        "--overwrite"))
+                .validate();
         assertEquals(512, o.maxSeqLength);
         assertFalse(o.packing);
         assertEquals(0.05, o.holdoutFraction);
@@ -35,22 +44,28 @@ class PrepareArgsTest {
 
     @Test
     void badValuesNameTheOptionAndTheAllowedRange() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> PrepareArgs.parse(with("--max-seq-length", "1")).validate());
         assertEquals("max_seq_length: 1, must be in [2, 1048576]", e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> PrepareArgs.parse(with("--long-documents", "drop"))
-                .validate());
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> PrepareArgs.parse(with("--long-documents", "drop")).validate());
         assertTrue(e.getMessage().contains("\"drop\" is not one of split, truncate"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> PrepareArgs.parse(with("--holdout-fraction", "0.1",
-                "--validation-source", "v.jsonl")).validate());
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> PrepareArgs.parse(with("--holdout-fraction", "0.1", "--validation-source", "v.jsonl"))
+                        .validate());
         assertTrue(e.getMessage().contains("at most one of"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> PrepareArgs.parse(new String[] {"--output", "o"})
-                .validate());
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> PrepareArgs.parse(new String[] {"--output", "o"}).validate());
         assertTrue(e.getMessage().startsWith("source: missing"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> PrepareArgs.parse(with("--colour", "red")));
         assertTrue(e.getMessage().startsWith("unknown flag --colour"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> PrepareArgs.parse(with("--source", "hf://models/x/y"))
-                .validate());
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> PrepareArgs.parse(with("--source", "hf://models/x/y")).validate());
         assertTrue(e.getMessage().contains("only Hub datasets"), e.getMessage());
     }
 

@@ -29,7 +29,8 @@ class PrepareAtomicityTest {
 
     private static boolean shardWritten(Path parent) throws IOException {
         try (Stream<Path> s = Files.walk(parent)) {
-            return s.anyMatch(p -> p.toString().contains("._tmp-") && p.toString().endsWith(".bin"));
+            return s.anyMatch(
+                    p -> p.toString().contains("._tmp-") && p.toString().endsWith(".bin"));
         }
     }
 
@@ -39,13 +40,28 @@ class PrepareAtomicityTest {
         Path in = tmp.resolve("in");
         FixtureDocuments.writeJsonl(in, docs, 2);
         Path out = tmp.resolve("out");
-        String[] args = {"--source", in.toString(), "--output", out.toString(), "--tokenizer", "unused",
-            "--max-seq-length", "4096", "--no-packing", "--window-documents", "2", "--master", "local[1]"};
+        String[] args = {
+            "--source",
+            in.toString(),
+            "--output",
+            out.toString(),
+            "--tokenizer",
+            "unused",
+            "--max-seq-length",
+            "4096",
+            "--no-packing",
+            "--window-documents",
+            "2",
+            "--master",
+            "local[1]"
+        };
 
         List<String> cmd = new ArrayList<>();
         cmd.add(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (a.startsWith("--add-opens") || a.startsWith("-XX:+Ignore") || a.startsWith("-Djdk.reflect")
+            if (a.startsWith("--add-opens")
+                    || a.startsWith("-XX:+Ignore")
+                    || a.startsWith("-Djdk.reflect")
                     || a.startsWith("-Dai.djl")) {
                 cmd.add(a);
             }
@@ -57,19 +73,24 @@ class PrepareAtomicityTest {
         for (String a : args) {
             cmd.add(a);
         }
-        Process child = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(tmp.resolve("child.log").toFile()).start();
+        Process child = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(tmp.resolve("child.log").toFile())
+                .start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (!shardWritten(tmp) && child.isAlive() && System.nanoTime() < deadline) {
             Thread.sleep(2);
         }
-        assertTrue(child.isAlive(), "the child finished before it could be killed mid-write:\n"
-                + new String(Files.readAllBytes(tmp.resolve("child.log")), "UTF-8"));
+        assertTrue(
+                child.isAlive(),
+                "the child finished before it could be killed mid-write:\n"
+                        + new String(Files.readAllBytes(tmp.resolve("child.log")), "UTF-8"));
         child.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
 
         assertFalse(Files.exists(out.resolve("_SUCCESS")), "a killed job must not leave _SUCCESS");
         if (Files.exists(out)) {
-            assertThrows(ShardFormatException.class,
+            assertThrows(
+                    ShardFormatException.class,
                     () -> ShardSet.open(new org.apache.hadoop.fs.Path(out.toString()), new Configuration()));
         }
 
@@ -89,10 +110,13 @@ class PrepareAtomicityTest {
             spark.stop();
         }
         try (Stream<Path> s = Files.list(tmp)) {
-            assertEquals(0, s.filter(p -> p.getFileName().toString().contains("._tmp-")).count(),
+            assertEquals(
+                    0,
+                    s.filter(p -> p.getFileName().toString().contains("._tmp-")).count(),
                     "the rerun removed the killed job's temporary directory");
         }
     }
+
     @Test
     void prepareIntoAFolderItDidNotWriteIsRefusedAndEveryByteStays() throws Exception {
         Path in = tmp.resolve("in");
@@ -107,11 +131,22 @@ class PrepareAtomicityTest {
             for (Path target : new Path[] {userFolder, adapter, tmp.resolve("run")}) {
                 for (boolean overwrite : new boolean[] {false, true}) {
                     String before = listing(tmp);
-                    PrepareOptions o = PrepareArgs.parse(new String[] {"--source", in.toString(), "--output",
-                        target.toString(), "--tokenizer", "unused", "--max-seq-length", "64", "--master", "local[1]"});
+                    PrepareOptions o = PrepareArgs.parse(new String[] {
+                        "--source",
+                        in.toString(),
+                        "--output",
+                        target.toString(),
+                        "--tokenizer",
+                        "unused",
+                        "--max-seq-length",
+                        "64",
+                        "--master",
+                        "local[1]"
+                    });
                     o.master = null;
                     o.overwrite = overwrite;
-                    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    IllegalArgumentException e = assertThrows(
+                            IllegalArgumentException.class,
                             () -> new PrepareJob(spark, o, new CodePointEncoderFactory("text", 0), "t").run());
                     assertTrue(e.getMessage().contains(target.toString()), e.getMessage());
                     assertEquals(before, listing(tmp), "prepare into " + target + " changed files");
@@ -127,7 +162,8 @@ class PrepareAtomicityTest {
         StringBuilder sb = new StringBuilder();
         try (Stream<Path> s = Files.walk(root)) {
             for (Path p : (Iterable<Path>) s.sorted()::iterator) {
-                sb.append(root.relativize(p)).append(' ')
+                sb.append(root.relativize(p))
+                        .append(' ')
                         .append(Files.isRegularFile(p) ? java.util.Arrays.toString(Files.readAllBytes(p)) : "dir")
                         .append('\n');
             }

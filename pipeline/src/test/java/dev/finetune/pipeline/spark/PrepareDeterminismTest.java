@@ -59,7 +59,8 @@ class PrepareDeterminismTest {
             two.conf().set("spark.sql.files.maxPartitionBytes", "16384");
             two.conf().set("spark.sql.files.openCostInBytes", "0");
             Manifest b = run(two, fourFiles, "b");
-            assertTrue(two.read().json(fourFiles.toString()).javaRDD().getNumPartitions() > 8,
+            assertTrue(
+                    two.read().json(fourFiles.toString()).javaRDD().getNumPartitions() > 8,
                     "the input is spread over many partitions");
             assertEquals(hashes(a), hashes(b));
             assertEquals(a.splits.get("validation").documents, b.splits.get("validation").documents);

@@ -53,9 +53,15 @@ class PrepareHubTest {
     /** One parquet file with a "text" column holding {@code docs}, written by Spark. */
     private byte[] parquet(List<String> docs, String name) throws IOException {
         Path dir = tmp.resolve("parquet-" + name);
-        spark.createDataset(docs, Encoders.STRING()).toDF("text").coalesce(1).write().parquet(dir.toString());
+        spark.createDataset(docs, Encoders.STRING())
+                .toDF("text")
+                .coalesce(1)
+                .write()
+                .parquet(dir.toString());
         try (Stream<Path> s = Files.list(dir)) {
-            Path part = s.filter(p -> p.getFileName().toString().endsWith(".parquet")).findFirst().get();
+            Path part = s.filter(p -> p.getFileName().toString().endsWith(".parquet"))
+                    .findFirst()
+                    .get();
             return Files.readAllBytes(part);
         }
     }
@@ -106,9 +112,11 @@ class PrepareHubTest {
             o.tokenizer = "unused";
             o.maxSeqLength = 4096;
             o.packing = false;
-            HubSettings settings = hub.settings(tmp.resolve("hf-cache"), true).offline(false).build();
+            HubSettings settings =
+                    hub.settings(tmp.resolve("hf-cache"), true).offline(false).build();
             Manifest m = new PrepareJob(spark, o, new CodePointEncoderFactory("text", 0), "test")
-                    .withHub(settings).run();
+                    .withHub(settings)
+                    .run();
 
             try (ShardSet set = ShardSet.open(new org.apache.hadoop.fs.Path(o.output), new Configuration())) {
                 List<String> train = new ArrayList<>(first);
@@ -117,8 +125,8 @@ class PrepareHubTest {
                 assertEquals(validation, texts(set, "validation"));
             }
             assertTrue(m.source.toString().contains("default/train/0001.parquet"), m.source.toString());
-            List<FakeHub.Recorded> cdn = hub.requests().stream().filter(FakeHub.Recorded::toCdn)
-                    .collect(Collectors.toList());
+            List<FakeHub.Recorded> cdn =
+                    hub.requests().stream().filter(FakeHub.Recorded::toCdn).collect(Collectors.toList());
             assertTrue(cdn.size() >= 3, "parquet files come from the other host: " + hub.requests());
             for (FakeHub.Recorded r : cdn) {
                 assertNull(r.authorization, "token sent to the redirect host: " + r);
@@ -135,9 +143,13 @@ class PrepareHubTest {
             o.source = "hf://datasets/acme/nothing";
             o.output = tmp.resolve("out").toString();
             o.tokenizer = "unused";
-            HubSettings settings = hub.settings(tmp.resolve("hf-cache"), true).offline(false).build();
-            HubAccessException e = assertThrows(HubAccessException.class, () -> new PrepareJob(spark, o,
-                    new CodePointEncoderFactory("text", 0), "test").withHub(settings).run());
+            HubSettings settings =
+                    hub.settings(tmp.resolve("hf-cache"), true).offline(false).build();
+            HubAccessException e = assertThrows(
+                    HubAccessException.class,
+                    () -> new PrepareJob(spark, o, new CodePointEncoderFactory("text", 0), "test")
+                            .withHub(settings)
+                            .run());
             assertTrue(e.getMessage().contains("acme/nothing"), e.getMessage());
             assertTrue(!Files.exists(tmp.resolve("out")));
         } catch (IOException e) {

@@ -166,9 +166,14 @@ class PrepareJobTest {
         o.overwrite = true;
         Manifest again = run(o);
         assertNotEquals(first.created, again.created);
-        assertEquals(first.splits.get("train").shards.get(0).sha256, again.splits.get("train").shards.get(0).sha256);
+        assertEquals(
+                first.splits.get("train").shards.get(0).sha256,
+                again.splits.get("train").shards.get(0).sha256);
         try (java.util.stream.Stream<Path> siblings = Files.list(tmp)) {
-            assertEquals(0, siblings.filter(p -> p.getFileName().toString().contains("._tmp-")).count(),
+            assertEquals(
+                    0,
+                    siblings.filter(p -> p.getFileName().toString().contains("._tmp-"))
+                            .count(),
                     "no temporary directories left behind");
         }
     }
@@ -177,7 +182,8 @@ class PrepareJobTest {
     void aMissingColumnIsNamedWithTheColumnsThatExist() throws IOException {
         FixtureDocuments.writeJsonl(tmp.resolve("in"), docs.subList(0, 10), 1);
         PrepareOptions o = options(tmp.resolve("in"), tmp.resolve("out").toString());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> new PrepareJob(spark, o, new CodePointEncoderFactory("content", 0), "test").run());
         assertTrue(e.getMessage().contains("column \"content\" not found"), e.getMessage());
         assertTrue(e.getMessage().contains("[text]"), e.getMessage());
@@ -191,7 +197,8 @@ class PrepareJobTest {
         PrepareOptions o = options(tmp.resolve("in"), tmp.resolve("out").toString());
         o.format = "jsonl";
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> run(o));
-        assertTrue(e.getMessage().contains(tmp.resolve("in/empty.parquet.jsonl").toString() + " is empty"),
+        assertTrue(
+                e.getMessage().contains(tmp.resolve("in/empty.parquet.jsonl").toString() + " is empty"),
                 e.getMessage());
         assertFalse(Files.exists(tmp.resolve("out")));
     }

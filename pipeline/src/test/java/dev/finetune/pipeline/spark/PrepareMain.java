@@ -13,8 +13,7 @@ import org.apache.spark.sql.SparkSession;
  * (the message says what to change), 1 for other failures.
  */
 public final class PrepareMain {
-    private PrepareMain() {
-    }
+    private PrepareMain() {}
 
     public static void main(String[] args) {
         System.exit(run(args, o -> new TokenizerEncoderFactory(o.tokenizer, o.records())));
@@ -55,7 +54,8 @@ public final class PrepareMain {
     /** The first cause that carries a message meant for the user (bad input, unreadable files), or null. */
     static Throwable userCause(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof IllegalArgumentException || t instanceof IOException
+            if (t instanceof IllegalArgumentException
+                    || t instanceof IOException
                     || t instanceof UnsupportedOperationException) {
                 return t;
             }

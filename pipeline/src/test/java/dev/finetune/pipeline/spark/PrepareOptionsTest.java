@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 class PrepareOptionsTest {
 
     private static RunConfig preset(String name) {
-        return ConfigLoader.load(Paths.get(System.getProperty("project.root", "..")).resolve("conf/" + name),
-                Collections.emptyMap());
+        return ConfigLoader.load(
+                Paths.get(System.getProperty("project.root", "..")).resolve("conf/" + name), Collections.emptyMap());
     }
 
     @Test
@@ -38,10 +38,22 @@ class PrepareOptionsTest {
     void optionsBuiltWithoutAConfigurationHoldTheConfigurationsDefaults() {
         RunConfig d = RunConfig.defaults();
         d.datasetId = "/data/x.jsonl";
-        Map<String, Object> fromConfig = PrepareOptions.of(d.prepare(), d.sparkMaster, "/tok", false).toMap();
+        Map<String, Object> fromConfig =
+                PrepareOptions.of(d.prepare(), d.sparkMaster, "/tok", false).toMap();
         Map<String, Object> plain = new PrepareOptions().toMap();
-        for (String key : new String[] {"split", "revision", "holdout_fraction", "holdout_seed", "text_column",
-            "train_on", "eos_token", "max_seq_length", "packing", "long_documents", "validation_split"}) {
+        for (String key : new String[] {
+            "split",
+            "revision",
+            "holdout_fraction",
+            "holdout_seed",
+            "text_column",
+            "train_on",
+            "eos_token",
+            "max_seq_length",
+            "packing",
+            "long_documents",
+            "validation_split"
+        }) {
             assertEquals(fromConfig.get(key), plain.get(key), key);
         }
     }

@@ -46,8 +46,10 @@ class PrepareTokenizerTest {
     static void start() throws IOException {
         spark = SparkTestSession.start("local[2]");
         tokenizer = FixtureDocuments.tokenizer();
-        reference = new ObjectMapper().readTree(FixtureDocuments.fixtures().resolve("reference/qwen3_tokens.json")
-                .toFile());
+        reference = new ObjectMapper()
+                .readTree(FixtureDocuments.fixtures()
+                        .resolve("reference/qwen3_tokens.json")
+                        .toFile());
     }
 
     @AfterAll
@@ -146,7 +148,8 @@ class PrepareTokenizerTest {
             }
         }
         assertEquals(expected, decoded);
-        assertTrue(m.splits.get("train").packingEfficiency > 0.8, "efficiency " + m.splits.get("train").packingEfficiency);
+        assertTrue(
+                m.splits.get("train").packingEfficiency > 0.8, "efficiency " + m.splits.get("train").packingEfficiency);
     }
 
     @Test
@@ -191,10 +194,11 @@ class PrepareTokenizerTest {
         FixtureDocuments.writeJsonl(tmp.resolve("in"), Collections.singletonList("x"), 1);
         PrepareOptions o = options(tmp.resolve("in"), "text");
         o.tokenizer = tmp.resolve("no-tokenizer").toString();
-        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> run(o));
+        IllegalArgumentException e =
+                org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> run(o));
         assertTrue(e.getMessage().contains("no-tokenizer"), e.getMessage());
     }
+
     @Test
     void aConversationWithAnUnknownRoleFailsNamingTheFileRecordAndRoleAndPublishesNothing() throws IOException {
         Path in = Files.createDirectories(tmp.resolve("chats"));
@@ -215,8 +219,12 @@ class PrepareTokenizerTest {
             chain.append(t.getMessage()).append(" | ");
         }
         String all = chain.toString();
-        assertTrue(all.contains("record 2 (") && all.contains("spells.jsonl") && all.contains("'wizard'")
-                && all.contains("system, user, assistant, tool"), all);
+        assertTrue(
+                all.contains("record 2 (")
+                        && all.contains("spells.jsonl")
+                        && all.contains("'wizard'")
+                        && all.contains("system, user, assistant, tool"),
+                all);
         assertTrue(!Files.exists(tmp.resolve("out/_SUCCESS")), "nothing published");
     }
 }

@@ -4,8 +4,7 @@ import org.apache.spark.sql.SparkSession;
 
 /** Small local sessions for tests: no UI, few shuffle partitions, loopback only. */
 final class SparkTestSession {
-    private SparkTestSession() {
-    }
+    private SparkTestSession() {}
 
     static SparkSession start(String master) {
         return SparkSession.builder()

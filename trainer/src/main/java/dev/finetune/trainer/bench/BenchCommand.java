@@ -7,6 +7,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.finetune.trainer.device.DeviceChoice;
+import dev.finetune.trainer.device.GpuMemory;
 import dev.finetune.trainer.lora.LoraAdapter;
 import dev.finetune.trainer.lora.LoraSettings;
 import dev.finetune.trainer.model.AttentionKernel;
@@ -15,18 +17,15 @@ import dev.finetune.trainer.model.LinearWeightFactory;
 import dev.finetune.trainer.model.ModelConfig;
 import dev.finetune.trainer.model.PhaseObserver;
 import dev.finetune.trainer.model.RandomTensorSource;
-import dev.finetune.trainer.train.AdamW;
 import dev.finetune.trainer.nf4.Nf4WeightFactory;
+import dev.finetune.trainer.train.AdamW;
 import dev.finetune.trainer.train.CausalLmTrainable;
 import dev.finetune.trainer.train.GradientSync;
 import dev.finetune.trainer.train.LossScaler;
 import dev.finetune.trainer.train.MemoryProbe;
-import dev.finetune.trainer.device.DeviceChoice;
-import dev.finetune.trainer.device.GpuMemory;
 import dev.finetune.trainer.train.MicroBatch;
 import dev.finetune.trainer.train.MicroBatchSplit;
 import dev.finetune.trainer.train.OptimizerStep;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -56,10 +55,9 @@ public final class BenchCommand {
      * it is the step's host work alone, steadier than wall time on a shared machine.
      */
     private static final java.lang.management.ThreadMXBean THREADS =
-        java.lang.management.ManagementFactory.getThreadMXBean();
+            java.lang.management.ManagementFactory.getThreadMXBean();
 
-    private BenchCommand() {
-    }
+    private BenchCommand() {}
 
     /** The benchmark's knobs (flags in kebab-case). */
     public static final class Options {
@@ -73,9 +71,11 @@ public final class BenchCommand {
         public String targets = "all-linear";
         /** nf4, fp16 or fp32 base weights. */
         public String quant = "nf4";
+
         public String device = "cpu";
         /** Layers to build (0 = the shape's own count): a 7B shape's speed per layer fits a small machine. */
         public int layers = 0;
+
         public long seed = 0;
         /** sdpa or eager attention. */
         public String attnImplementation = "sdpa";
@@ -102,11 +102,18 @@ public final class BenchCommand {
             check(steps >= 1, "steps", steps, ">= 1");
             check(warmup >= 0, "warmup", warmup, ">= 0");
             check(loraR >= 1, "lora-r", loraR, ">= 1");
-            check(quant.equals("nf4") || quant.equals("fp16") || quant.equals("fp32"), "quant", quant, "nf4, fp16 or fp32");
+            check(
+                    quant.equals("nf4") || quant.equals("fp16") || quant.equals("fp32"),
+                    "quant",
+                    quant,
+                    "nf4, fp16 or fp32");
             check(device.matches("cpu|gpu\\d*"), "device", device, "cpu or gpuN");
             check(layers >= 0, "layers", layers, ">= 0 (0 = all of the shape's layers)");
-            check(attnImplementation.equals("sdpa") || attnImplementation.equals("eager"), "attn-implementation",
-                attnImplementation, "sdpa or eager");
+            check(
+                    attnImplementation.equals("sdpa") || attnImplementation.equals("eager"),
+                    "attn-implementation",
+                    attnImplementation,
+                    "sdpa or eager");
             return this;
         }
 
@@ -126,19 +133,21 @@ public final class BenchCommand {
             cfg = hostCostShape(cfg);
         }
         ModelConfig config = ModelConfig.parse(cfg, o.shape);
-        DataType compute = o.quant.equals("fp32") ? DataType.FLOAT32
-            : (device.isGpu() || o.quant.equals("fp16") ? DataType.FLOAT16 : DataType.FLOAT32);
+        DataType compute = o.quant.equals("fp32")
+                ? DataType.FLOAT32
+                : (device.isGpu() || o.quant.equals("fp16") ? DataType.FLOAT16 : DataType.FLOAT32);
         LinearWeightFactory weights = o.quant.equals("nf4") ? Nf4WeightFactory.defaults() : LinearWeightFactory.DENSE;
         Engine.getInstance().setRandomSeed((int) o.seed);
         double peak = 0;
         long loadStart = System.nanoTime();
         try (GpuMemory.PeakSampler gpuPeak = device.isGpu() ? new GpuMemory.PeakSampler(device) : null;
-             NDManager manager = NDManager.newBaseManager(device);
-             CausalLM lm = CausalLM.create(config, new RandomTensorSource(config), manager.newSubManager(), compute, weights)) {
+                NDManager manager = NDManager.newBaseManager(device);
+                CausalLM lm = CausalLM.create(
+                        config, new RandomTensorSource(config), manager.newSubManager(), compute, weights)) {
             double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
             lm.setAttention(AttentionKernel.parse(o.attnImplementation));
-            LoraSettings lora = new LoraSettings(o.loraR, 2.0 * o.loraR, 0.0, false,
-                new ArrayList<>(Arrays.asList(o.targets.split(","))));
+            LoraSettings lora = new LoraSettings(
+                    o.loraR, 2.0 * o.loraR, 0.0, false, new ArrayList<>(Arrays.asList(o.targets.split(","))));
             lm.setAdapter(LoraAdapter.initialize(lora, config, manager, o.seed));
             CausalLmTrainable model = new CausalLmTrainable(lm, o.shape);
             long trainable = 0;
@@ -157,12 +166,14 @@ public final class BenchCommand {
             int autoRows = 0;
             PhaseTimer timer = new PhaseTimer();
             lm.setPhaseObserver(timer);
-            try (AdamW adamw = new AdamW(manager, new ArrayList<>(model.parameters().values()), 0.9, 0.999, 1e-8, 0.0)) {
-                OptimizerStep step = new OptimizerStep(model, GradientSync.local(), scaler, adamw, 1.0)
-                    .withPhaseObserver(timer);
+            try (AdamW adamw =
+                    new AdamW(manager, new ArrayList<>(model.parameters().values()), 0.9, 0.999, 1e-8, 0.0)) {
+                OptimizerStep step =
+                        new OptimizerStep(model, GradientSync.local(), scaler, adamw, 1.0).withPhaseObserver(timer);
                 if (o.autoMicroBatch) {
-                    step.withMicroBatchSplit(MicroBatchSplit.largestFirst(o.microBatch * o.accumulation),
-                        m -> System.err.println("auto_micro_batch: " + m));
+                    step.withMicroBatchSplit(
+                            MicroBatchSplit.largestFirst(o.microBatch * o.accumulation),
+                            m -> System.err.println("auto_micro_batch: " + m));
                 }
                 for (int i = 0; i < o.warmup + o.steps + 1; i++) {
                     boolean timed = i >= o.warmup && i < o.warmup + o.steps;
@@ -177,7 +188,8 @@ public final class BenchCommand {
                     long dc = THREADS.getCurrentThreadCpuTime() - c0;
                     if (phased) {
                         double sum = 0;
-                        for (Map.Entry<PhaseObserver.Phase, Double> e : timer.totalsMillis().entrySet()) {
+                        for (Map.Entry<PhaseObserver.Phase, Double> e :
+                                timer.totalsMillis().entrySet()) {
                             phases.put(e.getKey().key, round(e.getValue()));
                             sum += e.getValue();
                         }
@@ -207,7 +219,9 @@ public final class BenchCommand {
             result.put("step_s", round(stepSeconds));
             result.put("step_thread_cpu_s", round(timedCpuNanos / 1e9 / o.steps));
             result.put("peak_mem_gib", device.isGpu() && peak == 0 ? null : round(peak));
-            result.put("peak_mem_of", device.isGpu() ? "GPU memory.used (driver), sampled every 50 ms" : "process peak RSS");
+            result.put(
+                    "peak_mem_of",
+                    device.isGpu() ? "GPU memory.used (driver), sampled every 50 ms" : "process peak RSS");
             result.put("phases_ms", phases);
             if (opCounts != null) {
                 result.putAll(opCounts);
@@ -232,7 +246,10 @@ public final class BenchCommand {
             result.put("host_cost", o.hostCost);
             result.put("hidden_size", config.hiddenSize);
             result.put("device", device.toString());
-            result.put("engine", Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
+            result.put(
+                    "engine",
+                    Engine.getInstance().getEngineName() + " "
+                            + Engine.getInstance().getVersion());
             result.put("load_s", round(loadSeconds));
             result.put("loss_first", firstLoss);
             result.put("loss_last", lastLoss);
@@ -253,8 +270,8 @@ public final class BenchCommand {
         } else if (Files.isRegularFile(Paths.get(shape))) {
             cfg = json.readTree(new String(Files.readAllBytes(Paths.get(shape)), StandardCharsets.UTF_8));
         } else {
-            throw new IllegalArgumentException("--shape " + shape + " is neither one of " + SHAPES
-                + " nor a config.json file");
+            throw new IllegalArgumentException(
+                    "--shape " + shape + " is neither one of " + SHAPES + " nor a config.json file");
         }
         if (layers > 0) {
             ((com.fasterxml.jackson.databind.node.ObjectNode) cfg).put("num_hidden_layers", layers);

@@ -23,8 +23,7 @@ import java.util.Map;
  */
 public final class OpCounter {
 
-    private OpCounter() {
-    }
+    private OpCounter() {}
 
     /**
      * Runs {@code work} under the profiler and returns its op counts (JSON keys of the bench line). With the system
@@ -65,7 +64,7 @@ public final class OpCounter {
             }
             all++;
             byThread.computeIfAbsent(e.path("tid").asLong(), t -> new ArrayList<>())
-                .add(new double[] {e.path("ts").asDouble(), e.path("dur").asDouble()});
+                    .add(new double[] {e.path("ts").asDouble(), e.path("dur").asDouble()});
         }
         long top = 0;
         for (List<double[]> list : byThread.values()) {

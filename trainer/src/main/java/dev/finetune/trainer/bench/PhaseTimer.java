@@ -2,7 +2,6 @@ package dev.finetune.trainer.bench;
 
 import ai.djl.ndarray.NDArray;
 import dev.finetune.trainer.model.PhaseObserver;
-
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.EnumMap;

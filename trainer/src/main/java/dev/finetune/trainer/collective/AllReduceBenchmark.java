@@ -1,7 +1,6 @@
 package dev.finetune.trainer.collective;
 
 import java.io.File;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,8 +21,7 @@ public final class AllReduceBenchmark {
     /** Notebook defaults: 16 micro-batches of 1×1024 tokens, 0.3–0.6 s per micro-step for 7B on an H100. */
     static final int MICRO_STEPS = 16;
 
-    private AllReduceBenchmark() {
-    }
+    private AllReduceBenchmark() {}
 
     public static void main(String[] args) throws Exception {
         List<String> a = Arrays.asList(args);
@@ -40,7 +38,8 @@ public final class AllReduceBenchmark {
             Arrays.fill(buf, 1f);
             c.allReduceSum(buf); // warm-up: JIT, TCP windows
             if (buf[floats - 1] != o.worldSize) {
-                throw new IllegalStateException("warm-up all-reduce gave " + buf[floats - 1] + ", expected " + o.worldSize);
+                throw new IllegalStateException(
+                        "warm-up all-reduce gave " + buf[floats - 1] + ", expected " + o.worldSize);
             }
             c.barrier();
             double best = Double.MAX_VALUE;
@@ -62,17 +61,29 @@ public final class AllReduceBenchmark {
         int n = o.worldSize;
         double wireBytes = floats * (o.fp16Wire ? 2.0 : 4.0);
         double ringFactor = 2.0 * (n - 1) / n;
-        System.out.printf("all-reduce of %,d floats (%.1f MB FP32), %d ranks, %s on the wire, %d cores%n", floats,
-            floats * 4 / 1e6, n, o.fp16Wire ? "FP16" : "FP32", Runtime.getRuntime().availableProcessors());
-        System.out.printf("loopback: mean %.1f ms, best %.1f ms per all-reduce; bus bandwidth %.2f GB/s (each rank sends %.0f MB)%n",
-            mean * 1e3, best * 1e3, ringFactor * wireBytes / best / 1e9, ringFactor * wireBytes / 1e6);
-        System.out.println("implied between hosts at 10 Gb/s (ring: 2(n-1)/n × bytes / 1.25 GB/s), share of an optimizer step of "
-            + MICRO_STEPS + " micro-steps at 0.3–0.6 s:");
+        System.out.printf(
+                "all-reduce of %,d floats (%.1f MB FP32), %d ranks, %s on the wire, %d cores%n",
+                floats,
+                floats * 4 / 1e6,
+                n,
+                o.fp16Wire ? "FP16" : "FP32",
+                Runtime.getRuntime().availableProcessors());
+        System.out.printf(
+                "loopback: mean %.1f ms, best %.1f ms per all-reduce; bus bandwidth %.2f GB/s (each rank sends %.0f MB)%n",
+                mean * 1e3, best * 1e3, ringFactor * wireBytes / best / 1e9, ringFactor * wireBytes / 1e6);
+        System.out.println(
+                "implied between hosts at 10 Gb/s (ring: 2(n-1)/n × bytes / 1.25 GB/s), share of an optimizer step of "
+                        + MICRO_STEPS + " micro-steps at 0.3–0.6 s:");
         for (int hosts : new int[] {2, 4, 8}) {
             for (boolean fp16 : new boolean[] {false, true}) {
                 double t = 2.0 * (hosts - 1) / hosts * floats * (fp16 ? 2 : 4) / 1.25e9;
-                System.out.printf("  %d hosts, %s: %.0f ms per all-reduce = %.1f %% – %.1f %% of a step%n", hosts,
-                    fp16 ? "FP16" : "FP32", t * 1e3, 100 * t / (MICRO_STEPS * 0.6 + t), 100 * t / (MICRO_STEPS * 0.3 + t));
+                System.out.printf(
+                        "  %d hosts, %s: %.0f ms per all-reduce = %.1f %% – %.1f %% of a step%n",
+                        hosts,
+                        fp16 ? "FP16" : "FP32",
+                        t * 1e3,
+                        100 * t / (MICRO_STEPS * 0.6 + t),
+                        100 * t / (MICRO_STEPS * 0.3 + t));
             }
         }
     }
@@ -88,9 +99,18 @@ public final class AllReduceBenchmark {
         String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
         List<Process> procs = new ArrayList<>();
         for (int r = 0; r < n; r++) {
-            List<String> cmd = new ArrayList<>(Arrays.asList(java, "-Xmx2g", "-cp", System.getProperty("java.class.path"),
-                AllReduceBenchmark.class.getName(), "--rank", String.valueOf(r), "--world-size", String.valueOf(n),
-                "--peers", String.join(",", peers)));
+            List<String> cmd = new ArrayList<>(Arrays.asList(
+                    java,
+                    "-Xmx2g",
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    AllReduceBenchmark.class.getName(),
+                    "--rank",
+                    String.valueOf(r),
+                    "--world-size",
+                    String.valueOf(n),
+                    "--peers",
+                    String.join(",", peers)));
             for (int i = 0; i < args.length; i++) {
                 if (args[i].equals("--launch-local")) {
                     i++;

@@ -40,8 +40,16 @@ public final class CollectiveOptions {
     /** Shared by the ranks of one attempt; a connection carrying another token (a stale rank) is refused. */
     public final long jobToken;
 
-    public CollectiveOptions(int rank, int worldSize, List<InetSocketAddress> peers, long connectTimeoutMs,
-            long readTimeoutMs, long logIntervalMs, boolean fp16Wire, int chunkFloats, long jobToken) {
+    public CollectiveOptions(
+            int rank,
+            int worldSize,
+            List<InetSocketAddress> peers,
+            long connectTimeoutMs,
+            long readTimeoutMs,
+            long logIntervalMs,
+            boolean fp16Wire,
+            int chunkFloats,
+            long jobToken) {
         this.rank = rank;
         this.worldSize = worldSize;
         this.peers = Collections.unmodifiableList(new ArrayList<>(peers));
@@ -56,24 +64,36 @@ public final class CollectiveOptions {
 
     /** Defaults for everything but the placement. */
     public static CollectiveOptions of(int rank, int worldSize, List<InetSocketAddress> peers) {
-        return new CollectiveOptions(rank, worldSize, peers, 1000L * DEFAULT_CONNECT_TIMEOUT_S,
-            1000L * DEFAULT_READ_TIMEOUT_S, 60_000, false, 1 << 20, 0L);
+        return new CollectiveOptions(
+                rank,
+                worldSize,
+                peers,
+                1000L * DEFAULT_CONNECT_TIMEOUT_S,
+                1000L * DEFAULT_READ_TIMEOUT_S,
+                60_000,
+                false,
+                1 << 20,
+                0L);
     }
 
     public CollectiveOptions withTimeouts(long connectMs, long readMs) {
-        return new CollectiveOptions(rank, worldSize, peers, connectMs, readMs, logIntervalMs, fp16Wire, chunkFloats, jobToken);
+        return new CollectiveOptions(
+                rank, worldSize, peers, connectMs, readMs, logIntervalMs, fp16Wire, chunkFloats, jobToken);
     }
 
     public CollectiveOptions withFp16Wire(boolean value) {
-        return new CollectiveOptions(rank, worldSize, peers, connectTimeoutMs, readTimeoutMs, logIntervalMs, value, chunkFloats, jobToken);
+        return new CollectiveOptions(
+                rank, worldSize, peers, connectTimeoutMs, readTimeoutMs, logIntervalMs, value, chunkFloats, jobToken);
     }
 
     public CollectiveOptions withChunkFloats(int value) {
-        return new CollectiveOptions(rank, worldSize, peers, connectTimeoutMs, readTimeoutMs, logIntervalMs, fp16Wire, value, jobToken);
+        return new CollectiveOptions(
+                rank, worldSize, peers, connectTimeoutMs, readTimeoutMs, logIntervalMs, fp16Wire, value, jobToken);
     }
 
     public CollectiveOptions withJobToken(long value) {
-        return new CollectiveOptions(rank, worldSize, peers, connectTimeoutMs, readTimeoutMs, logIntervalMs, fp16Wire, chunkFloats, value);
+        return new CollectiveOptions(
+                rank, worldSize, peers, connectTimeoutMs, readTimeoutMs, logIntervalMs, fp16Wire, chunkFloats, value);
     }
 
     /**
@@ -91,20 +111,39 @@ public final class CollectiveOptions {
         long token = 0L;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
-                case "--rank": rank = parseInt(args, ++i); break;
-                case "--world-size": world = parseInt(args, ++i); break;
-                case "--peers": peers = value(args, ++i); break;
-                case "--connect-timeout-s": connect = 1000L * parseInt(args, ++i); break;
-                case "--read-timeout-s": read = 1000L * parseInt(args, ++i); break;
-                case "--fp16-wire": fp16 = true; break;
-                case "--chunk-mb": chunk = parseInt(args, ++i) * (1 << 18); break;
-                case "--job-token": token = Long.parseLong(value(args, ++i)); break;
-                default: break;
+                case "--rank":
+                    rank = parseInt(args, ++i);
+                    break;
+                case "--world-size":
+                    world = parseInt(args, ++i);
+                    break;
+                case "--peers":
+                    peers = value(args, ++i);
+                    break;
+                case "--connect-timeout-s":
+                    connect = 1000L * parseInt(args, ++i);
+                    break;
+                case "--read-timeout-s":
+                    read = 1000L * parseInt(args, ++i);
+                    break;
+                case "--fp16-wire":
+                    fp16 = true;
+                    break;
+                case "--chunk-mb":
+                    chunk = parseInt(args, ++i) * (1 << 18);
+                    break;
+                case "--job-token":
+                    token = Long.parseLong(value(args, ++i));
+                    break;
+                default:
+                    break;
             }
         }
         if (rank == null || world == null || peers == null) {
-            throw new IllegalArgumentException("collective flags: --rank, --world-size and --peers are required (got rank="
-                + rank + ", world-size=" + world + ", peers=" + peers + "); e.g. --rank 0 --world-size 2 --peers 127.0.0.1:29500,127.0.0.1:29501");
+            throw new IllegalArgumentException(
+                    "collective flags: --rank, --world-size and --peers are required (got rank=" + rank
+                            + ", world-size=" + world + ", peers=" + peers
+                            + "); e.g. --rank 0 --world-size 2 --peers 127.0.0.1:29500,127.0.0.1:29501");
         }
         return new CollectiveOptions(rank, world, parsePeers(peers), connect, read, 60_000, fp16, chunk, token);
     }
@@ -114,11 +153,25 @@ public final class CollectiveOptions {
         List<String> out = new ArrayList<>();
         StringBuilder p = new StringBuilder();
         for (InetSocketAddress a : peers) {
-            p.append(p.length() == 0 ? "" : ",").append(a.getHostString()).append(':').append(a.getPort());
+            p.append(p.length() == 0 ? "" : ",")
+                    .append(a.getHostString())
+                    .append(':')
+                    .append(a.getPort());
         }
-        Collections.addAll(out, "--rank", String.valueOf(rank), "--world-size", String.valueOf(worldSize), "--peers",
-            p.toString(), "--connect-timeout-s", String.valueOf(connectTimeoutMs / 1000), "--read-timeout-s",
-            String.valueOf(readTimeoutMs / 1000), "--job-token", String.valueOf(jobToken));
+        Collections.addAll(
+                out,
+                "--rank",
+                String.valueOf(rank),
+                "--world-size",
+                String.valueOf(worldSize),
+                "--peers",
+                p.toString(),
+                "--connect-timeout-s",
+                String.valueOf(connectTimeoutMs / 1000),
+                "--read-timeout-s",
+                String.valueOf(readTimeoutMs / 1000),
+                "--job-token",
+                String.valueOf(jobToken));
         if (fp16Wire) {
             out.add("--fp16-wire");
         }
@@ -155,7 +208,7 @@ public final class CollectiveOptions {
         }
         if (peers.size() != worldSize) {
             throw new IllegalArgumentException("--peers has " + peers.size() + " entries, --world-size is " + worldSize
-                + ": give one host:port per rank, in rank order");
+                    + ": give one host:port per rank, in rank order");
         }
         for (InetSocketAddress a : peers) {
             if (a.getPort() < 1 || a.getPort() > 65535) {
@@ -164,10 +217,11 @@ public final class CollectiveOptions {
         }
         if (connectTimeoutMs < 1000 || readTimeoutMs < 1000) {
             throw new IllegalArgumentException("--connect-timeout-s / --read-timeout-s = " + connectTimeoutMs / 1000
-                + " / " + readTimeoutMs / 1000 + ": must be >= 1");
+                    + " / " + readTimeoutMs / 1000 + ": must be >= 1");
         }
         if (chunkFloats < 1024 || chunkFloats > (1 << 26)) {
-            throw new IllegalArgumentException("--chunk-mb: " + chunkFloats + " floats per frame, must be 1024..67108864");
+            throw new IllegalArgumentException(
+                    "--chunk-mb: " + chunkFloats + " floats per frame, must be 1024..67108864");
         }
         return this;
     }

@@ -16,8 +16,7 @@ final class HalfFloats {
         }
     }
 
-    private HalfFloats() {
-    }
+    private HalfFloats() {}
 
     /** Nearest binary16 of {@code f}, as its bit pattern. */
     static short fromFloat(float f) {

@@ -38,6 +38,7 @@ final class RingLink implements AutoCloseable {
     static final int OP_ABORT = 9;
     /** "I am alive and blocked waiting for my previous rank": resets the receiver's silence clock. */
     static final int OP_WAITING = 10;
+
     private static final int MAGIC = 0x46544331; // "FTC1"
     private static final int VERSION = 1;
     private static final int TICK_MS = 500;
@@ -54,10 +55,12 @@ final class RingLink implements AutoCloseable {
     private final AtomicReference<CollectiveException> failure = new AtomicReference<>();
     /** A write to next failed: tentative until the grace period ends or better news arrives. */
     private final AtomicReference<CollectiveException> sendFailure = new AtomicReference<>();
+
     private volatile long sendFailureAt;
     private final long heartbeatMs;
     /** A header read ahead while waiting for sends (only ever a data frame's header). */
     private byte[] stashedHeader;
+
     private Socket toNext;
     private Socket fromPrev;
     private DataOutputStream out;
@@ -93,7 +96,8 @@ final class RingLink implements AutoCloseable {
     }
 
     private void connectNext() {
-        InetSocketAddress target = new InetSocketAddress(o.peers.get(next).getHostString(), o.peers.get(next).getPort());
+        InetSocketAddress target = new InetSocketAddress(
+                o.peers.get(next).getHostString(), o.peers.get(next).getPort());
         long deadline = System.currentTimeMillis() + o.connectTimeoutMs;
         IOException last = null;
         while (System.currentTimeMillis() < deadline) {
@@ -120,8 +124,11 @@ final class RingLink implements AutoCloseable {
                 sleep(200);
             }
         }
-        throw new CollectiveException(next, "rank " + o.rank + " could not connect to rank " + next + " at "
-            + addr(next) + " within " + o.connectTimeoutMs / 1000 + " s (is it running, and is the port reachable?)", last);
+        throw new CollectiveException(
+                next,
+                "rank " + o.rank + " could not connect to rank " + next + " at " + addr(next) + " within "
+                        + o.connectTimeoutMs / 1000 + " s (is it running, and is the port reachable?)",
+                last);
     }
 
     /** Reads next's handshake reply; every rank sends its reply only after its own connect, so no cycle waits. */
@@ -133,8 +140,11 @@ final class RingLink implements AutoCloseable {
                 throw new IOException("unexpected handshake reply");
             }
         } catch (IOException e) {
-            throw new CollectiveException(next, "rank " + o.rank + ": rank " + next + " at " + addr(next)
-                + " did not accept this rank's connection (another job or attempt on that port?)", e);
+            throw new CollectiveException(
+                    next,
+                    "rank " + o.rank + ": rank " + next + " at " + addr(next)
+                            + " did not accept this rank's connection (another job or attempt on that port?)",
+                    e);
         }
     }
 
@@ -150,8 +160,10 @@ final class RingLink implements AutoCloseable {
             while (true) {
                 long left = deadline - System.currentTimeMillis();
                 if (left <= 0) {
-                    throw new CollectiveException(prev, "rank " + o.rank + ": rank " + prev + " (" + addr(prev)
-                        + ") did not connect within " + o.connectTimeoutMs / 1000 + " s");
+                    throw new CollectiveException(
+                            prev,
+                            "rank " + o.rank + ": rank " + prev + " (" + addr(prev) + ") did not connect within "
+                                    + o.connectTimeoutMs / 1000 + " s");
                 }
                 listening.setSoTimeout((int) left);
                 Socket s;
@@ -170,9 +182,13 @@ final class RingLink implements AutoCloseable {
                     int world = d.readInt();
                     int rank = d.readInt();
                     long token = d.readLong();
-                    if (magic != MAGIC || version != VERSION || world != o.worldSize || rank != prev || token != o.jobToken) {
+                    if (magic != MAGIC
+                            || version != VERSION
+                            || world != o.worldSize
+                            || rank != prev
+                            || token != o.jobToken) {
                         log.accept("rank " + o.rank + ": refused a connection from " + s.getRemoteSocketAddress()
-                            + " (rank " + rank + ", world " + world + ", another job or attempt?)");
+                                + " (rank " + rank + ", world " + world + ", another job or attempt?)");
                         closeQuietly(s);
                         continue;
                     }
@@ -185,13 +201,16 @@ final class RingLink implements AutoCloseable {
                     in = s.getInputStream();
                     return;
                 } catch (IOException e) {
-                    log.accept("rank " + o.rank + ": dropped a connection attempt from " + s.getRemoteSocketAddress() + ": " + e);
+                    log.accept("rank " + o.rank + ": dropped a connection attempt from " + s.getRemoteSocketAddress()
+                            + ": " + e);
                     closeQuietly(s);
                 }
             }
         } catch (IOException e) {
-            throw new CollectiveException(prev, "rank " + o.rank + ": accepting rank " + prev + " failed on port "
-                + listening.getLocalPort(), e);
+            throw new CollectiveException(
+                    prev,
+                    "rank " + o.rank + ": accepting rank " + prev + " failed on port " + listening.getLocalPort(),
+                    e);
         }
     }
 
@@ -215,8 +234,11 @@ final class RingLink implements AutoCloseable {
     void checkHealthy() {
         CollectiveException e = failure.get();
         if (e != null) {
-            throw new CollectiveException(e.failedRank(), "rank " + o.rank + ": the collective already failed, "
-                + "restart from the last checkpoint. First failure: " + e.getMessage(), e);
+            throw new CollectiveException(
+                    e.failedRank(),
+                    "rank " + o.rank + ": the collective already failed, "
+                            + "restart from the last checkpoint. First failure: " + e.getMessage(),
+                    e);
         }
     }
 
@@ -234,8 +256,13 @@ final class RingLink implements AutoCloseable {
                 out.flush();
             } catch (IOException e) {
                 sendFailureAt = System.currentTimeMillis();
-                sendFailure.compareAndSet(null, new CollectiveException(next, "rank " + o.rank + ": rank " + next + " ("
-                    + addr(next) + ") went away while this rank sent to it during " + activity + " (" + e + ")", e));
+                sendFailure.compareAndSet(
+                        null,
+                        new CollectiveException(
+                                next,
+                                "rank " + o.rank + ": rank " + next + " (" + addr(next)
+                                        + ") went away while this rank sent to it during " + activity + " (" + e + ")",
+                                e));
             }
             return null;
         });
@@ -266,19 +293,23 @@ final class RingLink implements AutoCloseable {
                     beatReverse();
                 }
                 if (now - quietSince > o.readTimeoutMs) {
-                    throw fail(new CollectiveException(next, "rank " + o.rank + ": rank " + next + " (" + addr(next)
-                        + ") has not read from this rank for " + (now - quietSince) / 1000 + " s during " + activity));
+                    throw fail(new CollectiveException(
+                            next,
+                            "rank " + o.rank + ": rank " + next + " (" + addr(next)
+                                    + ") has not read from this rank for " + (now - quietSince) / 1000 + " s during "
+                                    + activity));
                 }
                 if (now - lastLog >= o.logIntervalMs) {
                     lastLog = now;
                     log.accept("rank " + o.rank + " waiting " + (now - quietSince) / 1000 + " s for rank " + next + " ("
-                        + addr(next) + ") to read, in " + activity);
+                            + addr(next) + ") to read, in " + activity);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw fail(new CollectiveException(-1, "rank " + o.rank + " interrupted during " + activity, e));
             } catch (ExecutionException e) {
-                throw fail(new CollectiveException(-1, "rank " + o.rank + ": sending failed during " + activity, e.getCause()));
+                throw fail(new CollectiveException(
+                        -1, "rank " + o.rank + ": sending failed during " + activity, e.getCause()));
             }
         }
         if (sendFailure.get() != null) {
@@ -314,9 +345,12 @@ final class RingLink implements AutoCloseable {
                 throw abortFrom(bytes);
             }
             if (op != expectedOp || gotSeq != seq) {
-                throw fail(new CollectiveException(prev, "rank " + o.rank + " is in " + activity + " (collective #" + seq
-                    + ", frame type " + expectedOp + ") but rank " + prev + " sent collective #" + gotSeq + ", frame type " + op
-                    + ": every rank must call the same collectives in the same order"));
+                throw fail(new CollectiveException(
+                        prev,
+                        "rank " + o.rank + " is in " + activity + " (collective #" + seq
+                                + ", frame type " + expectedOp + ") but rank " + prev + " sent collective #" + gotSeq
+                                + ", frame type " + op
+                                + ": every rank must call the same collectives in the same order"));
             }
             return bytes;
         }
@@ -327,8 +361,8 @@ final class RingLink implements AutoCloseable {
         readFully(msg, 0, msg.length);
         int culprit = java.nio.ByteBuffer.wrap(msg).getInt();
         String text = new String(msg, 4, msg.length - 4, StandardCharsets.UTF_8);
-        return fail(new CollectiveException(culprit, "rank " + o.rank + ": rank " + culprit + " failed (news from rank "
-            + prev + "): " + text));
+        return fail(new CollectiveException(
+                culprit, "rank " + o.rank + ": rank " + culprit + " failed (news from rank " + prev + "): " + text));
     }
 
     /** Reads a waiting header without blocking; an ABORT fails at once, a data header is kept for readHeader. */
@@ -372,28 +406,37 @@ final class RingLink implements AutoCloseable {
                 checkFailed();
                 if (now - lastBeat >= heartbeatMs) {
                     lastBeat = now;
-                    send(OP_WAITING, -1, 0, w -> { });
+                    send(OP_WAITING, -1, 0, w -> {});
                 }
                 if (now - quietSince > o.readTimeoutMs) {
-                    throw fail(new CollectiveException(prev, "rank " + o.rank + ": rank " + prev + " (" + addr(prev)
-                        + ") sent nothing, not even a sign of life, for " + (now - quietSince) / 1000 + " s during "
-                        + activity + " (read timeout " + o.readTimeoutMs / 1000 + " s)"));
+                    throw fail(new CollectiveException(
+                            prev,
+                            "rank " + o.rank + ": rank " + prev + " (" + addr(prev)
+                                    + ") sent nothing, not even a sign of life, for " + (now - quietSince) / 1000
+                                    + " s during "
+                                    + activity + " (read timeout " + o.readTimeoutMs / 1000 + " s)"));
                 }
                 if (now - lastLog >= o.logIntervalMs) {
                     lastLog = now;
                     log.accept("rank " + o.rank + " waiting " + (now - quietSince) / 1000 + " s for rank " + prev + " ("
-                        + addr(prev) + ") in " + activity);
+                            + addr(prev) + ") in " + activity);
                 }
                 continue;
             } catch (IOException e) {
                 checkFailed();
-                throw fail(new CollectiveException(prev, "rank " + o.rank + ": rank " + prev + " (" + addr(prev)
-                    + ") went away during " + activity + " (" + e + ")", e));
+                throw fail(new CollectiveException(
+                        prev,
+                        "rank " + o.rank + ": rank " + prev + " (" + addr(prev) + ") went away during " + activity
+                                + " (" + e + ")",
+                        e));
             }
             if (n < 0) {
                 checkFailed();
-                throw fail(new CollectiveException(prev, "rank " + o.rank + ": rank " + prev + " (" + addr(prev)
-                    + ") closed its connection during " + activity, new EOFException()));
+                throw fail(new CollectiveException(
+                        prev,
+                        "rank " + o.rank + ": rank " + prev + " (" + addr(prev) + ") closed its connection during "
+                                + activity,
+                        new EOFException()));
             }
             if (n > 0) {
                 quietSince = System.currentTimeMillis();

@@ -76,8 +76,10 @@ public final class TcpCollective implements AutoCloseable {
             s.bind(new InetSocketAddress(port), 16);
             return s;
         } catch (IOException e) {
-            throw new IllegalStateException("cannot listen on port " + port + " for the collective: " + e.getMessage()
-                + "; pick another port in --peers", e);
+            throw new IllegalStateException(
+                    "cannot listen on port " + port + " for the collective: " + e.getMessage()
+                            + "; pick another port in --peers",
+                    e);
         }
     }
 
@@ -194,8 +196,9 @@ public final class TcpCollective implements AutoCloseable {
             Future<?> f = link.send(RingLink.OP_BYTES, op, payload.length, out -> out.write(payload));
             long len = link.readHeader(RingLink.OP_BYTES, op);
             if (len > (64 << 20)) {
-                throw link.fail(new CollectiveException(link.prev(), "allGather: rank " + link.prev() + " sent " + len
-                    + " bytes; messages must stay under 64 MB"));
+                throw link.fail(new CollectiveException(
+                        link.prev(),
+                        "allGather: rank " + link.prev() + " sent " + len + " bytes; messages must stay under 64 MB"));
             }
             all[recvFrom] = new byte[(int) len];
             link.readFully(all[recvFrom], 0, (int) len);
@@ -283,8 +286,10 @@ public final class TcpCollective implements AutoCloseable {
         long expected = options.fp16Wire ? 4 + 2L * len : 4L * len;
         long bytes = link.readHeader(type, op);
         if (bytes != expected) {
-            throw link.fail(new CollectiveException(link.prev(), "rank " + options.rank + ": rank " + link.prev() + " sent "
-                + bytes + " bytes where " + expected + " were due: the ranks passed buffers of different sizes"));
+            throw link.fail(new CollectiveException(
+                    link.prev(),
+                    "rank " + options.rank + ": rank " + link.prev() + " sent " + bytes + " bytes where " + expected
+                            + " were due: the ranks passed buffers of different sizes"));
         }
         byte[] payload = new byte[(int) bytes];
         link.readFully(payload, 0, payload.length);
@@ -358,7 +363,8 @@ public final class TcpCollective implements AutoCloseable {
 
     private void checkRoot(int root) {
         if (root < 0 || root >= options.worldSize) {
-            throw new IllegalArgumentException("broadcast root " + root + ": must be a rank in 0.." + (options.worldSize - 1));
+            throw new IllegalArgumentException(
+                    "broadcast root " + root + ": must be a rank in 0.." + (options.worldSize - 1));
         }
     }
 }

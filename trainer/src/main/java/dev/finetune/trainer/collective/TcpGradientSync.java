@@ -46,8 +46,10 @@ public final class TcpGradientSync implements GradientSync {
         double[] sum = new double[values.length];
         for (byte[] b : all) {
             if (b.length != mine.length) {
-                throw new CollectiveException(-1, "allReduceSum(double[]): ranks passed " + b.length / 8 + " and "
-                    + values.length + " values: every rank must pass the same number");
+                throw new CollectiveException(
+                        -1,
+                        "allReduceSum(double[]): ranks passed " + b.length / 8 + " and " + values.length
+                                + " values: every rank must pass the same number");
             }
             java.nio.DoubleBuffer d = java.nio.ByteBuffer.wrap(b).asDoubleBuffer();
             for (int i = 0; i < sum.length; i++) {

@@ -5,7 +5,6 @@ import ai.djl.engine.Engine;
 import ai.djl.engine.StandardCapabilities;
 import ai.djl.ndarray.NDManager;
 import ai.djl.util.cuda.CudaUtils;
-
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -26,6 +25,7 @@ public final class DeviceChoice {
 
     /** The chosen device and a sentence saying why, printed at start. */
     public final Device device;
+
     public final String reason;
 
     private DeviceChoice(Device device, String reason) {
@@ -70,7 +70,8 @@ public final class DeviceChoice {
         } else if (name.matches("gpu\\d+")) {
             id = Integer.parseInt(name.substring(3));
         } else {
-            throw new IllegalArgumentException("device '" + requested + "' is not a device: use auto, cpu, gpu or gpuN");
+            throw new IllegalArgumentException(
+                    "device '" + requested + "' is not a device: use auto, cpu, gpu or gpuN");
         }
         Engine engine = Engine.getInstance();
         String engineName = engine.getEngineName() + " " + engine.getVersion();
@@ -80,18 +81,20 @@ public final class DeviceChoice {
                 return new DeviceChoice(Device.cpu(), why);
             }
             throw new IllegalArgumentException("device " + name + " asked for, but " + why + ": on a GPU machine "
-                + "unset FINETUNE_NATIVE=cpu and let the launcher load CUDA libtorch, or use --device cpu");
+                    + "unset FINETUNE_NATIVE=cpu and let the launcher load CUDA libtorch, or use --device cpu");
         }
         String failure = tryDevice(Device.gpu(id));
         if (failure == null) {
-            return new DeviceChoice(Device.gpu(id), engineName + " has CUDA and gpu" + id + " works"
-                + (auto ? " (device auto picks the first GPU)" : ""));
+            return new DeviceChoice(
+                    Device.gpu(id),
+                    engineName + " has CUDA and gpu" + id + " works"
+                            + (auto ? " (device auto picks the first GPU)" : ""));
         }
         if (auto) {
             return new DeviceChoice(Device.cpu(), engineName + " has CUDA but gpu0 does not work (" + failure + ")");
         }
         throw new IllegalArgumentException("device " + name + " asked for, but PyTorch cannot use it (" + failure
-            + "); GPUs visible to this process: " + gpuCount() + "; pick one of those or use --device cpu");
+                + "); GPUs visible to this process: " + gpuCount() + "; pick one of those or use --device cpu");
     }
 
     /** Null when a tensor can be made on {@code device}, else the engine's first message line. */
@@ -171,8 +174,11 @@ public final class DeviceChoice {
     static List<String> driverGpus() {
         List<String> lines = new ArrayList<>();
         try {
-            Process p = new ProcessBuilder("nvidia-smi", "-L").redirectErrorStream(true).start();
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            Process p = new ProcessBuilder("nvidia-smi", "-L")
+                    .redirectErrorStream(true)
+                    .start();
+            try (BufferedReader r =
+                    new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String l = r.readLine(); l != null; l = r.readLine()) {
                     if (l.startsWith("GPU ")) {
                         lines.add(l);

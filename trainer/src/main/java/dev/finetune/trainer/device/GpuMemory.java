@@ -2,7 +2,6 @@ package dev.finetune.trainer.device;
 
 import ai.djl.Device;
 import ai.djl.util.cuda.CudaUtils;
-
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -18,8 +17,7 @@ public final class GpuMemory {
 
     private static final double GIB = 1024.0 * 1024 * 1024;
 
-    private GpuMemory() {
-    }
+    private GpuMemory() {}
 
     /** Used memory of {@code device} (a GPU of this process) in GiB, or NaN when unknown. */
     public static double usedGiB(Device device) {
@@ -30,10 +28,13 @@ public final class GpuMemory {
         }
         String id = driverId(device.getDeviceId(), System.getenv("CUDA_VISIBLE_DEVICES"));
         try {
-            Process p = new ProcessBuilder("nvidia-smi", "--query-gpu=memory.used", "--format=csv,noheader,nounits",
-                "--id=" + id).redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(
+                            "nvidia-smi", "--query-gpu=memory.used", "--format=csv,noheader,nounits", "--id=" + id)
+                    .redirectErrorStream(true)
+                    .start();
             String line;
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            try (BufferedReader r =
+                    new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 line = r.readLine();
             }
             if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0 || line == null) {
@@ -76,19 +77,21 @@ public final class GpuMemory {
         private volatile double peak = Double.NaN;
 
         public PeakSampler(Device device) {
-            thread = new Thread(() -> {
-                while (running) {
-                    double v = usedGiB(device);
-                    if (!Double.isNaN(v) && (Double.isNaN(peak) || v > peak)) {
-                        peak = v;
-                    }
-                    try {
-                        Thread.sleep(50);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            }, "gpu-memory-sampler");
+            thread = new Thread(
+                    () -> {
+                        while (running) {
+                            double v = usedGiB(device);
+                            if (!Double.isNaN(v) && (Double.isNaN(peak) || v > peak)) {
+                                peak = v;
+                            }
+                            try {
+                                Thread.sleep(50);
+                            } catch (InterruptedException e) {
+                                return;
+                            }
+                        }
+                    },
+                    "gpu-memory-sampler");
             thread.setDaemon(true);
             thread.start();
         }

@@ -29,8 +29,7 @@ public final class ChildSupervisor {
 
     private static final int TAIL_LINES = 40;
 
-    private ChildSupervisor() {
-    }
+    private ChildSupervisor() {}
 
     /** The java command line of a child that runs {@code mainClass} with {@code args}. */
     public static List<String> javaCommand(List<String> jvmOptions, String mainClass, List<String> args) {
@@ -77,8 +76,9 @@ public final class ChildSupervisor {
      * @param name      e.g. "rank 1", prefixed to every line and used in errors
      * @param cancelled polled every 200 ms; true kills the child (the task was killed)
      */
-    public static void run(String name, List<String> command, Map<String, String> env, Consumer<String> log,
-            BooleanSupplier cancelled) throws IOException, InterruptedException {
+    public static void run(
+            String name, List<String> command, Map<String, String> env, Consumer<String> log, BooleanSupplier cancelled)
+            throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.environment().putAll(env);
         Process p = pb.start();
@@ -107,7 +107,7 @@ public final class ChildSupervisor {
                 }
             }
             throw new IOException(name + ": child JVM exited with code " + code
-                + (code > 128 ? " (killed by signal " + (code - 128) + ")" : "") + "; its last lines:" + sb);
+                    + (code > 128 ? " (killed by signal " + (code - 128) + ")" : "") + "; its last lines:" + sb);
         }
     }
 

@@ -72,8 +72,16 @@ public final class DistributedTrainOptions implements Serializable {
     /** The trainer's own flags. */
     public final List<String> childArgs;
 
-    public DistributedTrainOptions(int ranks, int maxAttempts, String trainMain, List<String> childJvmOptions,
-            List<String> localGpus, int connectTimeoutS, int readTimeoutS, boolean fp16Wire, List<String> childArgs) {
+    public DistributedTrainOptions(
+            int ranks,
+            int maxAttempts,
+            String trainMain,
+            List<String> childJvmOptions,
+            List<String> localGpus,
+            int connectTimeoutS,
+            int readTimeoutS,
+            boolean fp16Wire,
+            List<String> childArgs) {
         this.ranks = ranks;
         this.maxAttempts = maxAttempts;
         this.trainMain = trainMain;
@@ -119,10 +127,14 @@ public final class DistributedTrainOptions implements Serializable {
         char unit = s.charAt(s.length() - 1);
         long n = Long.parseLong(Character.isDigit(unit) ? s : s.substring(0, s.length() - 1));
         switch (unit) {
-            case 'k': return n / 1024;
-            case 'g': return n * 1024;
-            case 't': return n * 1024 * 1024;
-            default: return n; // m, or no unit: Spark reads MiB
+            case 'k':
+                return n / 1024;
+            case 'g':
+                return n * 1024;
+            case 't':
+                return n * 1024 * 1024;
+            default:
+                return n; // m, or no unit: Spark reads MiB
         }
     }
 
@@ -156,7 +168,8 @@ public final class DistributedTrainOptions implements Serializable {
         }
         for (String a : childArgs) {
             if (a.equals("--rank") || a.equals("--world-size") || a.equals("--peers")) {
-                throw new IllegalArgumentException("trainer flag " + a + " is set by the launcher for each rank; remove it");
+                throw new IllegalArgumentException(
+                        "trainer flag " + a + " is set by the launcher for each rank; remove it");
             }
         }
         return this;

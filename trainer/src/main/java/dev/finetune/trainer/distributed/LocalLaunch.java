@@ -24,8 +24,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class LocalLaunch {
 
-    private LocalLaunch() {
-    }
+    private LocalLaunch() {}
 
     /** Runs attempts until one succeeds; returns the number of attempts used. */
     public static int run(DistributedTrainOptions options) throws InterruptedException {
@@ -38,13 +37,15 @@ public final class LocalLaunch {
                 return attempt;
             }
             System.err.println("attempt " + attempt + " of " + options.maxAttempts + " failed: " + last
-                + (attempt < options.maxAttempts ? "; restarting all ranks from the last checkpoint" : ""));
+                    + (attempt < options.maxAttempts ? "; restarting all ranks from the last checkpoint" : ""));
         }
-        throw new IllegalStateException("training failed in all " + options.maxAttempts + " attempts (--max-attempts); last: " + last);
+        throw new IllegalStateException(
+                "training failed in all " + options.maxAttempts + " attempts (--max-attempts); last: " + last);
     }
 
     /** One attempt; null on success, else the first failure's message. */
-    private static String runAttempt(DistributedTrainOptions options, int attempt, long token) throws InterruptedException {
+    private static String runAttempt(DistributedTrainOptions options, int attempt, long token)
+            throws InterruptedException {
         int n = options.ranks;
         List<InetSocketAddress> peers = new ArrayList<>();
         for (int r = 0; r < n; r++) {
@@ -61,14 +62,21 @@ public final class LocalLaunch {
             final int rank = r;
             ranks.add(pool.submit(() -> {
                 CollectiveOptions co = CollectiveOptions.of(rank, n, peers)
-                    .withTimeouts(1000L * options.connectTimeoutS, 1000L * options.readTimeoutS)
-                    .withFp16Wire(options.fp16Wire).withJobToken(token);
-                String gpu = options.localGpus.isEmpty() ? null : options.localGpus.get(rank % options.localGpus.size());
+                        .withTimeouts(1000L * options.connectTimeoutS, 1000L * options.readTimeoutS)
+                        .withFp16Wire(options.fp16Wire)
+                        .withJobToken(token);
+                String gpu =
+                        options.localGpus.isEmpty() ? null : options.localGpus.get(rank % options.localGpus.size());
                 List<String> args = options.rankArgs(co, attempt, gpu);
-                Map<String, String> env = gpu == null ? Collections.emptyMap() : Collections.singletonMap("CUDA_VISIBLE_DEVICES", gpu);
+                Map<String, String> env =
+                        gpu == null ? Collections.emptyMap() : Collections.singletonMap("CUDA_VISIBLE_DEVICES", gpu);
                 try {
-                    ChildSupervisor.run("rank " + rank, ChildSupervisor.javaCommand(options.childJvmOptions,
-                        options.trainMain, args), new HashMap<>(env), System.out::println, cancel::get);
+                    ChildSupervisor.run(
+                            "rank " + rank,
+                            ChildSupervisor.javaCommand(options.childJvmOptions, options.trainMain, args),
+                            new HashMap<>(env),
+                            System.out::println,
+                            cancel::get);
                     return null;
                 } catch (IOException | RuntimeException e) {
                     cancel.set(true); // one rank down: the others cannot finish the step

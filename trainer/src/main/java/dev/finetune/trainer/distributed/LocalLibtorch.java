@@ -16,10 +16,10 @@ import java.util.Map;
 public final class LocalLibtorch {
     /** DJL's variables. */
     public static final String PATH_ENV = "PYTORCH_LIBRARY_PATH";
+
     public static final String FLAVOR = "PYTORCH_FLAVOR";
 
-    private LocalLibtorch() {
-    }
+    private LocalLibtorch() {}
 
     /** The flavor of the JNI library that fits the libtorch in {@code dir}. */
     public static String flavorOf(Path dir) {
@@ -39,7 +39,8 @@ public final class LocalLibtorch {
             if (Files.isRegularFile(p.resolve(System.mapLibraryName("torch")))) {
                 return p;
             }
-            if (p.getFileName() != null && p.getFileName().toString().equals(System.mapLibraryName("torch"))
+            if (p.getFileName() != null
+                    && p.getFileName().toString().equals(System.mapLibraryName("torch"))
                     && Files.isRegularFile(p)) {
                 return p.getParent();
             }

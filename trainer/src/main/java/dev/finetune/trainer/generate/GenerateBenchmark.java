@@ -25,8 +25,7 @@ import java.util.Random;
 public final class GenerateBenchmark {
     static final String DEFAULT_CONFIG = "qwen2.5-0.5b-config.json";
 
-    private GenerateBenchmark() {
-    }
+    private GenerateBenchmark() {}
 
     public static void main(String[] args) throws Exception {
         System.exit(run(args, System.out));
@@ -42,13 +41,27 @@ public final class GenerateBenchmark {
         boolean phases = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
-                case "--device": device = args[++i]; break;
-                case "--config": configPath = args[++i]; break;
-                case "--batch": batch = Integer.parseInt(args[++i]); break;
-                case "--prompt-len": promptLen = Integer.parseInt(args[++i]); break;
-                case "--new-tokens": newTokens = Integer.parseInt(args[++i]); break;
-                case "--fp16": fp16 = true; break;
-                case "--phases": phases = true; break;
+                case "--device":
+                    device = args[++i];
+                    break;
+                case "--config":
+                    configPath = args[++i];
+                    break;
+                case "--batch":
+                    batch = Integer.parseInt(args[++i]);
+                    break;
+                case "--prompt-len":
+                    promptLen = Integer.parseInt(args[++i]);
+                    break;
+                case "--new-tokens":
+                    newTokens = Integer.parseInt(args[++i]);
+                    break;
+                case "--fp16":
+                    fp16 = true;
+                    break;
+                case "--phases":
+                    phases = true;
+                    break;
                 default:
                     out.println("ERROR unknown flag " + args[i]);
                     out.println("usage: GenerateBenchmark [--device cpu|gpu0] [--config FILE] [--batch B] "
@@ -73,8 +86,12 @@ public final class GenerateBenchmark {
                 + promptLen + " new " + newTokens);
         long t0 = System.nanoTime();
         NDManager manager = NDManager.newBaseManager(dev, "PyTorch");
-        try (CausalLM model = CausalLM.create(config, new RandomTensorSource(config), manager,
-                opts.resolvedComputeType(), LinearWeightFactory.DENSE)) {
+        try (CausalLM model = CausalLM.create(
+                config,
+                new RandomTensorSource(config),
+                manager,
+                opts.resolvedComputeType(),
+                LinearWeightFactory.DENSE)) {
             out.printf("load (random weights): %.2f s%n", (System.nanoTime() - t0) / 1e9);
             Random rng = new Random(1);
             long[] prompt = new long[batch * promptLen];
@@ -114,10 +131,16 @@ public final class GenerateBenchmark {
                     }
                 }
                 double decode = (System.nanoTime() - d0) / 1e9;
-                out.printf("prefill: %d tokens in %.3f s = %.1f prompt tokens/s%n", prompt.length, prefill,
-                        prompt.length / prefill);
-                out.printf("decode: %d tokens in %.3f s = %.1f generated tokens/s (%.1f ms/step, host sampling %.1f ms "
-                        + "total)%n", batch * newTokens, decode, batch * newTokens / decode, 1000 * decode / newTokens,
+                out.printf(
+                        "prefill: %d tokens in %.3f s = %.1f prompt tokens/s%n",
+                        prompt.length, prefill, prompt.length / prefill);
+                out.printf(
+                        "decode: %d tokens in %.3f s = %.1f generated tokens/s (%.1f ms/step, host sampling %.1f ms "
+                                + "total)%n",
+                        batch * newTokens,
+                        decode,
+                        batch * newTokens / decode,
+                        1000 * decode / newTokens,
                         1000 * sampleTime);
                 if (phases) {
                     out.println("prefill phases (ms): " + prefillPhases);

@@ -75,10 +75,14 @@ public final class GenerationModel implements AutoCloseable {
     /** The compute type a user names: auto (null: FP16 on a GPU, FP32 on the CPU), fp16 or fp32. */
     public static DataType computeType(String name) {
         switch (name.toLowerCase(Locale.ROOT)) {
-            case "auto": return null;
-            case "fp16": return DataType.FLOAT16;
-            case "fp32": return DataType.FLOAT32;
-            default: throw new IllegalArgumentException("compute_dtype = " + name + "; allowed auto, fp16, fp32");
+            case "auto":
+                return null;
+            case "fp16":
+                return DataType.FLOAT16;
+            case "fp32":
+                return DataType.FLOAT32;
+            default:
+                throw new IllegalArgumentException("compute_dtype = " + name + "; allowed auto, fp16, fp32");
         }
     }
 
@@ -116,8 +120,8 @@ public final class GenerationModel implements AutoCloseable {
         requireTokenizer();
         if (template == null) {
             if (tokenizer.files().chatTemplate == null) {
-                throw new IllegalArgumentException(modelDir + " has no chat template; pass --raw to use the prompt as "
-                        + "plain text");
+                throw new IllegalArgumentException(
+                        modelDir + " has no chat template; pass --raw to use the prompt as " + "plain text");
             }
             template = ChatTemplate.compile(tokenizer.files().chatTemplate);
         }
@@ -125,8 +129,8 @@ public final class GenerationModel implements AutoCloseable {
     }
 
     /** Text prompts (see {@link #promptIds(String, boolean)}) continued as {@link #generate} does. */
-    public List<Generation> generateText(List<String> prompts, boolean raw, GenerationOptions options,
-            TokenListener listener) {
+    public List<Generation> generateText(
+            List<String> prompts, boolean raw, GenerationOptions options, TokenListener listener) {
         List<long[]> ids = new ArrayList<>();
         for (String p : prompts) {
             ids.add(promptIds(p, raw));

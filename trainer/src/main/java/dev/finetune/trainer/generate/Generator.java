@@ -23,15 +23,23 @@ public final class Generator {
      * Returns the new tokens of each prompt (without the EOS that ended it). {@code decoder} may be null
      * unless stop strings are given. A sequence ends at one of the options' EOS ids, or the model's when none are set.
      */
-    public List<long[]> generate(List<long[]> prompts, GenerationOptions options, TokenListener listener,
-            TokenDecoder decoder) {
-        return generate(prompts, options, options.eosTokenIds.isEmpty() ? model.config.eosTokenIds
-                : options.eosTokenIds, listener, decoder);
+    public List<long[]> generate(
+            List<long[]> prompts, GenerationOptions options, TokenListener listener, TokenDecoder decoder) {
+        return generate(
+                prompts,
+                options,
+                options.eosTokenIds.isEmpty() ? model.config.eosTokenIds : options.eosTokenIds,
+                listener,
+                decoder);
     }
 
     /** As {@link #generate(List, GenerationOptions, TokenListener, TokenDecoder)}, ending sequences at {@code eos}. */
-    public List<long[]> generate(List<long[]> prompts, GenerationOptions options, List<Long> eos,
-            TokenListener listener, TokenDecoder decoder) {
+    public List<long[]> generate(
+            List<long[]> prompts,
+            GenerationOptions options,
+            List<Long> eos,
+            TokenListener listener,
+            TokenDecoder decoder) {
         options.validate();
         if (prompts.isEmpty()) {
             throw new IllegalArgumentException("no prompts to generate from");

@@ -5,8 +5,7 @@ public interface TokenListener {
     void onToken(int prompt, long tokenId);
 
     /** Called once per prompt when it stops (EOS, stop string, or max_new_tokens). */
-    default void onFinished(int prompt) {
-    }
+    default void onFinished(int prompt) {}
 
-    TokenListener NONE = (prompt, id) -> { };
+    TokenListener NONE = (prompt, id) -> {};
 }

@@ -7,9 +7,9 @@ import ai.djl.ndarray.types.Shape;
 import dev.finetune.trainer.model.ModelConfig;
 import dev.finetune.trainer.model.Projection;
 import dev.finetune.trainer.model.ProjectionAdapter;
+import dev.finetune.trainer.safetensors.SafetensorsDType;
 import dev.finetune.trainer.safetensors.SafetensorsFile;
 import dev.finetune.trainer.safetensors.SafetensorsWriter;
-import dev.finetune.trainer.safetensors.SafetensorsDType;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -88,8 +88,10 @@ public final class LoraAdapter implements ProjectionAdapter {
                 for (int k = 0; k < a.length; k++) {
                     a[k] = (rng.nextFloat() * 2 - 1) * bound;
                 }
-                return new NDArray[] {manager.create(a, new Shape(settings.r, in)),
-                        manager.zeros(new Shape(out, settings.r), DataType.FLOAT32)};
+                return new NDArray[] {
+                    manager.create(a, new Shape(settings.r, in)),
+                    manager.zeros(new Shape(out, settings.r), DataType.FLOAT32)
+                };
             });
         } catch (IOException e) {
             throw new IllegalStateException("unreachable: initialisation reads no file", e);
@@ -103,7 +105,8 @@ public final class LoraAdapter implements ProjectionAdapter {
         try (SafetensorsFile f = openWeights(dir)) {
             checkWeights(f, settings, targets(settings, config));
             return build(settings, config, trainable, (layer, proj, in, out) -> new NDArray[] {
-                owned(f, PeftKeys.loraA(layer, proj), manager), owned(f, PeftKeys.loraB(layer, proj), manager)});
+                owned(f, PeftKeys.loraA(layer, proj), manager), owned(f, PeftKeys.loraB(layer, proj), manager)
+            });
         }
     }
 
@@ -139,7 +142,8 @@ public final class LoraAdapter implements ProjectionAdapter {
 
     private static void checkShape(SafetensorsFile f, String key, long[] shape) throws IOException {
         if (!f.contains(key)) {
-            throw new IOException(f.path() + ": missing " + key + " which adapter_config.json's target_modules implies");
+            throw new IOException(
+                    f.path() + ": missing " + key + " which adapter_config.json's target_modules implies");
         }
         long[] got = f.info(key).shape();
         if (!java.util.Arrays.equals(got, shape)) {
@@ -190,7 +194,7 @@ public final class LoraAdapter implements ProjectionAdapter {
     public void save(Path dir, String baseModelNameOrPath) throws IOException {
         Files.createDirectories(dir);
         settings.write(dir, baseModelNameOrPath);
-        SafetensorsWriter.writeAll(dir.resolve(WEIGHTS_FILE), SafetensorsWriter.ptMetadata(), parameters,
-                SafetensorsDType.F32);
+        SafetensorsWriter.writeAll(
+                dir.resolve(WEIGHTS_FILE), SafetensorsWriter.ptMetadata(), parameters, SafetensorsDType.F32);
     }
 }

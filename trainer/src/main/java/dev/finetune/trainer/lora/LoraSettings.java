@@ -32,6 +32,7 @@ public final class LoraSettings {
     public final boolean useRslora;
     /** peft's target_modules: projection names, or the single string "all-linear" or a regex. */
     public final List<String> targetModules;
+
     private final Pattern regex;
 
     public LoraSettings(int r, double alpha, double dropout, boolean useRslora, List<String> targetModules) {
@@ -67,8 +68,8 @@ public final class LoraSettings {
                 }
             }
             if (targetModules.isEmpty()) {
-                throw new IllegalArgumentException("target_modules is empty; use " + ALL_LINEAR + " or any of "
-                        + Projection.names());
+                throw new IllegalArgumentException(
+                        "target_modules is empty; use " + ALL_LINEAR + " or any of " + Projection.names());
             }
         }
     }
@@ -90,19 +91,24 @@ public final class LoraSettings {
     public static LoraSettings read(Path dir) throws IOException {
         Path p = dir.resolve(CONFIG_FILE);
         if (!Files.isRegularFile(p)) {
-            throw new IOException(dir + ": no " + CONFIG_FILE + "; an adapter folder is what peft's save_pretrained writes");
+            throw new IOException(
+                    dir + ": no " + CONFIG_FILE + "; an adapter folder is what peft's save_pretrained writes");
         }
         JsonNode c;
         try {
             c = new ObjectMapper().readTree(p.toFile());
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalArgumentException(p + " is not valid JSON (" + e.getOriginalMessage().replace('\n', ' ')
-                + (e.getLocation() != null ? ", line " + e.getLocation().getLineNr() : "") + "): the adapter folder "
-                + "is damaged; copy it again, or save it again (train writes final/, peft writes save_pretrained)", e);
+            throw new IllegalArgumentException(
+                    p + " is not valid JSON (" + e.getOriginalMessage().replace('\n', ' ')
+                            + (e.getLocation() != null
+                                    ? ", line " + e.getLocation().getLineNr()
+                                    : "") + "): the adapter folder "
+                            + "is damaged; copy it again, or save it again (train writes final/, peft writes save_pretrained)",
+                    e);
         }
         if (!c.isObject()) {
-            throw new IllegalArgumentException(p + " holds no JSON object: the adapter folder is damaged; copy it "
-                + "again, or save it again");
+            throw new IllegalArgumentException(
+                    p + " holds no JSON object: the adapter folder is damaged; copy it " + "again, or save it again");
         }
         String where = p.toString();
         String type = c.path("peft_type").asText("LORA");
@@ -129,14 +135,19 @@ public final class LoraSettings {
         } else {
             throw new IllegalArgumentException(where + ": target_modules must be a list or a string, got " + t);
         }
-        return new LoraSettings(c.path("r").asInt(8), c.path("lora_alpha").asDouble(8), c.path("lora_dropout")
-                .asDouble(0), c.path("use_rslora").asBoolean(false), targets, regex);
+        return new LoraSettings(
+                c.path("r").asInt(8),
+                c.path("lora_alpha").asDouble(8),
+                c.path("lora_dropout").asDouble(0),
+                c.path("use_rslora").asBoolean(false),
+                targets,
+                regex);
     }
 
     private static void refuse(JsonNode c, String where, String key, boolean present, String what) {
         if (present) {
-            throw new IllegalArgumentException(where + ": " + key + " = " + c.path(key) + " asks for " + what
-                    + ", which is not supported");
+            throw new IllegalArgumentException(
+                    where + ": " + key + " = " + c.path(key) + " asks for " + what + ", which is not supported");
         }
     }
 

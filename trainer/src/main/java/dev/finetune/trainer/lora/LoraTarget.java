@@ -11,6 +11,7 @@ public final class LoraTarget {
     public final Projection projection;
     /** Input and output features of the projection. */
     public final long in;
+
     public final long out;
 
     LoraTarget(int layer, Projection projection, long in, long out) {

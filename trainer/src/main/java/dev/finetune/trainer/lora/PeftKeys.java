@@ -10,8 +10,7 @@ import dev.finetune.trainer.model.Projection;
 public final class PeftKeys {
     private static final String PREFIX = "base_model.model.";
 
-    private PeftKeys() {
-    }
+    private PeftKeys() {}
 
     /** The module's name inside the HF model, e.g. {@code model.layers.0.mlp.up_proj}. */
     public static String moduleName(int layer, String projection) {

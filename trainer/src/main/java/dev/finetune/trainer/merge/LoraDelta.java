@@ -8,8 +8,7 @@ import java.util.stream.IntStream;
  * the delta, no [out, in] temporary.
  */
 public final class LoraDelta {
-    private LoraDelta() {
-    }
+    private LoraDelta() {}
 
     /**
      * @param w [out, in] row-major, updated in place
@@ -18,8 +17,9 @@ public final class LoraDelta {
      */
     public static void addTo(float[] w, int out, int in, float[] a, float[] b, int r, float scale) {
         if ((long) out * in != w.length || (long) r * in != a.length || (long) out * r != b.length) {
-            throw new IllegalArgumentException("shapes do not agree: W " + w.length + " = [" + out + ", " + in + "]?, A "
-                    + a.length + " = [" + r + ", " + in + "]?, B " + b.length + " = [" + out + ", " + r + "]?");
+            throw new IllegalArgumentException(
+                    "shapes do not agree: W " + w.length + " = [" + out + ", " + in + "]?, A " + a.length + " = [" + r
+                            + ", " + in + "]?, B " + b.length + " = [" + out + ", " + r + "]?");
         }
         ThreadLocal<float[]> rows = ThreadLocal.withInitial(() -> new float[in]);
         IntStream.range(0, out).parallel().forEach(o -> {

@@ -26,8 +26,7 @@ import org.apache.hadoop.conf.Configuration;
  * {@code --r} (default 16) under {@code --work DIR}, then merges it with {@code --dtype} (default bf16).
  */
 public final class MergeBenchmark {
-    private MergeBenchmark() {
-    }
+    private MergeBenchmark() {}
 
     public static void main(String[] args) throws Exception {
         Path config = null;
@@ -37,13 +36,24 @@ public final class MergeBenchmark {
         String shard = "5GB";
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
-                case "--config": config = Paths.get(args[i + 1]); break;
-                case "--work": work = Paths.get(args[i + 1]); break;
-                case "--r": r = Integer.parseInt(args[i + 1]); break;
-                case "--dtype": dtype = OutputDtype.parse(args[i + 1]); break;
-                case "--max-shard-size": shard = args[i + 1]; break;
-                default: throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; options: --config FILE --work DIR --r N --dtype bf16|fp16|fp32 --max-shard-size SIZE");
+                case "--config":
+                    config = Paths.get(args[i + 1]);
+                    break;
+                case "--work":
+                    work = Paths.get(args[i + 1]);
+                    break;
+                case "--r":
+                    r = Integer.parseInt(args[i + 1]);
+                    break;
+                case "--dtype":
+                    dtype = OutputDtype.parse(args[i + 1]);
+                    break;
+                case "--max-shard-size":
+                    shard = args[i + 1];
+                    break;
+                default:
+                    throw new IllegalArgumentException("unknown option " + args[i]
+                            + "; options: --config FILE --work DIR --r N --dtype bf16|fp16|fp32 --max-shard-size SIZE");
             }
         }
         run(config, work, r, dtype, MergeCommand.parseSize(shard), System.out);
@@ -74,8 +84,8 @@ public final class MergeBenchmark {
         }
         SplittableRandom rng = new SplittableRandom(1);
         float[] chunk = new float[1 << 20];
-        try (SafetensorsWriter w = SafetensorsWriter.create(base.resolve("model.safetensors"),
-                SafetensorsWriter.ptMetadata(), specs)) {
+        try (SafetensorsWriter w =
+                SafetensorsWriter.create(base.resolve("model.safetensors"), SafetensorsWriter.ptMetadata(), specs)) {
             for (String n : shapes.names()) {
                 long size = product(shapes.shape(n));
                 for (long from = 0; from < size; from += chunk.length) {
@@ -87,7 +97,8 @@ public final class MergeBenchmark {
                 }
             }
         }
-        LoraSettings settings = new LoraSettings(r, 2.0 * r, 0, false, Collections.singletonList(LoraSettings.ALL_LINEAR));
+        LoraSettings settings =
+                new LoraSettings(r, 2.0 * r, 0, false, Collections.singletonList(LoraSettings.ALL_LINEAR));
         settings.write(adapter, base.toString());
         List<LoraTarget> targets = LoraAdapter.targets(settings, config);
         List<SafetensorsWriter.Spec> pairs = new ArrayList<>();
@@ -95,16 +106,17 @@ public final class MergeBenchmark {
             pairs.add(new SafetensorsWriter.Spec(t.keyA(), SafetensorsDType.F32, r, t.in));
             pairs.add(new SafetensorsWriter.Spec(t.keyB(), SafetensorsDType.F32, t.out, r));
         }
-        try (SafetensorsWriter w = SafetensorsWriter.create(adapter.resolve(LoraAdapter.WEIGHTS_FILE),
-                SafetensorsWriter.ptMetadata(), pairs)) {
+        try (SafetensorsWriter w = SafetensorsWriter.create(
+                adapter.resolve(LoraAdapter.WEIGHTS_FILE), SafetensorsWriter.ptMetadata(), pairs)) {
             for (LoraTarget t : targets) {
                 w.write(t.keyA(), random(rng, r * t.in));
                 w.write(t.keyB(), random(rng, t.out * r));
             }
         }
         double prepS = (System.nanoTime() - t0) / 1e9;
-        out.printf("merge bench: %s, %.3f B params, r=%d all-linear; random BF16 base written in %.1f s%n", config,
-                params / 1e9, r, prepS);
+        out.printf(
+                "merge bench: %s, %.3f B params, r=%d all-linear; random BF16 base written in %.1f s%n",
+                config, params / 1e9, r, prepS);
 
         MergeCommand m = new MergeCommand();
         m.model = base;
@@ -126,9 +138,17 @@ public final class MergeBenchmark {
                 peak += p.getPeakUsage().getUsed();
             }
         }
-        out.printf("merge bench: merged %d weights, folder of %d files (%.2f GB of %s tensors) in %.1f s = %.2f GB/s written, "
-                + "%d cores; peak heap %.0f MB (max %.0f MB)%n", res.mergedTensors, res.files.size(), res.totalSize / 1e9,
-                dtype, s, res.totalSize / 1e9 / s, Runtime.getRuntime().availableProcessors(), peak / 1e6,
+        out.printf(
+                "merge bench: merged %d weights, folder of %d files (%.2f GB of %s tensors) in %.1f s = %.2f GB/s written, "
+                        + "%d cores; peak heap %.0f MB (max %.0f MB)%n",
+                res.mergedTensors,
+                res.files.size(),
+                res.totalSize / 1e9,
+                dtype,
+                s,
+                res.totalSize / 1e9 / s,
+                Runtime.getRuntime().availableProcessors(),
+                peak / 1e6,
                 Runtime.getRuntime().maxMemory() / 1e6);
     }
 

@@ -13,6 +13,7 @@ import java.util.regex.Pattern;
 public final class MergeCommand {
     /** transformers' default {@code max_shard_size="5GB"}: 5·10⁹ bytes. */
     public static final long DEFAULT_MAX_SHARD_BYTES = 5_000_000_000L;
+
     private static final Pattern SIZE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([KMGT]I?B|B)?");
 
     /** --model DIR: the base model folder with its original weights (BF16/F16/F32 safetensors); local disk. */
@@ -31,11 +32,13 @@ public final class MergeCommand {
     /** Checks every option; names the option, the value and what is allowed. */
     public void validate() {
         if (model == null) {
-            throw new IllegalArgumentException("--model is required: the base model folder (config.json + safetensors)");
+            throw new IllegalArgumentException(
+                    "--model is required: the base model folder (config.json + safetensors)");
         }
         if (!Files.isDirectory(model) || !Files.isRegularFile(model.resolve("config.json"))) {
-            throw new IllegalArgumentException("--model = " + model + " is not a model folder with config.json; give the "
-                    + "folder of the original (BF16/F16/F32) checkpoint");
+            throw new IllegalArgumentException(
+                    "--model = " + model + " is not a model folder with config.json; give the "
+                            + "folder of the original (BF16/F16/F32) checkpoint");
         }
         if (adapter == null || adapter.trim().isEmpty()) {
             throw new IllegalArgumentException("--adapter is required: a peft adapter folder (adapter_config.json + "
@@ -45,8 +48,8 @@ public final class MergeCommand {
             throw new IllegalArgumentException("--output is required: the folder the merged model goes to");
         }
         if (maxShardBytes < 1) {
-            throw new IllegalArgumentException("--max-shard-size = " + maxShardBytes + " bytes; must be at least 1 byte "
-                    + "(e.g. 5GB, 500MB)");
+            throw new IllegalArgumentException(
+                    "--max-shard-size = " + maxShardBytes + " bytes; must be at least 1 byte " + "(e.g. 5GB, 500MB)");
         }
     }
 
@@ -57,26 +60,44 @@ public final class MergeCommand {
     public static long parseSize(String text) {
         Matcher m = SIZE.matcher(text == null ? "" : text.trim().toUpperCase(Locale.ROOT));
         if (!m.matches()) {
-            throw new IllegalArgumentException("--max-shard-size = '" + text + "'; give bytes or a size such as 5GB, "
-                    + "500MB, 2GiB");
+            throw new IllegalArgumentException(
+                    "--max-shard-size = '" + text + "'; give bytes or a size such as 5GB, " + "500MB, 2GiB");
         }
         String unit = m.group(2) == null ? "B" : m.group(2);
         double factor;
         switch (unit) {
-            case "KB": factor = 1e3; break;
-            case "MB": factor = 1e6; break;
-            case "GB": factor = 1e9; break;
-            case "TB": factor = 1e12; break;
-            case "KIB": factor = 1L << 10; break;
-            case "MIB": factor = 1L << 20; break;
-            case "GIB": factor = 1L << 30; break;
-            case "TIB": factor = 1L << 40; break;
-            default: factor = 1; break;
+            case "KB":
+                factor = 1e3;
+                break;
+            case "MB":
+                factor = 1e6;
+                break;
+            case "GB":
+                factor = 1e9;
+                break;
+            case "TB":
+                factor = 1e12;
+                break;
+            case "KIB":
+                factor = 1L << 10;
+                break;
+            case "MIB":
+                factor = 1L << 20;
+                break;
+            case "GIB":
+                factor = 1L << 30;
+                break;
+            case "TIB":
+                factor = 1L << 40;
+                break;
+            default:
+                factor = 1;
+                break;
         }
         double bytes = Double.parseDouble(m.group(1)) * factor;
         if (bytes < 1 || bytes > Long.MAX_VALUE) {
-            throw new IllegalArgumentException("--max-shard-size = '" + text + "' is " + (long) bytes
-                    + " bytes; allowed 1 byte and more");
+            throw new IllegalArgumentException(
+                    "--max-shard-size = '" + text + "' is " + (long) bytes + " bytes; allowed 1 byte and more");
         }
         return (long) bytes;
     }
@@ -84,6 +105,7 @@ public final class MergeCommand {
     @Override
     public String toString() {
         return "merge --model " + model + " --adapter " + adapter + " --output " + output + " --dtype "
-                + (dtype == null ? "auto" : dtype) + " --max-shard-size " + maxShardBytes + (overwrite ? " --overwrite" : "");
+                + (dtype == null ? "auto" : dtype) + " --max-shard-size " + maxShardBytes
+                + (overwrite ? " --overwrite" : "");
     }
 }

@@ -19,8 +19,7 @@ import java.util.regex.Pattern;
 final class MergedConfig {
     static final List<String> DTYPE_KEYS = Arrays.asList("torch_dtype", "dtype");
 
-    private MergedConfig() {
-    }
+    private MergedConfig() {}
 
     /** The rewritten config.json text; {@code where} names the source in errors. */
     static String withDtype(String baseJson, OutputDtype dtype, String where) throws IOException {
@@ -39,15 +38,16 @@ final class MergedConfig {
         boolean editable = !present.isEmpty();
         for (String k : present) {
             JsonNode v = root.get(k);
-            Pattern p = Pattern.compile("\"" + k + "\"(\\s*:\\s*)" + (v.isTextual()
-                    ? Pattern.quote(json.writeValueAsString(v.asText())) : "null"));
+            Pattern p = Pattern.compile("\"" + k + "\"(\\s*:\\s*)"
+                    + (v.isTextual() ? Pattern.quote(json.writeValueAsString(v.asText())) : "null"));
             Matcher m = p.matcher(text);
             if (!m.find() || m.find()) { // absent as plain text, or also inside a nested config
                 editable = false;
                 break;
             }
-            text = p.matcher(text).replaceFirst(Matcher.quoteReplacement("\"" + k + "\"") + "$1"
-                    + Matcher.quoteReplacement("\"" + dtype.torchName + "\""));
+            text = p.matcher(text)
+                    .replaceFirst(Matcher.quoteReplacement("\"" + k + "\"") + "$1"
+                            + Matcher.quoteReplacement("\"" + dtype.torchName + "\""));
         }
         if (editable) {
             return text;

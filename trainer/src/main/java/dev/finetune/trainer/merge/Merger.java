@@ -42,8 +42,7 @@ public final class Merger {
     private static final int CHUNK = 1 << 20; // elements per conversion chunk of an untouched tensor
     private static final String LM_HEAD = "lm_head.weight";
 
-    private Merger() {
-    }
+    private Merger() {}
 
     /** What was written. */
     public static final class Result {
@@ -74,8 +73,8 @@ public final class Merger {
         try {
             Path adapterPath = Storage.path(o.adapter);
             boolean local = "file".equals(adapterPath.toUri().getScheme());
-            java.nio.file.Path adapterDir = local ? java.nio.file.Paths.get(adapterPath.toUri())
-                    : copyToLocal(adapterPath, conf);
+            java.nio.file.Path adapterDir =
+                    local ? java.nio.file.Paths.get(adapterPath.toUri()) : copyToLocal(adapterPath, conf);
             copied = local ? null : adapterDir;
             LoraSettings settings = LoraSettings.read(adapterDir);
             List<LoraTarget> targets = LoraAdapter.targets(settings, config);
@@ -92,7 +91,8 @@ public final class Merger {
                     elements += t.size();
                 }
                 ShardPlan plan = ShardPlan.split(bytes, elements, o.maxShardBytes);
-                log.println("merge: " + targets.size() + " LoRA pairs (r=" + settings.r + ", scale=" + settings.scaling()
+                log.println("merge: " + targets.size() + " LoRA pairs (r=" + settings.r + ", scale="
+                        + settings.scaling()
                         + ") into " + names.size() + " tensors of " + o.model + " → " + target + " as " + dtype + ", "
                         + plan.fileCount() + " file(s), " + plan.totalSize() + " bytes");
                 AtomicOutput out;
@@ -105,17 +105,31 @@ public final class Merger {
                     List<String> files = new ArrayList<>();
                     for (int i = 0; i < plan.fileCount(); i++) {
                         Path file = new Path(out.dir(), plan.fileName(i));
-                        writeShard(fs, file, plan.tensors(i), base, adapter, byWeight, settings.r, settings.scaling(),
+                        writeShard(
+                                fs,
+                                file,
+                                plan.tensors(i),
+                                base,
+                                adapter,
+                                byWeight,
+                                settings.r,
+                                settings.scaling(),
                                 dtype);
                         files.add(plan.fileName(i));
-                        log.println("merge: wrote " + plan.fileName(i) + " (" + plan.tensors(i).size() + " tensors)");
+                        log.println("merge: wrote " + plan.fileName(i) + " ("
+                                + plan.tensors(i).size() + " tensors)");
                     }
                     if (plan.needsIndex()) {
                         writeText(fs, new Path(out.dir(), ShardPlan.INDEX_FILE), plan.indexJson());
                         files.add(ShardPlan.INDEX_FILE);
                     }
-                    writeText(fs, new Path(out.dir(), "config.json"),
-                            MergedConfig.withDtype(configText, dtype, o.model.resolve("config.json").toString()));
+                    writeText(
+                            fs,
+                            new Path(out.dir(), "config.json"),
+                            MergedConfig.withDtype(
+                                    configText,
+                                    dtype,
+                                    o.model.resolve("config.json").toString()));
                     files.add("config.json");
                     for (String name : FinalSave.BASE_FILES) {
                         java.nio.file.Path f = o.model.resolve(name);
@@ -154,14 +168,14 @@ public final class Merger {
     }
 
     /** Each target's base weight, checked to exist with shape [out, in] and a float dtype. */
-    private static Map<String, LoraTarget> byBaseWeight(SafetensorsCheckpoint base, List<LoraTarget> targets,
-            java.nio.file.Path model) {
+    private static Map<String, LoraTarget> byBaseWeight(
+            SafetensorsCheckpoint base, List<LoraTarget> targets, java.nio.file.Path model) {
         Map<String, LoraTarget> m = new HashMap<>();
         for (LoraTarget t : targets) {
             String key = t.baseWeight();
             if (!base.contains(key)) {
-                throw new IllegalArgumentException(model + ": the adapter targets " + key + ", which the checkpoint lacks; "
-                        + "was the adapter trained on another base model?");
+                throw new IllegalArgumentException(model + ": the adapter targets " + key
+                        + ", which the checkpoint lacks; " + "was the adapter trained on another base model?");
             }
             long[] shape = base.info(key).shape();
             if (!Arrays.equals(shape, new long[] {t.out, t.in})) {
@@ -174,17 +188,21 @@ public final class Merger {
     }
 
     /** Every base tensor in layer order, less a tied lm_head (transformers does not save it either). */
-    private static List<String> tensorsToWrite(SafetensorsCheckpoint base, ModelConfig config, java.nio.file.Path model) {
+    private static List<String> tensorsToWrite(
+            SafetensorsCheckpoint base, ModelConfig config, java.nio.file.Path model) {
         List<String> names = new ArrayList<>();
         for (String n : base.names()) {
             if (config.tieWordEmbeddings && n.equals(LM_HEAD)) {
                 continue;
             }
             SafetensorsDType d = base.info(n).dtype();
-            if (d != SafetensorsDType.F32 && d != SafetensorsDType.F16 && d != SafetensorsDType.BF16
+            if (d != SafetensorsDType.F32
+                    && d != SafetensorsDType.F16
+                    && d != SafetensorsDType.BF16
                     && d != SafetensorsDType.F64) {
-                throw new IllegalArgumentException(model + ": tensor " + n + " is " + d + "; merging needs the original "
-                        + "checkpoint with float weights (a 4-bit or 8-bit quantized copy cannot be merged into)");
+                throw new IllegalArgumentException(
+                        model + ": tensor " + n + " is " + d + "; merging needs the original "
+                                + "checkpoint with float weights (a 4-bit or 8-bit quantized copy cannot be merged into)");
             }
             names.add(n);
         }
@@ -192,22 +210,37 @@ public final class Merger {
         return names;
     }
 
-    private static void writeShard(FileSystem fs, Path file, List<String> names, SafetensorsCheckpoint base,
-            SafetensorsFile adapter, Map<String, LoraTarget> byWeight, int r, float scale, OutputDtype dtype)
+    private static void writeShard(
+            FileSystem fs,
+            Path file,
+            List<String> names,
+            SafetensorsCheckpoint base,
+            SafetensorsFile adapter,
+            Map<String, LoraTarget> byWeight,
+            int r,
+            float scale,
+            OutputDtype dtype)
             throws IOException {
         List<SafetensorsWriter.Spec> specs = new ArrayList<>();
         for (String n : names) {
-            specs.add(new SafetensorsWriter.Spec(n, dtype.safetensors, base.info(n).shape()));
+            specs.add(new SafetensorsWriter.Spec(
+                    n, dtype.safetensors, base.info(n).shape()));
         }
-        try (SafetensorsWriter w = SafetensorsWriter.create(fs.create(file, false), file.toString(),
-                SafetensorsWriter.ptMetadata(), specs)) {
+        try (SafetensorsWriter w = SafetensorsWriter.create(
+                fs.create(file, false), file.toString(), SafetensorsWriter.ptMetadata(), specs)) {
             float[] chunk = null;
             for (String n : names) {
                 LoraTarget t = byWeight.get(n);
                 if (t != null) {
                     float[] weight = base.readFloats(n); // [out, in] fp32
-                    LoraDelta.addTo(weight, (int) t.out, (int) t.in, adapter.readFloats(t.keyA()),
-                            adapter.readFloats(t.keyB()), r, scale);
+                    LoraDelta.addTo(
+                            weight,
+                            (int) t.out,
+                            (int) t.in,
+                            adapter.readFloats(t.keyA()),
+                            adapter.readFloats(t.keyB()),
+                            r,
+                            scale);
                     checkWritable(n, weight, weight.length, 0, dtype, true);
                     w.write(n, weight);
                     continue;
@@ -238,9 +271,12 @@ public final class Merger {
             if (!(Math.abs(v[i]) < limit)) {
                 String what = Float.isNaN(v[i]) ? "NaN" : Float.isInfinite(v[i]) ? "Inf" : "value " + v[i];
                 if (!Float.isFinite(v[i])) {
-                    throw new IllegalArgumentException((merged ? "merging the adapter into " + name + " produced "
-                            : "base tensor " + name + " holds ") + what + " at element " + (offset + i) + "; "
-                            + (merged ? "the adapter is broken (did training diverge? check its loss)"
+                    throw new IllegalArgumentException((merged
+                                    ? "merging the adapter into " + name + " produced "
+                                    : "base tensor " + name + " holds ")
+                            + what + " at element " + (offset + i) + "; "
+                            + (merged
+                                    ? "the adapter is broken (did training diverge? check its loss)"
                                     : "the base checkpoint is damaged"));
                 }
                 throw new IllegalArgumentException(name + ": " + what + " at element " + (offset + i)
@@ -296,7 +332,8 @@ public final class Merger {
                 while (ej < b.length() && Character.isDigit(b.charAt(ej))) {
                     ej++;
                 }
-                int c = new java.math.BigInteger(a.substring(i, ei)).compareTo(new java.math.BigInteger(b.substring(j, ej)));
+                int c = new java.math.BigInteger(a.substring(i, ei))
+                        .compareTo(new java.math.BigInteger(b.substring(j, ej)));
                 if (c != 0) {
                     return c;
                 }

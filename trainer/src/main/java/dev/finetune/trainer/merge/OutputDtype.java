@@ -53,9 +53,12 @@ public enum OutputDtype {
      */
     public float overflowLimit() {
         switch (this) {
-            case FP16: return 65520f;
-            case BF16: return Float.intBitsToFloat(0x7F7F8000);
-            default: return Float.POSITIVE_INFINITY;
+            case FP16:
+                return 65520f;
+            case BF16:
+                return Float.intBitsToFloat(0x7F7F8000);
+            default:
+                return Float.POSITIVE_INFINITY;
         }
     }
 

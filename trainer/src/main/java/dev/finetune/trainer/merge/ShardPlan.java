@@ -109,7 +109,10 @@ public final class ShardPlan {
         sb.append("    \"total_size\": ").append(totalSize()).append("\n  },\n  \"weight_map\": {\n");
         int n = 0;
         for (Map.Entry<String, String> e : weightMap.entrySet()) {
-            sb.append("    ").append(quote(e.getKey())).append(": ").append(quote(e.getValue()))
+            sb.append("    ")
+                    .append(quote(e.getKey()))
+                    .append(": ")
+                    .append(quote(e.getValue()))
                     .append(++n < weightMap.size() ? ",\n" : "\n");
         }
         return sb.append("  }\n}\n").toString();

@@ -10,17 +10,20 @@ import java.util.Locale;
  * softmax, matmul; x·sigmoid(x)·up) and loads no TorchScript: the reference the SDPA path is tested against.
  */
 public enum AttentionKernel {
-    SDPA, EAGER;
+    SDPA,
+    EAGER;
 
     /** "sdpa" or "eager" (any case). */
     public static AttentionKernel parse(String name) {
         String n = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
         switch (n) {
-            case "sdpa": return SDPA;
-            case "eager": return EAGER;
+            case "sdpa":
+                return SDPA;
+            case "eager":
+                return EAGER;
             default:
                 throw new IllegalArgumentException("attn_implementation '" + name + "' is not known; use sdpa "
-                    + "(fused kernels, the default) or eager (plain DJL ops)");
+                        + "(fused kernels, the default) or eager (plain DJL ops)");
         }
     }
 

@@ -14,8 +14,7 @@ import ai.djl.ndarray.types.Shape;
 public final class AttentionMask {
     private static final float MASKED = -1e9f;
 
-    private AttentionMask() {
-    }
+    private AttentionMask() {}
 
     /**
      * Training: block-diagonal causal mask from segment ids [B, T] (0 = padding): a query attends keys of

@@ -29,10 +29,11 @@ public final class CausalLM implements AutoCloseable {
     public final ModelConfig config;
     /** FLOAT16 (GPU) or FLOAT32 (CPU): the dtype of base weights and projections. */
     public final DataType computeType;
+
     private final NDManager manager;
     private final NDArray embedTokens; // [V, D] compute dtype
-    private final NDArray norm;        // [D] fp32
-    private final NDArray lmHead;      // [V, D] compute dtype; the same array as embedTokens when tied
+    private final NDArray norm; // [D] fp32
+    private final NDArray lmHead; // [V, D] compute dtype; the same array as embedTokens when tied
     private final DecoderLayer[] layers;
     private final Rope rope;
     private ProjectionAdapter adapter;
@@ -41,8 +42,14 @@ public final class CausalLM implements AutoCloseable {
     private AttentionKernel attention = AttentionKernel.SDPA;
     private PhaseObserver phases = PhaseObserver.NONE;
 
-    private CausalLM(ModelConfig config, DataType computeType, NDManager manager, NDArray embedTokens, NDArray norm,
-            NDArray lmHead, DecoderLayer[] layers) {
+    private CausalLM(
+            ModelConfig config,
+            DataType computeType,
+            NDManager manager,
+            NDArray embedTokens,
+            NDArray norm,
+            NDArray lmHead,
+            DecoderLayer[] layers) {
         this.config = config;
         this.computeType = computeType;
         this.manager = manager;
@@ -64,22 +71,28 @@ public final class CausalLM implements AutoCloseable {
     }
 
     /** Builds the model from weights by HF name, one tensor at a time, into {@code manager} (which it then owns). */
-    public static CausalLM create(ModelConfig config, TensorSource source, NDManager manager, DataType computeType,
-            LinearWeightFactory factory) throws java.io.IOException {
+    public static CausalLM create(
+            ModelConfig config,
+            TensorSource source,
+            NDManager manager,
+            DataType computeType,
+            LinearWeightFactory factory)
+            throws java.io.IOException {
         if (computeType != DataType.FLOAT32 && computeType != DataType.FLOAT16) {
             throw new IllegalArgumentException("compute dtype must be FLOAT32 or FLOAT16, got " + computeType
                     + " (BF16 aborts the JVM in DJL 0.36)");
         }
-        NDManager embedManager = embeddingsOnHost(config, manager.getDevice())
-                ? manager.newSubManager(Device.cpu()) : manager;
+        NDManager embedManager =
+                embeddingsOnHost(config, manager.getDevice()) ? manager.newSubManager(Device.cpu()) : manager;
         NDArray embed = source.load(require(source, "model.embed_tokens.weight"), embedManager, computeType);
         DecoderLayer[] layers = new DecoderLayer[config.numLayers];
         for (int i = 0; i < layers.length; i++) {
-            layers[i] = new DecoderLayer(config, i, LayerWeights.load(config, i, source, factory, manager, computeType));
+            layers[i] =
+                    new DecoderLayer(config, i, LayerWeights.load(config, i, source, factory, manager, computeType));
         }
         NDArray norm = source.load(require(source, "model.norm.weight"), manager, DataType.FLOAT32);
-        NDArray head = config.tieWordEmbeddings ? embed
-                : source.load(require(source, "lm_head.weight"), manager, computeType);
+        NDArray head =
+                config.tieWordEmbeddings ? embed : source.load(require(source, "lm_head.weight"), manager, computeType);
         return new CausalLM(config, computeType, manager, embed, norm, head, layers);
     }
 
@@ -189,8 +202,8 @@ public final class CausalLM implements AutoCloseable {
         NDArray positions = scope.create(batch.positions, bt);
         NDList cs = rope.cosSin(scope, positions, computeType);
         NDArray full = AttentionMask.fromSegments(scope, segments, 0);
-        NDArray sliding = config.hasSlidingLayers() ? AttentionMask.fromSegments(scope, segments, config.slidingWindow)
-                : null;
+        NDArray sliding =
+                config.hasSlidingLayers() ? AttentionMask.fromSegments(scope, segments, config.slidingWindow) : null;
         idsOut[0] = ids;
         return new LayerContext(computeType, training, cs.get(0), cs.get(1), full, sliding, null, attention, phases);
     }
@@ -234,9 +247,10 @@ public final class CausalLM implements AutoCloseable {
             NDList cs = rope.cosSin(scope, scope.create(pos, bt), computeType);
             NDArray full = AttentionMask.forDecoding(scope, pads, offset, t, 0);
             NDArray sliding = config.hasSlidingLayers()
-                    ? AttentionMask.forDecoding(scope, pads, offset, t, config.slidingWindow) : null;
-            LayerContext ctx = new LayerContext(computeType, false, cs.get(0), cs.get(1), full, sliding, cache,
-                    attention, phases);
+                    ? AttentionMask.forDecoding(scope, pads, offset, t, config.slidingWindow)
+                    : null;
+            LayerContext ctx =
+                    new LayerContext(computeType, false, cs.get(0), cs.get(1), full, sliding, cache, attention, phases);
             NDArray h = embed(scope, scope.create(ids, bt));
             for (int i = 0; i < layers.length; i++) {
                 h = runLayer(scope, i, h, ctx);
@@ -345,8 +359,8 @@ public final class CausalLM implements AutoCloseable {
         }
     }
 
-    private LossAndCount crossEntropyChunks(NDManager step, NDArray h, TrainingBatch batch, float scale,
-            boolean backward) {
+    private LossAndCount crossEntropyChunks(
+            NDManager step, NDArray h, TrainingBatch batch, float scale, boolean backward) {
         int n = batch.targetCount();
         long[] rows = new long[n];
         long[] labels = new long[n];
@@ -365,12 +379,13 @@ public final class CausalLM implements AutoCloseable {
             int end = (int) Math.min(n, (long) start + lossChunkRows);
             try (NDManager chunk = step.newSubManager()) {
                 NDArray idx = chunk.create(java.util.Arrays.copyOfRange(rows, start, end));
-                NDArray lab = chunk.create(java.util.Arrays.copyOfRange(labels, start, end)).reshape(end - start, 1);
+                NDArray lab = chunk.create(java.util.Arrays.copyOfRange(labels, start, end))
+                        .reshape(end - start, 1);
                 NDArray nll = GradMode.with(backward, () -> {
                     NDArray flat = h.reshape(-1, d); // [B·T, D], recorded by autograd: grad mode is on here
                     flat.attach(chunk);
-                    NDArray logits = head(flat.get(idx));                          // [n, V] fp32
-                    return logits.logSoftmax(-1).gather(lab, 1).neg().sum();       // scalar
+                    NDArray logits = head(flat.get(idx)); // [n, V] fp32
+                    return logits.logSoftmax(-1).gather(lab, 1).neg().sum(); // scalar
                 });
                 NDArray sum = nll.toType(DataType.FLOAT64, false); // a copy outside the graph (grad mode is off)
                 sum.attach(step);
@@ -384,7 +399,8 @@ public final class CausalLM implements AutoCloseable {
         if (sums.isEmpty()) {
             return new LossAndCount(0, 0);
         }
-        try (NDArray all = NDArrays.stack(sums); NDArray total = all.sum()) {
+        try (NDArray all = NDArrays.stack(sums);
+                NDArray total = all.sum()) {
             return new LossAndCount(total.getDouble(), n);
         } finally {
             sums.close();

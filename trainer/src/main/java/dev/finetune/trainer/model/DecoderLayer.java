@@ -64,9 +64,9 @@ public final class DecoderLayer {
         }
         q = Ops.rope(q.transpose(0, 2, 1, 3), ctx.cos, ctx.sin); // [B, H, T, Dh]
         k = Ops.rope(k.transpose(0, 2, 1, 3), ctx.cos, ctx.sin); // [B, Hkv, T, Dh]
-        v = v.transpose(0, 2, 1, 3);                              // [B, Hkv, T, Dh]
+        v = v.transpose(0, 2, 1, 3); // [B, Hkv, T, Dh]
         if (ctx.cache != null) {
-            NDArray[] kv = ctx.cache.append(index, k, v);         // [B, Hkv, S, Dh]
+            NDArray[] kv = ctx.cache.append(index, k, v); // [B, Hkv, S, Dh]
             k = kv[0];
             v = kv[1];
         }
@@ -77,13 +77,13 @@ public final class DecoderLayer {
                 : eagerAttention(q, k, v, ctx.mask(sliding), ctx.computeType); // [B, H, T, Dh]
         NDArray attn = heads.transpose(0, 2, 1, 3).reshape(b, t, (long) c.numHeads * c.headDim); // [B, T, H·Dh]
         attention.end(attn);
-        NDArray o = project(attn, dense, Projection.O_PROJ, adapter, ctx);    // [B, T, D]
+        NDArray o = project(attn, dense, Projection.O_PROJ, adapter, ctx); // [B, T, D]
         h = h.add(o); // FP32 + compute dtype promotes to FP32 in one pass, autograd included
 
         // MLP: down(silu(gate(x)) · up(x))
         x = Ops.cast(Ops.rmsNorm(h, w.postAttentionLayernorm, c.rmsNormEps), ctx.computeType);
         NDArray gate = project(x, dense, Projection.GATE_PROJ, adapter, ctx); // [B, T, F]
-        NDArray up = project(x, dense, Projection.UP_PROJ, adapter, ctx);     // [B, T, F]
+        NDArray up = project(x, dense, Projection.UP_PROJ, adapter, ctx); // [B, T, F]
         NDArray act = ctx.kernel == AttentionKernel.SDPA
                 ? ScriptModules.call(ScriptModules.SILU_MUL, gate, up) // one kernel fewer, less saved for backward
                 : Ops.silu(gate).mul(up);
@@ -101,12 +101,12 @@ public final class DecoderLayer {
         long t = q.getShape().get(2);
         long s = k.getShape().get(2);
         int g = c.groupSize();
-        NDArray q5 = q.reshape(b, c.numKvHeads, g, t, c.headDim);                           // [B, Hkv, G, T, Dh]
+        NDArray q5 = q.reshape(b, c.numKvHeads, g, t, c.headDim); // [B, Hkv, G, T, Dh]
         NDArray kT = k.reshape(b, c.numKvHeads, 1, s, c.headDim).transpose(0, 1, 2, 4, 3); // [B, Hkv, 1, Dh, S]
-        NDArray scores = Ops.mul(q5.matMul(kT), 1.0 / Math.sqrt(c.headDim));              // [B, Hkv, G, T, S]
-        NDArray probs = Ops.toFloat32(scores).add(mask).softmax(-1);                       // fp32
+        NDArray scores = Ops.mul(q5.matMul(kT), 1.0 / Math.sqrt(c.headDim)); // [B, Hkv, G, T, S]
+        NDArray probs = Ops.toFloat32(scores).add(mask).softmax(-1); // fp32
         return Ops.cast(probs, type)
-                .matMul(v.reshape(b, c.numKvHeads, 1, s, c.headDim))                      // [B, Hkv, G, T, Dh]
+                .matMul(v.reshape(b, c.numKvHeads, 1, s, c.headDim)) // [B, Hkv, G, T, Dh]
                 .reshape(b, c.numHeads, t, c.headDim);
     }
 
@@ -116,8 +116,8 @@ public final class DecoderLayer {
      * [B, T, D] fp32. The adapter's gradients accumulate into its tensors. Everything but dInput stays in
      * {@code scope}.
      */
-    NDArray recomputeBackward(NDManager scope, NDArray input, NDArray dOutput, LayerContext ctx,
-            ProjectionAdapter adapter) {
+    NDArray recomputeBackward(
+            NDManager scope, NDArray input, NDArray dOutput, LayerContext ctx, ProjectionAdapter adapter) {
         NDArray x = input.duplicate(); // a fresh leaf: duplicate runs without grad (docs/djl.md)
         x.attach(scope);
         GradMode.with(true, () -> {

@@ -10,18 +10,26 @@ import ai.djl.ndarray.types.DataType;
 final class LayerContext {
     final DataType computeType;
     final boolean training;
-    final NDArray cos;          // [B, 1, T, Dh] compute dtype
-    final NDArray sin;          // [B, 1, T, Dh]
-    final NDArray fullMask;     // [B, 1, 1, T, S] fp32 additive
-    final NDArray slidingMask;  // same, for sliding-window layers; null when the model has none
-    final KvCache cache;        // null in training
+    final NDArray cos; // [B, 1, T, Dh] compute dtype
+    final NDArray sin; // [B, 1, T, Dh]
+    final NDArray fullMask; // [B, 1, 1, T, S] fp32 additive
+    final NDArray slidingMask; // same, for sliding-window layers; null when the model has none
+    final KvCache cache; // null in training
     final AttentionKernel kernel;
     final PhaseObserver phases;
-    private NDArray sdpaFull;    // the masks as SDPA takes them, made on first use next to the masks above
+    private NDArray sdpaFull; // the masks as SDPA takes them, made on first use next to the masks above
     private NDArray sdpaSliding;
 
-    LayerContext(DataType computeType, boolean training, NDArray cos, NDArray sin, NDArray fullMask,
-            NDArray slidingMask, KvCache cache, AttentionKernel kernel, PhaseObserver phases) {
+    LayerContext(
+            DataType computeType,
+            boolean training,
+            NDArray cos,
+            NDArray sin,
+            NDArray fullMask,
+            NDArray slidingMask,
+            KvCache cache,
+            AttentionKernel kernel,
+            PhaseObserver phases) {
         this.kernel = kernel;
         this.phases = phases;
         this.computeType = computeType;

@@ -11,10 +11,10 @@ import java.io.IOException;
  * compute dtype; optional tensors are null when the family has none.
  */
 public final class LayerWeights implements AutoCloseable {
-    public final NDArray inputLayernorm;          // [D] fp32
-    public final NDArray qNorm;                   // [Dh] fp32, Qwen3 only
-    public final NDArray kNorm;                   // [Dh] fp32, Qwen3 only
-    public final NDArray postAttentionLayernorm;  // [D] fp32
+    public final NDArray inputLayernorm; // [D] fp32
+    public final NDArray qNorm; // [Dh] fp32, Qwen3 only
+    public final NDArray kNorm; // [Dh] fp32, Qwen3 only
+    public final NDArray postAttentionLayernorm; // [D] fp32
     /** The seven base weights [out, in], indexed by {@link Projection#ordinal()}. */
     private final LinearWeight[] linear = new LinearWeight[Projection.all().size()];
     /** Their biases [out] or null, indexed the same way. */
@@ -73,8 +73,14 @@ public final class LayerWeights implements AutoCloseable {
     }
 
     /** Loads layer {@code index}, one tensor at a time. */
-    static LayerWeights load(ModelConfig config, int index, TensorSource source, LinearWeightFactory factory,
-            NDManager manager, DataType computeType) throws IOException {
+    static LayerWeights load(
+            ModelConfig config,
+            int index,
+            TensorSource source,
+            LinearWeightFactory factory,
+            NDManager manager,
+            DataType computeType)
+            throws IOException {
         return new LayerWeights(new Loader(config, index, source, factory, manager, computeType));
     }
 
@@ -88,7 +94,12 @@ public final class LayerWeights implements AutoCloseable {
         final NDManager manager;
         final DataType computeType;
 
-        Loader(ModelConfig config, int layer, TensorSource source, LinearWeightFactory factory, NDManager manager,
+        Loader(
+                ModelConfig config,
+                int layer,
+                TensorSource source,
+                LinearWeightFactory factory,
+                NDManager manager,
                 DataType computeType) {
             this.config = config;
             this.layer = layer;

@@ -23,6 +23,6 @@ public interface LinearWeightFactory {
     }
 
     /** Keeps weights whole in the compute dtype. */
-    LinearWeightFactory DENSE = (name, source, manager, computeType) ->
-            new DenseLinearWeight(source.load(name, manager, computeType));
+    LinearWeightFactory DENSE =
+            (name, source, manager, computeType) -> new DenseLinearWeight(source.load(name, manager, computeType));
 }

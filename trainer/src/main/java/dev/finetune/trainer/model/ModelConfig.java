@@ -36,9 +36,11 @@ public final class ModelConfig {
     public final boolean qkvBias;
     /** Bias on o_proj ({@code attention_bias} of Llama and Qwen3). */
     public final boolean oBias;
+
     public final boolean mlpBias;
     /** Attention window in tokens for sliding layers (a key at distance ≥ window is masked); 0 = none. */
     public final int slidingWindow;
+
     private final boolean[] slidingLayers;
     public final int maxPositionEmbeddings;
     /** EOS ids (config.json allows one or a list); empty when absent. */
@@ -51,15 +53,17 @@ public final class ModelConfig {
     private ModelConfig(JsonNode c, String where) {
         modelType = c.path("model_type").asText("");
         if (!SUPPORTED_TYPES.contains(modelType)) {
-            throw new IllegalArgumentException(where + ": model_type '" + modelType + "' is not supported; supported: "
-                    + SUPPORTED_TYPES);
+            throw new IllegalArgumentException(
+                    where + ": model_type '" + modelType + "' is not supported; supported: " + SUPPORTED_TYPES);
         }
         vocabSize = requireInt(c, "vocab_size", where);
         hiddenSize = requireInt(c, "hidden_size", where);
         intermediateSize = requireInt(c, "intermediate_size", where);
         numLayers = requireInt(c, "num_hidden_layers", where);
         numHeads = requireInt(c, "num_attention_heads", where);
-        numKvHeads = c.hasNonNull("num_key_value_heads") ? c.get("num_key_value_heads").asInt() : numHeads;
+        numKvHeads = c.hasNonNull("num_key_value_heads")
+                ? c.get("num_key_value_heads").asInt()
+                : numHeads;
         headDim = c.hasNonNull("head_dim") ? c.get("head_dim").asInt() : hiddenSize / numHeads;
         if (numHeads % numKvHeads != 0) {
             throw new IllegalArgumentException(where + ": num_attention_heads " + numHeads
@@ -89,7 +93,9 @@ public final class ModelConfig {
         }
         eosTokenIds = Collections.unmodifiableList(eos);
         padTokenId = c.hasNonNull("pad_token_id") ? c.get("pad_token_id").asLong() : -1;
-        checkpointDtype = c.hasNonNull("dtype") ? c.get("dtype").asText() : c.path("torch_dtype").asText("float32");
+        checkpointDtype = c.hasNonNull("dtype")
+                ? c.get("dtype").asText()
+                : c.path("torch_dtype").asText("float32");
     }
 
     /** Which layers use the sliding window, from {@code layer_types} (transformers 5) or the family's rule. */
@@ -99,8 +105,8 @@ public final class ModelConfig {
         int window = hasWindow ? c.get("sliding_window").asInt() : 0;
         if (types.isArray() && types.size() > 0) {
             if (types.size() != numLayers) {
-                throw new IllegalArgumentException(where + ": layer_types has " + types.size() + " entries for "
-                        + numLayers + " layers");
+                throw new IllegalArgumentException(
+                        where + ": layer_types has " + types.size() + " entries for " + numLayers + " layers");
             }
             boolean any = false;
             for (int i = 0; i < numLayers; i++) {
@@ -125,7 +131,8 @@ public final class ModelConfig {
             Arrays.fill(slidingLayers, true);
             return window;
         }
-        if ((modelType.equals("qwen2") || modelType.equals("qwen3")) && c.path("use_sliding_window").asBoolean(false)) {
+        if ((modelType.equals("qwen2") || modelType.equals("qwen3"))
+                && c.path("use_sliding_window").asBoolean(false)) {
             int from = c.path("max_window_layers").asInt(numLayers);
             boolean any = false;
             for (int i = from; i < numLayers; i++) {
@@ -157,7 +164,8 @@ public final class ModelConfig {
     public static ModelConfig read(Path modelDir) throws IOException {
         Path p = modelDir.resolve("config.json");
         if (!p.toFile().isFile()) {
-            throw new IOException(modelDir + ": no config.json; a model folder needs config.json and safetensors weights");
+            throw new IOException(
+                    modelDir + ": no config.json; a model folder needs config.json and safetensors weights");
         }
         return parse(new ObjectMapper().readTree(p.toFile()), p.toString());
     }

@@ -7,16 +7,15 @@ import java.nio.file.Path;
 
 /** Loads a Hugging Face model folder (config.json + safetensors, single or sharded) onto a device. */
 public final class ModelLoader {
-    private ModelLoader() {
-    }
+    private ModelLoader() {}
 
     public static CausalLM load(ModelSource source, LoadOptions options) throws IOException {
         Path dir = source.directory();
         ModelConfig config = ModelConfig.read(dir);
         NDManager manager = NDManager.newBaseManager(options.device, "PyTorch");
         try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(dir)) {
-            CausalLM model = CausalLM.create(config, new CheckpointTensorSource(ckpt), manager,
-                    options.resolvedComputeType(), options.weights);
+            CausalLM model = CausalLM.create(
+                    config, new CheckpointTensorSource(ckpt), manager, options.resolvedComputeType(), options.weights);
             model.setAttention(options.attention);
             return model;
         } catch (IOException | RuntimeException e) {

@@ -11,8 +11,14 @@ public interface PhaseObserver {
 
     /** The phases of a training step or a decoding call; {@code key} is the name a report uses. */
     enum Phase {
-        DEQUANTIZE("dequantize"), ATTENTION("attention"), PROJECTIONS("projections"), LOSS("loss"),
-        OPTIMIZER("optimizer"), ALL_REDUCE("all_reduce"), BACKWARD("backward"), OTHER("other");
+        DEQUANTIZE("dequantize"),
+        ATTENTION("attention"),
+        PROJECTIONS("projections"),
+        LOSS("loss"),
+        OPTIMIZER("optimizer"),
+        ALL_REDUCE("all_reduce"),
+        BACKWARD("backward"),
+        OTHER("other");
 
         public final String key;
 
@@ -43,12 +49,10 @@ public interface PhaseObserver {
     PhaseObserver NONE = new PhaseObserver() {
         private final Span none = new Span() {
             @Override
-            public void end() {
-            }
+            public void end() {}
 
             @Override
-            public void end(NDArray result) {
-            }
+            public void end(NDArray result) {}
         };
 
         @Override

@@ -22,7 +22,7 @@ final class Rope {
         NDArray pos = positions.toType(DataType.FLOAT32, false);
         pos.attach(scope);
         NDArray freqs = pos.reshape(new Shape(b, 1, t, 1)).mul(inv); // [B, 1, T, Dh/2]
-        NDArray emb = freqs.concat(freqs, -1);                         // [B, 1, T, Dh]
+        NDArray emb = freqs.concat(freqs, -1); // [B, 1, T, Dh]
         NDArray cos = emb.cos();
         NDArray sin = emb.sin();
         if (type != DataType.FLOAT32) {

@@ -15,7 +15,8 @@ public final class RopeSettings {
     public final int originalMaxPositions;
     private final int headDim;
 
-    private RopeSettings(String type, double theta, double factor, double low, double high, int originalMax, int headDim) {
+    private RopeSettings(
+            String type, double theta, double factor, double low, double high, int originalMax, int headDim) {
         this.type = type;
         this.theta = theta;
         this.factor = factor;
@@ -32,8 +33,8 @@ public final class RopeSettings {
         double theta;
         if (params.isObject()) {
             if (!params.has("rope_type") && !params.has("rope_theta")) {
-                throw new IllegalArgumentException(where + ": rope_parameters per layer type is not supported: "
-                        + params);
+                throw new IllegalArgumentException(
+                        where + ": rope_parameters per layer type is not supported: " + params);
             }
             scaling = params;
             theta = params.path("rope_theta").asDouble(c.path("rope_theta").asDouble(10000.0));
@@ -43,7 +44,9 @@ public final class RopeSettings {
         }
         String type = "default";
         if (scaling.isObject()) {
-            type = scaling.hasNonNull("rope_type") ? scaling.get("rope_type").asText() : scaling.path("type").asText("default");
+            type = scaling.hasNonNull("rope_type")
+                    ? scaling.get("rope_type").asText()
+                    : scaling.path("type").asText("default");
         }
         switch (type) {
             case "default":
@@ -51,12 +54,17 @@ public final class RopeSettings {
             case "linear":
                 return new RopeSettings(type, theta, scaling.path("factor").asDouble(1), 0, 0, 0, headDim);
             case "llama3":
-                return new RopeSettings(type, theta, scaling.path("factor").asDouble(8), scaling.path("low_freq_factor")
-                        .asDouble(1), scaling.path("high_freq_factor").asDouble(4),
-                        scaling.path("original_max_position_embeddings").asInt(8192), headDim);
+                return new RopeSettings(
+                        type,
+                        theta,
+                        scaling.path("factor").asDouble(8),
+                        scaling.path("low_freq_factor").asDouble(1),
+                        scaling.path("high_freq_factor").asDouble(4),
+                        scaling.path("original_max_position_embeddings").asInt(8192),
+                        headDim);
             default:
-                throw new IllegalArgumentException(where + ": rope type '" + type
-                        + "' is not supported; supported: default, linear, llama3");
+                throw new IllegalArgumentException(
+                        where + ": rope type '" + type + "' is not supported; supported: default, linear, llama3");
         }
     }
 

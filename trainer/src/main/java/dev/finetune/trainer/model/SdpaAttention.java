@@ -9,8 +9,7 @@ final class SdpaAttention {
     /** The lowest FP16 value: a finite "masked" that keeps rows without any allowed key finite. */
     private static final float FP16_MASKED = -65504f;
 
-    private SdpaAttention() {
-    }
+    private SdpaAttention() {}
 
     /**
      * q [B, H, T, Dh], k and v [B, Hkv, S, Dh] in the compute dtype, mask from {@link #mask} → [B, H, T, Dh] in

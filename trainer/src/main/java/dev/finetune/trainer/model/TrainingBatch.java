@@ -8,8 +8,8 @@ package dev.finetune.trainer.model;
 public final class TrainingBatch {
     public final int rows;
     public final int length;
-    final long[] ids;       // [B·T]
-    final long[] segments;  // [B·T]
+    final long[] ids; // [B·T]
+    final long[] segments; // [B·T]
     final long[] positions; // [B·T]
     final boolean[] targets; // [B·T]
 
@@ -34,8 +34,9 @@ public final class TrainingBatch {
                 }
                 positions[i] = pos++;
                 if (targets[i] && (t == 0 || segments[i] == 0 || segments[i] != segments[i - 1])) {
-                    throw new IllegalArgumentException("row " + r + " token " + t + " is a target but is the first token"
-                            + " of its segment or padding; nothing before it in the segment can predict it");
+                    throw new IllegalArgumentException(
+                            "row " + r + " token " + t + " is a target but is the first token"
+                                    + " of its segment or padding; nothing before it in the segment can predict it");
                 }
             }
         }

@@ -24,8 +24,7 @@ public final class BnbNf4Tensors {
     private static final ObjectMapper JSON = new ObjectMapper();
     static final String QUANT_STATE_SUFFIX = ".quant_state.bitsandbytes__nf4";
 
-    private BnbNf4Tensors() {
-    }
+    private BnbNf4Tensors() {}
 
     /**
      * Exports {@code weight} as bitsandbytes stores it; arrays are created on {@code host}'s device.
@@ -66,32 +65,41 @@ public final class BnbNf4Tensors {
      * Reads one weight's tensors from a bitsandbytes state dict and loads it with {@code options}'
      * compute dtype (block sizes come from the file).
      */
-    public static Nf4Weight fromStateDict(Map<String, NDArray> tensors, String key, Nf4Options options, NDManager parent) {
+    public static Nf4Weight fromStateDict(
+            Map<String, NDArray> tensors, String key, Nf4Options options, NDManager parent) {
         NDArray stateBytes = require(tensors, key + QUANT_STATE_SUFFIX);
         JsonNode state;
         try {
             state = JSON.readTree(new String(stateBytes.toByteArray(), StandardCharsets.UTF_8));
         } catch (java.io.IOException e) {
-            throw new IllegalArgumentException("tensor " + key + QUANT_STATE_SUFFIX + " is not the JSON quant state bitsandbytes writes", e);
+            throw new IllegalArgumentException(
+                    "tensor " + key + QUANT_STATE_SUFFIX + " is not the JSON quant state bitsandbytes writes", e);
         }
         if (!"nf4".equals(state.path("quant_type").asText())) {
-            throw new IllegalArgumentException("tensor " + key + ": quant_type " + state.path("quant_type") + ", only nf4 is supported");
+            throw new IllegalArgumentException(
+                    "tensor " + key + ": quant_type " + state.path("quant_type") + ", only nf4 is supported");
         }
-        Shape shape = new Shape(state.path("shape").get(0).asLong(), state.path("shape").get(1).asLong());
+        Shape shape = new Shape(
+                state.path("shape").get(0).asLong(), state.path("shape").get(1).asLong());
         Nf4Options o = options.withBlockSize(state.path("blocksize").asInt());
         float[] quantMap = require(tensors, key + ".quant_map").toFloatArray();
         if (!java.util.Arrays.equals(quantMap, Nf4Code.values())) {
-            throw new IllegalArgumentException("tensor " + key + ".quant_map differs from the NF4 code book; refusing to guess its meaning");
+            throw new IllegalArgumentException(
+                    "tensor " + key + ".quant_map differs from the NF4 code book; refusing to guess its meaning");
         }
         int n = Math.toIntExact(shape.size());
         byte[] codes = Nf4Packing.unpack(require(tensors, key).toByteArray(), n);
         NDArray absmax = require(tensors, key + ".absmax");
         if (state.has("nested_offset")) {
             int nbs = state.path("nested_blocksize").asInt();
-            DoubleQuantizedAbsmax dq = DoubleQuantizedAbsmax.of(absmax.toByteArray(),
-                require(tensors, key + ".nested_absmax").toFloatArray(), (float) state.path("nested_offset").asDouble(),
-                require(tensors, key + ".nested_quant_map").toFloatArray(), nbs);
-            return Nf4Weight.fromCodes(codes, shape, null, dq, o.withDoubleQuant(true).withNestedBlockSize(nbs), parent);
+            DoubleQuantizedAbsmax dq = DoubleQuantizedAbsmax.of(
+                    absmax.toByteArray(),
+                    require(tensors, key + ".nested_absmax").toFloatArray(),
+                    (float) state.path("nested_offset").asDouble(),
+                    require(tensors, key + ".nested_quant_map").toFloatArray(),
+                    nbs);
+            return Nf4Weight.fromCodes(
+                    codes, shape, null, dq, o.withDoubleQuant(true).withNestedBlockSize(nbs), parent);
         }
         return Nf4Weight.fromCodes(codes, shape, absmax.toFloatArray(), null, o.withDoubleQuant(false), parent);
     }
@@ -99,7 +107,8 @@ public final class BnbNf4Tensors {
     private static NDArray require(Map<String, NDArray> tensors, String key) {
         NDArray a = tensors.get(key);
         if (a == null) {
-            throw new IllegalArgumentException("bitsandbytes NF4 tensor " + key + " is missing; present: " + tensors.keySet());
+            throw new IllegalArgumentException(
+                    "bitsandbytes NF4 tensor " + key + " is missing; present: " + tensors.keySet());
         }
         return a;
     }

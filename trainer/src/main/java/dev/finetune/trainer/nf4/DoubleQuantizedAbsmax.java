@@ -55,12 +55,14 @@ public final class DoubleQuantizedAbsmax {
     }
 
     /** Rebuilds the state from a bitsandbytes checkpoint's tensors (the stored map wins over ours). */
-    public static DoubleQuantizedAbsmax of(byte[] codes, float[] nestedAbsmax, float offset, float[] map, int nestedBlockSize) {
+    public static DoubleQuantizedAbsmax of(
+            byte[] codes, float[] nestedAbsmax, float offset, float[] map, int nestedBlockSize) {
         int needed = (codes.length + nestedBlockSize - 1) / nestedBlockSize;
         if (nestedAbsmax.length != needed || map.length != 256) {
             throw new IllegalArgumentException("double-quantized absmax: " + codes.length + " codes in blocks of "
-                + nestedBlockSize + " need " + needed + " nested_absmax values and a 256-entry nested_quant_map, found "
-                + nestedAbsmax.length + " and " + map.length);
+                    + nestedBlockSize + " need " + needed
+                    + " nested_absmax values and a 256-entry nested_quant_map, found "
+                    + nestedAbsmax.length + " and " + map.length);
         }
         return new DoubleQuantizedAbsmax(codes.clone(), nestedAbsmax.clone(), offset, map.clone(), nestedBlockSize);
     }

@@ -16,8 +16,7 @@ public final class DynamicCode {
 
     private static final float[] MAP = build();
 
-    private DynamicCode() {
-    }
+    private DynamicCode() {}
 
     /** The 256 sorted code values. */
     public static float[] values() {

@@ -14,8 +14,7 @@ import ai.djl.ndarray.types.Shape;
  */
 public final class Nf4Benchmark {
 
-    private Nf4Benchmark() {
-    }
+    private Nf4Benchmark() {}
 
     public static void main(String[] args) {
         String device = "cpu";
@@ -24,22 +23,33 @@ public final class Nf4Benchmark {
         int iterations = 10;
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
-                case "--device": device = args[i + 1]; break;
-                case "--rows": rows = Long.parseLong(args[i + 1]); break;
-                case "--cols": cols = Long.parseLong(args[i + 1]); break;
-                case "--iterations": iterations = Integer.parseInt(args[i + 1]); break;
+                case "--device":
+                    device = args[i + 1];
+                    break;
+                case "--rows":
+                    rows = Long.parseLong(args[i + 1]);
+                    break;
+                case "--cols":
+                    cols = Long.parseLong(args[i + 1]);
+                    break;
+                case "--iterations":
+                    iterations = Integer.parseInt(args[i + 1]);
+                    break;
                 default:
-                    System.err.println("ERROR unknown flag " + args[i] + "\nusage: Nf4Benchmark [--device cpu|gpu0] [--rows N] [--cols N] [--iterations N]");
+                    System.err.println("ERROR unknown flag " + args[i]
+                            + "\nusage: Nf4Benchmark [--device cpu|gpu0] [--rows N] [--cols N] [--iterations N]");
                     System.exit(2);
             }
         }
         Device dev = Device.fromName(device);
         DataType compute = dev.isGpu() ? DataType.FLOAT16 : DataType.FLOAT32;
         double perWeights = 68e6 / (rows * cols);
-        System.out.printf("NF4 benchmark: [%d, %d] = %.1f M weights on %s, compute %s; ms scaled to 68 M weights%n",
-            rows, cols, rows * cols / 1e6, dev, compute);
+        System.out.printf(
+                "NF4 benchmark: [%d, %d] = %.1f M weights on %s, compute %s; ms scaled to 68 M weights%n",
+                rows, cols, rows * cols / 1e6, dev, compute);
         try (NDManager manager = NDManager.newBaseManager(dev)) {
-            NDArray weight = manager.randomNormal(0f, 0.02f, new Shape(rows, cols), DataType.FLOAT32).toType(compute, false);
+            NDArray weight = manager.randomNormal(0f, 0.02f, new Shape(rows, cols), DataType.FLOAT32)
+                    .toType(compute, false);
             Nf4Options o = Nf4Options.defaults(compute);
             long t0 = System.nanoTime();
             try (Nf4Weight q = Nf4Weight.quantize(weight, o, manager)) {
@@ -59,8 +69,10 @@ public final class Nf4Benchmark {
                         }
                     }
                 }
-                System.out.printf("quantize %8.1f ms  dequantize mean %8.2f ms  best %8.2f ms  (per 68 M: %.2f ms)  "
-                    + "device bytes %.1f MB%n", quantMs, sum / iterations, best, best * perWeights, q.storageBytes() / 1e6);
+                System.out.printf(
+                        "quantize %8.1f ms  dequantize mean %8.2f ms  best %8.2f ms  (per 68 M: %.2f ms)  "
+                                + "device bytes %.1f MB%n",
+                        quantMs, sum / iterations, best, best * perWeights, q.storageBytes() / 1e6);
             }
         }
     }

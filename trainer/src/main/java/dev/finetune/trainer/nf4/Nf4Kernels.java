@@ -16,8 +16,7 @@ import dev.finetune.trainer.tensor.ScriptModules;
  */
 final class Nf4Kernels {
 
-    private Nf4Kernels() {
-    }
+    private Nf4Kernels() {}
 
     /** Padded block view of a weight, float32: [NB, B]. Zero padding leaves every block's absmax unchanged. */
     static NDArray blocks(NDArray weight, int blockSize) {
@@ -84,7 +83,10 @@ final class Nf4Kernels {
         NDManager m = qabsmax.getManager();
         long nestedCount = nested.size();
         NDArray values = map.take(m, qabsmax.toType(DataType.INT64, false)); // [NB2·NBS]
-        NDArray scaled = values.reshape(nestedCount, -1).mul(nested.reshape(nestedCount, 1)).add(offset).reshape(-1);
+        NDArray scaled = values.reshape(nestedCount, -1)
+                .mul(nested.reshape(nestedCount, 1))
+                .add(offset)
+                .reshape(-1);
         return scaled.size() == numBlocks ? scaled : scaled.get("0:" + numBlocks);
     }
 

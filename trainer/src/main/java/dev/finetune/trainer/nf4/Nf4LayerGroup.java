@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.finetune.trainer.model.LinearWeight;
 import dev.finetune.trainer.model.LinearWeightGroup;
@@ -26,16 +25,23 @@ import java.util.List;
 final class Nf4LayerGroup implements LinearWeightGroup {
 
     private final NDManager owner;
-    private final NDArray codes;   // [Σ NB·B/2] uint8
-    private final NDArray scales;  // [Σ NB, 1] compute dtype
-    private final NDArray lut;     // [256, 2] compute dtype (the first weight's)
+    private final NDArray codes; // [Σ NB·B/2] uint8
+    private final NDArray scales; // [Σ NB, 1] compute dtype
+    private final NDArray lut; // [256, 2] compute dtype (the first weight's)
     private final long blocks;
     private final int blockSize;
-    private final long[] splits;   // element offsets where weights 2..n begin
+    private final long[] splits; // element offsets where weights 2..n begin
     private final Shape[] shapes;
 
-    private Nf4LayerGroup(NDManager owner, NDArray codes, NDArray scales, NDArray lut, long blocks, int blockSize,
-            long[] splits, Shape[] shapes) {
+    private Nf4LayerGroup(
+            NDManager owner,
+            NDArray codes,
+            NDArray scales,
+            NDArray lut,
+            long blocks,
+            int blockSize,
+            long[] splits,
+            Shape[] shapes) {
         this.owner = owner;
         this.codes = codes;
         this.scales = scales;
@@ -62,7 +68,8 @@ final class Nf4LayerGroup implements LinearWeightGroup {
                 return null;
             }
             Nf4Weight w = (Nf4Weight) lw;
-            if (w.options().computeType != o.computeType || w.options().blockSize != o.blockSize
+            if (w.options().computeType != o.computeType
+                    || w.options().blockSize != o.blockSize
                     || !w.packedCodes().getDevice().equals(first.packedCodes().getDevice())
                     || w.shape().size() % o.blockSize != 0) {
                 return null;
@@ -117,8 +124,8 @@ final class Nf4LayerGroup implements LinearWeightGroup {
             tmp.tempAttachAll(codes, lut, scales);
             NDArray values = Nf4Kernels.lookup(codes, lut, blocks, blockSize); // [Σ NB, B]
             NDArray w = values.mul(scales); // not in place: the module's result may be an inference tensor
-            values.close();                 // freed at once: only the product stays
-            NDList parts = w.reshape(-1).split(splits);                        // views, one per weight
+            values.close(); // freed at once: only the product stays
+            NDList parts = w.reshape(-1).split(splits); // views, one per weight
             for (int i = 0; i < out.length; i++) {
                 out[i] = parts.get(i).reshape(shapes[i]);
                 out[i].attach(scope);

@@ -45,14 +45,16 @@ public final class Nf4Options {
     /** Checks every field; the message names the option, the value and the allowed range. */
     public Nf4Options validate() {
         if (blockSize < 32 || blockSize > 4096 || Integer.bitCount(blockSize) != 1) {
-            throw new IllegalArgumentException("nf4 block_size=" + blockSize + ": must be a power of two in 32..4096 (bitsandbytes default 64)");
+            throw new IllegalArgumentException(
+                    "nf4 block_size=" + blockSize + ": must be a power of two in 32..4096 (bitsandbytes default 64)");
         }
         if (nestedBlockSize < 2 || Integer.bitCount(nestedBlockSize) != 1) {
-            throw new IllegalArgumentException("nf4 nested_block_size=" + nestedBlockSize + ": must be a power of two >= 2 (bitsandbytes uses 256)");
+            throw new IllegalArgumentException("nf4 nested_block_size=" + nestedBlockSize
+                    + ": must be a power of two >= 2 (bitsandbytes uses 256)");
         }
         if (computeType != DataType.FLOAT16 && computeType != DataType.FLOAT32) {
             throw new IllegalArgumentException("nf4 compute dtype=" + computeType
-                + ": must be FLOAT16 (GPU) or FLOAT32 (CPU); BF16 aborts the JVM in DJL 0.36");
+                    + ": must be FLOAT16 (GPU) or FLOAT32 (CPU); BF16 aborts the JVM in DJL 0.36");
         }
         return this;
     }
@@ -60,6 +62,6 @@ public final class Nf4Options {
     @Override
     public String toString() {
         return "Nf4Options{block_size=" + blockSize + ", double_quant=" + doubleQuant + ", nested_block_size="
-            + nestedBlockSize + ", compute=" + computeType + "}";
+                + nestedBlockSize + ", compute=" + computeType + "}";
     }
 }

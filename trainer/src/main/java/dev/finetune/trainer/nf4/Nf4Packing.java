@@ -6,8 +6,7 @@ package dev.finetune.trainer.nf4;
  */
 public final class Nf4Packing {
 
-    private Nf4Packing() {
-    }
+    private Nf4Packing() {}
 
     /** Packs codes 0..15 two per byte; the result has ceil(n / 2) bytes. */
     public static byte[] pack(byte[] codes) {
@@ -25,8 +24,8 @@ public final class Nf4Packing {
     /** The first {@code n} codes of a packed array. */
     public static byte[] unpack(byte[] packed, int n) {
         if (packed.length < (n + 1) / 2) {
-            throw new IllegalArgumentException("packed NF4 data holds " + packed.length + " bytes, "
-                + (n + 1) / 2 + " needed for " + n + " codes");
+            throw new IllegalArgumentException("packed NF4 data holds " + packed.length + " bytes, " + (n + 1) / 2
+                    + " needed for " + n + " codes");
         }
         byte[] out = new byte[n];
         for (int i = 0; i < n; i++) {

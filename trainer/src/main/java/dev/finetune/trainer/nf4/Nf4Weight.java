@@ -39,12 +39,22 @@ public final class Nf4Weight implements LinearWeight {
     private final NDArray absmax;
     /** Double quantization only: [NB2] float32 nested absmax and the [256] dynamic code. */
     private final NDArray nestedAbsmax;
+
     private final NDArray nestedMap;
     private final float nestedOffset;
     private final NDArray[] meta; // nf4_dequant.pt's scalars as host tensors {offset [1] f32, dims [4] i64}
 
-    private Nf4Weight(NDManager owner, Shape shape, Nf4Options options, long numBlocks, NDArray codes, NDArray lut,
-            NDArray absmax, NDArray nestedAbsmax, NDArray nestedMap, float nestedOffset) {
+    private Nf4Weight(
+            NDManager owner,
+            Shape shape,
+            Nf4Options options,
+            long numBlocks,
+            NDArray codes,
+            NDArray lut,
+            NDArray absmax,
+            NDArray nestedAbsmax,
+            NDArray nestedMap,
+            float nestedOffset) {
         this.owner = owner;
         this.shape = shape;
         this.options = options;
@@ -57,8 +67,10 @@ public final class Nf4Weight implements LinearWeight {
         this.nestedOffset = nestedOffset;
         if (nestedMap != null) { // host tensors: the module reads them without waiting for the GPU
             NDManager host = owner.newSubManager(Device.cpu());
-            meta = new NDArray[] {host.create(new float[] {nestedOffset}),
-                host.create(new long[] {numBlocks, options.blockSize, shape.get(0), shape.get(1)})};
+            meta = new NDArray[] {
+                host.create(new float[] {nestedOffset}),
+                host.create(new long[] {numBlocks, options.blockSize, shape.get(0), shape.get(1)})
+            };
         } else {
             meta = null;
         }
@@ -71,7 +83,8 @@ public final class Nf4Weight implements LinearWeight {
     public static Nf4Weight quantize(NDArray weight, Nf4Options options, NDManager parent) {
         options.validate();
         if (weight.getShape().dimension() != 2) {
-            throw new IllegalArgumentException("NF4 quantizes [out, in] linear weights; got shape " + weight.getShape());
+            throw new IllegalArgumentException(
+                    "NF4 quantizes [out, in] linear weights; got shape " + weight.getShape());
         }
         NDManager owner = parent.newSubManager(weight.getDevice());
         try (NDManager tmp = owner.newSubManager()) {
@@ -82,7 +95,8 @@ public final class Nf4Weight implements LinearWeight {
             codes.attach(owner);
             if (!options.doubleQuant) {
                 absmax.attach(owner);
-                return assemble(owner, weight.getShape(), options, blocks.getShape().get(0), codes, absmax, null);
+                return assemble(
+                        owner, weight.getShape(), options, blocks.getShape().get(0), codes, absmax, null);
             }
             DoubleQuantizedAbsmax dq = DoubleQuantizedAbsmax.quantize(absmax.toFloatArray(), options.nestedBlockSize);
             return assemble(owner, weight.getShape(), options, blocks.getShape().get(0), codes, null, dq);
@@ -93,8 +107,8 @@ public final class Nf4Weight implements LinearWeight {
     }
 
     /** Loads codes quantized elsewhere, one per element, e.g. from a bitsandbytes checkpoint ({@link BnbNf4Tensors}). */
-    static Nf4Weight fromCodes(byte[] codes, Shape shape, float[] absmax, DoubleQuantizedAbsmax dq, Nf4Options options,
-            NDManager parent) {
+    static Nf4Weight fromCodes(
+            byte[] codes, Shape shape, float[] absmax, DoubleQuantizedAbsmax dq, Nf4Options options, NDManager parent) {
         NDManager owner = parent.newSubManager();
         try {
             long numBlocks = (shape.size() + options.blockSize - 1) / options.blockSize;
@@ -109,8 +123,14 @@ public final class Nf4Weight implements LinearWeight {
         }
     }
 
-    private static Nf4Weight assemble(NDManager owner, Shape shape, Nf4Options options, long numBlocks, NDArray codes,
-            NDArray absmax, DoubleQuantizedAbsmax dq) {
+    private static Nf4Weight assemble(
+            NDManager owner,
+            Shape shape,
+            Nf4Options options,
+            long numBlocks,
+            NDArray codes,
+            NDArray absmax,
+            DoubleQuantizedAbsmax dq) {
         DataType ct = options.computeType;
         NDArray lut = table(owner, Nf4Kernels.nibblePairs(), new Shape(256, 2), ct);
         if (dq == null) {
@@ -121,8 +141,17 @@ public final class Nf4Weight implements LinearWeight {
         byte[] q = new byte[nested.length * nbs]; // padded to whole nested blocks; the tail is sliced off
         System.arraycopy(dq.codes(), 0, q, 0, (int) numBlocks);
         NDArray qabs = uint8(owner, q);
-        return new Nf4Weight(owner, shape, options, numBlocks, codes, lut, qabs, owner.create(nested),
-            owner.create(dq.map()), dq.offset());
+        return new Nf4Weight(
+                owner,
+                shape,
+                options,
+                numBlocks,
+                codes,
+                lut,
+                qabs,
+                owner.create(nested),
+                owner.create(dq.map()),
+                dq.offset());
     }
 
     private static NDArray uint8(NDManager m, byte[] bytes) {
@@ -149,8 +178,8 @@ public final class Nf4Weight implements LinearWeight {
     @Override
     public NDArray materialize(NDManager scope) {
         if (meta != null && ScriptModules.usable(ScriptModules.NF4_DEQUANT, codes.getDevice())) {
-            NDArray out = ScriptModules.call(ScriptModules.NF4_DEQUANT, lut, codes, absmax, nestedAbsmax, nestedMap,
-                meta[0], meta[1]);
+            NDArray out = ScriptModules.call(
+                    ScriptModules.NF4_DEQUANT, lut, codes, absmax, nestedAbsmax, nestedMap, meta[0], meta[1]);
             out.attach(scope);
             return out;
         }
@@ -198,7 +227,8 @@ public final class Nf4Weight implements LinearWeight {
     /** Replaces the packed codes by {@code view} (the same bytes inside a group's array) and frees the old ones. */
     void useCodes(NDArray view) {
         if (!view.getShape().equals(codes.getShape())) {
-            throw new IllegalArgumentException("codes of shape " + codes.getShape() + " replaced by " + view.getShape());
+            throw new IllegalArgumentException(
+                    "codes of shape " + codes.getShape() + " replaced by " + view.getShape());
         }
         NDArray old = codes;
         view.attach(owner);
@@ -232,8 +262,8 @@ public final class Nf4Weight implements LinearWeight {
             return null;
         }
         byte[] q = java.util.Arrays.copyOf(absmax.toByteArray(), Math.toIntExact(numBlocks));
-        return DoubleQuantizedAbsmax.of(q, nestedAbsmax.toFloatArray(), nestedOffset, nestedMap.toFloatArray(),
-            options.nestedBlockSize);
+        return DoubleQuantizedAbsmax.of(
+                q, nestedAbsmax.toFloatArray(), nestedOffset, nestedMap.toFloatArray(), options.nestedBlockSize);
     }
 
     public Nf4Options options() {

@@ -35,8 +35,8 @@ public final class Nf4WeightFactory implements LinearWeightFactory {
      */
     public static LinearWeightFactory forBase(boolean use4bit, boolean doubleQuant) {
         return use4bit
-            ? new Nf4WeightFactory(Nf4Options.defaults(DataType.FLOAT32).withDoubleQuant(doubleQuant))
-            : LinearWeightFactory.DENSE;
+                ? new Nf4WeightFactory(Nf4Options.defaults(DataType.FLOAT32).withDoubleQuant(doubleQuant))
+                : LinearWeightFactory.DENSE;
     }
 
     /** A layer's NF4 projections dequantized by one lookup ({@link Nf4LayerGroup}), where they allow it. */

@@ -6,8 +6,7 @@ package dev.finetune.trainer.safetensors;
  * even, as torch's {@code .to(torch.bfloat16)} / {@code .half()} do.
  */
 public final class Half {
-    private Half() {
-    }
+    private Half() {}
 
     /** BF16 bits → float: the BF16 bits are the upper half of an FP32. */
     public static float bf16ToFloat(short bits) {

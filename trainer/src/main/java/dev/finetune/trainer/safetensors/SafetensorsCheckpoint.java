@@ -42,7 +42,8 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
             if (Files.isRegularFile(index)) {
                 JsonNode map = new ObjectMapper().readTree(index.toFile()).path("weight_map");
                 if (!map.isObject() || map.size() == 0) {
-                    throw new IOException(index + ": no \"weight_map\" object; expected {\"weight_map\": {tensor: file}}");
+                    throw new IOException(
+                            index + ": no \"weight_map\" object; expected {\"weight_map\": {tensor: file}}");
                 }
                 for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
                     Map.Entry<String, JsonNode> e = it.next();

@@ -35,7 +35,11 @@ public final class SafetensorsFile implements AutoCloseable {
     private final Map<String, TensorInfo> tensors;
     private final Map<String, String> metadata;
 
-    private SafetensorsFile(Path path, FileChannel channel, long dataStart, Map<String, TensorInfo> tensors,
+    private SafetensorsFile(
+            Path path,
+            FileChannel channel,
+            long dataStart,
+            Map<String, TensorInfo> tensors,
             Map<String, String> metadata) {
         this.path = path;
         this.channel = channel;
@@ -69,13 +73,16 @@ public final class SafetensorsFile implements AutoCloseable {
             for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
                 if (e.getKey().equals("__metadata__")) {
-                    e.getValue().fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
+                    e.getValue()
+                            .fields()
+                            .forEachRemaining(
+                                    m -> metadata.put(m.getKey(), m.getValue().asText()));
                     continue;
                 }
                 tensors.put(e.getKey(), parseEntry(path, e.getKey(), e.getValue(), dataSize));
             }
-            return new SafetensorsFile(path, ch, dataStart, Collections.unmodifiableMap(tensors),
-                    Collections.unmodifiableMap(metadata));
+            return new SafetensorsFile(
+                    path, ch, dataStart, Collections.unmodifiableMap(tensors), Collections.unmodifiableMap(metadata));
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;
@@ -173,12 +180,14 @@ public final class SafetensorsFile implements AutoCloseable {
     public void readFloats(String name, long from, float[] dst, int count) throws IOException {
         TensorInfo t = info(name);
         if (from < 0 || count < 0 || from + count > t.size() || count > dst.length) {
-            throw new IllegalArgumentException(path + " tensor '" + name + "': elements [" + from + ", " + (from + count)
-                    + ") into a buffer of " + dst.length + " are outside its " + t.size() + " elements");
+            throw new IllegalArgumentException(
+                    path + " tensor '" + name + "': elements [" + from + ", " + (from + count) + ") into a buffer of "
+                            + dst.length + " are outside its " + t.size() + " elements");
         }
         int bytes = t.dtype().bytes();
-        ByteBuffer b = channel.map(FileChannel.MapMode.READ_ONLY, dataStart + t.begin() + from * bytes,
-                (long) count * bytes).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer b = channel.map(
+                        FileChannel.MapMode.READ_ONLY, dataStart + t.begin() + from * bytes, (long) count * bytes)
+                .order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < count; i++) {
             dst[i] = readFloat(b, t.dtype(), i, name);
         }
@@ -191,15 +200,25 @@ public final class SafetensorsFile implements AutoCloseable {
         long[] out = new long[Math.toIntExact(t.size())];
         for (int i = 0; i < out.length; i++) {
             switch (t.dtype()) {
-                case I64: out[i] = b.getLong(i * 8); break;
-                case I32: out[i] = b.getInt(i * 4); break;
-                case I16: out[i] = b.getShort(i * 2); break;
-                case I8: out[i] = b.get(i); break;
+                case I64:
+                    out[i] = b.getLong(i * 8);
+                    break;
+                case I32:
+                    out[i] = b.getInt(i * 4);
+                    break;
+                case I16:
+                    out[i] = b.getShort(i * 2);
+                    break;
+                case I8:
+                    out[i] = b.get(i);
+                    break;
                 case U8:
-                case BOOL: out[i] = b.get(i) & 0xFF; break;
+                case BOOL:
+                    out[i] = b.get(i) & 0xFF;
+                    break;
                 default:
-                    throw new IllegalArgumentException(path + " tensor '" + name + "' is " + t.dtype()
-                            + ", not an integer type");
+                    throw new IllegalArgumentException(
+                            path + " tensor '" + name + "' is " + t.dtype() + ", not an integer type");
             }
         }
         return out;
@@ -207,10 +226,14 @@ public final class SafetensorsFile implements AutoCloseable {
 
     private float readFloat(ByteBuffer b, SafetensorsDType dtype, int i, String name) {
         switch (dtype) {
-            case F32: return b.getFloat(i * 4);
-            case F16: return Half.f16ToFloat(b.getShort(i * 2));
-            case BF16: return Half.bf16ToFloat(b.getShort(i * 2));
-            case F64: return (float) b.getDouble(i * 8);
+            case F32:
+                return b.getFloat(i * 4);
+            case F16:
+                return Half.f16ToFloat(b.getShort(i * 2));
+            case BF16:
+                return Half.bf16ToFloat(b.getShort(i * 2));
+            case F64:
+                return (float) b.getDouble(i * 8);
             default:
                 throw new IllegalArgumentException(path + " tensor '" + name + "' is " + dtype + ", not a float type");
         }
@@ -232,18 +255,22 @@ public final class SafetensorsFile implements AutoCloseable {
         }
         TensorInfo t = info(name);
         SafetensorsDType src = t.dtype();
-        if (src != SafetensorsDType.F32 && src != SafetensorsDType.F16 && src != SafetensorsDType.BF16
+        if (src != SafetensorsDType.F32
+                && src != SafetensorsDType.F16
+                && src != SafetensorsDType.BF16
                 && src != SafetensorsDType.F64) {
-            throw new IllegalArgumentException(path + " tensor '" + name + "' is " + src
-                    + "; model weights must be F32, F16, BF16 or F64");
+            throw new IllegalArgumentException(
+                    path + " tensor '" + name + "' is " + src + "; model weights must be F32, F16, BF16 or F64");
         }
         long size = t.size();
         ByteBuffer mapped = map(name);
         int outBytes = target == DataType.FLOAT32 ? 4 : 2;
         boolean rawCopy = (src == SafetensorsDType.F32 && target == DataType.FLOAT32)
                 || (src == SafetensorsDType.F16 && target == DataType.FLOAT16);
-        ByteBuffer scratch = rawCopy ? null
-                : ByteBuffer.allocateDirect((int) Math.min(size, CHUNK) * outBytes).order(ByteOrder.nativeOrder());
+        ByteBuffer scratch = rawCopy
+                ? null
+                : ByteBuffer.allocateDirect((int) Math.min(size, CHUNK) * outBytes)
+                        .order(ByteOrder.nativeOrder());
         NDArray flat = manager.zeros(new Shape(size), target);
         try {
             for (long start = 0; start < size; start += CHUNK) {
@@ -273,8 +300,8 @@ public final class SafetensorsFile implements AutoCloseable {
     }
 
     /** Converts n elements from index {@code start} of {@code src} into {@code out} as FP32 or FP16 bits. */
-    private static void convert(ByteBuffer in, SafetensorsDType src, long start, int n, ByteBuffer out,
-            DataType target) {
+    private static void convert(
+            ByteBuffer in, SafetensorsDType src, long start, int n, ByteBuffer out, DataType target) {
         boolean toF32 = target == DataType.FLOAT32;
         for (int i = 0; i < n; i++) {
             long j = start + i;
@@ -287,9 +314,15 @@ public final class SafetensorsFile implements AutoCloseable {
                     }
                     v = Half.bf16ToFloat(in.getShort((int) (j * 2)));
                     break;
-                case F16: v = Half.f16ToFloat(in.getShort((int) (j * 2))); break;
-                case F32: v = in.getFloat((int) (j * 4)); break;
-                default: v = (float) in.getDouble((int) (j * 8)); break;
+                case F16:
+                    v = Half.f16ToFloat(in.getShort((int) (j * 2)));
+                    break;
+                case F32:
+                    v = in.getFloat((int) (j * 4));
+                    break;
+                default:
+                    v = (float) in.getDouble((int) (j * 8));
+                    break;
             }
             if (toF32) {
                 out.putFloat(i * 4, v);

@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -63,6 +62,7 @@ public final class SafetensorsWriter implements AutoCloseable {
     private int next;
     /** The tensor being written in parts, or null between tensors; {@link #remaining} elements still due. */
     private Spec open;
+
     private long remaining;
 
     private SafetensorsWriter(String where, OutputStream out, List<Spec> specs, Finish finish) {
@@ -95,12 +95,12 @@ public final class SafetensorsWriter implements AutoCloseable {
      * atomically published folder, which makes a temporary name per file unnecessary). {@code where} names the
      * file in errors. An incomplete file is closed as it is; the caller discards it.
      */
-    public static SafetensorsWriter create(OutputStream stream, String where, Map<String, String> metadata,
-            List<Spec> specs) throws IOException {
+    public static SafetensorsWriter create(
+            OutputStream stream, String where, Map<String, String> metadata, List<Spec> specs) throws IOException {
         byte[] header = header(metadata, specs);
         OutputStream os = new BufferedOutputStream(stream, 1 << 20);
         os.write(header);
-        return new SafetensorsWriter(where, os, new ArrayList<>(specs), complete -> { });
+        return new SafetensorsWriter(where, os, new ArrayList<>(specs), complete -> {});
     }
 
     /** The 8-byte length, the JSON header and its space padding, as upstream writes them. */
@@ -112,10 +112,12 @@ public final class SafetensorsWriter implements AutoCloseable {
         }
         long offset = 0;
         for (Spec s : specs) {
-            if (s.dtype != SafetensorsDType.F32 && s.dtype != SafetensorsDType.F16 && s.dtype != SafetensorsDType.BF16
+            if (s.dtype != SafetensorsDType.F32
+                    && s.dtype != SafetensorsDType.F16
+                    && s.dtype != SafetensorsDType.BF16
                     && s.dtype != SafetensorsDType.I64) {
-                throw new IllegalArgumentException("tensor " + s.name + ": the writer writes F32, F16, BF16 or I64, not "
-                        + s.dtype);
+                throw new IllegalArgumentException(
+                        "tensor " + s.name + ": the writer writes F32, F16, BF16 or I64, not " + s.dtype);
             }
             ObjectNode t = header.putObject(s.name);
             t.put("dtype", s.dtype.name());
@@ -129,7 +131,10 @@ public final class SafetensorsWriter implements AutoCloseable {
         }
         byte[] json = JSON.writeValueAsBytes(header);
         int padded = (json.length + 7) / 8 * 8; // data starts 8-byte aligned, padded with spaces as upstream does
-        ByteBuffer bytes = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).put(json);
+        ByteBuffer bytes = ByteBuffer.allocate(8 + padded)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(padded)
+                .put(json);
         while (bytes.hasRemaining()) {
             bytes.put((byte) ' ');
         }
@@ -182,9 +187,15 @@ public final class SafetensorsWriter implements AutoCloseable {
                 flush(buf);
             }
             switch (s.dtype) {
-                case F32: buf.putFloat(v); break;
-                case F16: buf.putShort(Half.floatToF16(v)); break;
-                default: buf.putShort(Half.floatToBf16(v)); break;
+                case F32:
+                    buf.putFloat(v);
+                    break;
+                case F16:
+                    buf.putShort(Half.floatToF16(v));
+                    break;
+                default:
+                    buf.putShort(Half.floatToBf16(v));
+                    break;
             }
         }
         flush(buf);
@@ -198,7 +209,8 @@ public final class SafetensorsWriter implements AutoCloseable {
         }
         Spec s = expect(name, values.length);
         if (s.dtype != SafetensorsDType.I64) {
-            throw new IllegalArgumentException("tensor " + name + " is declared " + s.dtype + "; write it from float[]");
+            throw new IllegalArgumentException(
+                    "tensor " + name + " is declared " + s.dtype + "; write it from float[]");
         }
         ByteBuffer buf = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
         for (long v : values) {
@@ -210,8 +222,8 @@ public final class SafetensorsWriter implements AutoCloseable {
     /** The next declared tensor, which must be {@code name} with {@code count} elements (-1: any count). */
     private Spec expect(String name, long count) {
         if (next >= specs.size()) {
-            throw new IllegalStateException(where + ": all " + specs.size() + " declared tensors are written; " + name
-                    + " is extra");
+            throw new IllegalStateException(
+                    where + ": all " + specs.size() + " declared tensors are written; " + name + " is extra");
         }
         Spec s = specs.get(next);
         if (!s.name.equals(name) || (count >= 0 && s.size() != count)) {
@@ -233,15 +245,16 @@ public final class SafetensorsWriter implements AutoCloseable {
         out.close();
         if (next != specs.size() || open != null) {
             finish.finish(false);
-            throw new IllegalStateException(where + ": only " + (open != null ? next - 1 : next) + " of "
-                    + specs.size() + " declared tensors were written; the file is incomplete and was discarded");
+            throw new IllegalStateException(where + ": only " + (open != null ? next - 1 : next) + " of " + specs.size()
+                    + " declared tensors were written; the file is incomplete and was discarded");
         }
         finish.finish(true);
     }
 
     /** Writes named float arrays (e.g. a LoRA adapter) in one go, in the map's order, as {@code dtype}. */
-    public static void writeAll(Path target, Map<String, String> metadata, Map<String, NDArray> tensors,
-            SafetensorsDType dtype) throws IOException {
+    public static void writeAll(
+            Path target, Map<String, String> metadata, Map<String, NDArray> tensors, SafetensorsDType dtype)
+            throws IOException {
         List<Spec> specs = new ArrayList<>();
         for (Map.Entry<String, NDArray> e : tensors.entrySet()) {
             specs.add(new Spec(e.getKey(), dtype, e.getValue().getShape().getShape()));

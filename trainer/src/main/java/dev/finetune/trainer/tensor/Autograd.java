@@ -11,8 +11,7 @@ import ai.djl.pytorch.jni.JniUtils;
  * with gradient 1.
  */
 public final class Autograd {
-    private Autograd() {
-    }
+    private Autograd() {}
 
     /**
      * Backpropagates {@code upstream} (output's shape and dtype) from {@code output} into the gradients of the

@@ -5,8 +5,7 @@ import ai.djl.pytorch.jni.JniUtils;
 
 /** PyTorch's caching allocator on a GPU: blocks it keeps after their tensors are freed, for reuse. */
 public final class DeviceCache {
-    private DeviceCache() {
-    }
+    private DeviceCache() {}
 
     /**
      * Hands the cached, unused blocks back to the driver when {@code device} is a GPU (torch.cuda.empty_cache):

@@ -5,8 +5,7 @@ import java.nio.file.Path;
 
 /** PyTorch's (legacy) profiler as DJL exposes it: the ATen ops a piece of work dispatches, as a trace file. */
 public final class OpProfiler {
-    private OpProfiler() {
-    }
+    private OpProfiler() {}
 
     /**
      * Runs {@code work} with the profiler recording CPU-side op events (on any device) and writes them to

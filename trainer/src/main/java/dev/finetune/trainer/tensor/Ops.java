@@ -21,11 +21,11 @@ public final class Ops {
     private static final NDIndex ALL = new NDIndex("...");
     /** Constants kept per value and device; past this many, further values get a tensor per use. */
     private static final int MAX_CONSTANTS = 256;
+
     private static final Map<String, NDArray> CONSTANTS = new ConcurrentHashMap<>();
     private static final Map<String, NDManager> CONSTANT_OWNERS = new ConcurrentHashMap<>();
 
-    private Ops() {
-    }
+    private Ops() {}
 
     /** x as FP32, keeping autograd. */
     public static NDArray toFloat32(NDArray x) {
@@ -103,9 +103,11 @@ public final class Ops {
         if (c != null || CONSTANTS.size() >= MAX_CONSTANTS) {
             return c;
         }
-        return CONSTANTS.computeIfAbsent(key, k -> CONSTANT_OWNERS
-            .computeIfAbsent(device.toString(), d -> NDManager.newBaseManager(device))
-            .full(shape, v, DataType.FLOAT32, device));
+        return CONSTANTS.computeIfAbsent(
+                key,
+                k -> CONSTANT_OWNERS
+                        .computeIfAbsent(device.toString(), d -> NDManager.newBaseManager(device))
+                        .full(shape, v, DataType.FLOAT32, device));
     }
 
     /**
@@ -164,10 +166,11 @@ public final class Ops {
             float[] r = new float[n * n]; // row i, column j: out[j] = Σ_i x[i]·R[i][j]
             for (int j = 0; j < half; j++) {
                 r[(j + half) * n + j] = -1f; // out[j] = -x[j + half]
-                r[j * n + j + half] = 1f;    // out[j + half] = x[j]
+                r[j * n + j + half] = 1f; // out[j + half] = x[j]
             }
-            NDArray m = CONSTANT_OWNERS.computeIfAbsent(device.toString(), d -> NDManager.newBaseManager(device))
-                .zeros(new Shape(n, n), type, device);
+            NDArray m = CONSTANT_OWNERS
+                    .computeIfAbsent(device.toString(), d -> NDManager.newBaseManager(device))
+                    .zeros(new Shape(n, n), type, device);
             assign(m, r); // PyTorch-owned storage: autograd saves this matrix for backward
             return m;
         });

@@ -35,13 +35,13 @@ public final class ScriptModules {
     private static final Map<String, Model> LOADED = new ConcurrentHashMap<>();
     private static final Map<String, Boolean> USABLE = new ConcurrentHashMap<>();
 
-    private ScriptModules() {
-    }
+    private ScriptModules() {}
 
     /** Runs module {@code name} on {@code inputs} (all on one device); the result lands in the first input's manager. */
     public static NDArray call(String name, NDArray... inputs) {
-        NDList out = module(name, inputs[0].getDevice()).getBlock().forward(new ParameterStore(inputs[0].getManager(), false), new NDList(inputs),
-            GradMode.isOn());
+        NDList out = module(name, inputs[0].getDevice())
+                .getBlock()
+                .forward(new ParameterStore(inputs[0].getManager(), false), new NDList(inputs), GradMode.isOn());
         return out.singletonOrThrow();
     }
 
@@ -124,8 +124,7 @@ public final class ScriptModules {
         } catch (IOException e) {
             throw new UncheckedIOException("could not load the TorchScript module " + name, e);
         } catch (MalformedModelException e) {
-            throw new IllegalStateException("could not load the TorchScript module " + name + " into this libtorch",
-                e);
+            throw new IllegalStateException("could not load the TorchScript module " + name + " into this libtorch", e);
         }
     }
 }

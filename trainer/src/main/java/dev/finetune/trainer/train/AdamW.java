@@ -7,7 +7,6 @@ import ai.djl.ndarray.types.DataType;
 import dev.finetune.trainer.tensor.GradMode;
 import dev.finetune.trainer.tensor.Ops;
 import dev.finetune.trainer.tensor.ScriptModules;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -38,14 +37,13 @@ public final class AdamW implements AutoCloseable {
     private Boolean foreach; // one multi-tensor call (adamw_foreach.pt) per step; null until the first step
 
     /** torch's defaults are β = (0.9, 0.999), ε = 1e-8, wd = 0.01. State lives in {@code parent}'s child. */
-    public AdamW(NDManager parent, List<NDArray> params, double beta1, double beta2, double eps,
-                 double weightDecay) {
+    public AdamW(NDManager parent, List<NDArray> params, double beta1, double beta2, double eps, double weightDecay) {
         if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {
             throw new IllegalArgumentException("AdamW betas must lie in [0, 1), got (" + beta1 + ", " + beta2 + ")");
         }
         if (!(eps > 0) || !(weightDecay >= 0)) {
-            throw new IllegalArgumentException("AdamW needs eps > 0 and weight_decay >= 0, got eps=" + eps
-                + " weight_decay=" + weightDecay);
+            throw new IllegalArgumentException(
+                    "AdamW needs eps > 0 and weight_decay >= 0, got eps=" + eps + " weight_decay=" + weightDecay);
         }
         this.beta1 = beta1;
         this.beta2 = beta2;
@@ -54,8 +52,8 @@ public final class AdamW implements AutoCloseable {
         this.manager = parent.newSubManager();
         for (NDArray p : params) {
             if (p.getDataType() != DataType.FLOAT32) {
-                throw new IllegalArgumentException("AdamW keeps FP32 master weights; parameter "
-                    + p.getName() + " is " + p.getDataType());
+                throw new IllegalArgumentException(
+                        "AdamW keeps FP32 master weights; parameter " + p.getName() + " is " + p.getDataType());
             }
             m.add(manager.zeros(p.getShape(), DataType.FLOAT32, p.getDevice()));
             v.add(manager.zeros(p.getShape(), DataType.FLOAT32, p.getDevice()));
@@ -66,7 +64,7 @@ public final class AdamW implements AutoCloseable {
     public void step(List<NDArray> params, List<NDArray> grads, double lr) {
         if (params.size() != m.size() || grads.size() != m.size()) {
             throw new IllegalArgumentException("AdamW was built for " + m.size() + " parameters, step got "
-                + params.size() + " parameters and " + grads.size() + " gradients");
+                    + params.size() + " parameters and " + grads.size() + " gradients");
         }
         step++;
         double biasCorrection1 = 1 - Math.pow(beta1, step);
@@ -75,16 +73,25 @@ public final class AdamW implements AutoCloseable {
         GradMode.off(() -> update(params, grads, lr, stepSize, biasCorrection2Sqrt));
     }
 
-    private void update(List<NDArray> params, List<NDArray> grads, double lr, double stepSize,
-                        double biasCorrection2Sqrt) {
+    private void update(
+            List<NDArray> params, List<NDArray> grads, double lr, double stepSize, double biasCorrection2Sqrt) {
         Device device = params.isEmpty() ? null : params.get(0).getDevice();
         if (foreach == null) {
             foreach = device != null && ScriptModules.usable(ScriptModules.ADAMW_FOREACH, device);
         }
         if (foreach) {
             // one call for every tensor through torch's multi-tensor (_foreach) kernels, the same formula as below
-            ScriptModules.run(ScriptModules.ADAMW_FOREACH, device, Arrays.asList(params, grads, m, v),
-                lr, beta1, beta2, eps, weightDecay, stepSize, biasCorrection2Sqrt);
+            ScriptModules.run(
+                    ScriptModules.ADAMW_FOREACH,
+                    device,
+                    Arrays.asList(params, grads, m, v),
+                    lr,
+                    beta1,
+                    beta2,
+                    eps,
+                    weightDecay,
+                    stepSize,
+                    biasCorrection2Sqrt);
             return;
         }
         try (NDManager scope = manager.newSubManager()) {
@@ -129,8 +136,8 @@ public final class AdamW implements AutoCloseable {
     public void restore(long stepCount, List<float[]> firstMoments, List<float[]> secondMoments) {
         if (firstMoments.size() != m.size() || secondMoments.size() != v.size()) {
             throw new IllegalArgumentException("optimizer state holds " + firstMoments.size()
-                + " moments, the model has " + m.size() + " trainable tensors: the checkpoint is for another "
-                + "adapter layout (lora_r or lora_target_modules changed?)");
+                    + " moments, the model has " + m.size() + " trainable tensors: the checkpoint is for another "
+                    + "adapter layout (lora_r or lora_target_modules changed?)");
         }
         for (int i = 0; i < m.size(); i++) {
             Ops.assign(m.get(i), firstMoments.get(i));

@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import dev.finetune.trainer.lora.LoraAdapter;
 import dev.finetune.trainer.model.CausalLM;
 import dev.finetune.trainer.model.TrainingBatch;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;

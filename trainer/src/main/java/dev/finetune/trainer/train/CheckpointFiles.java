@@ -1,9 +1,8 @@
 package dev.finetune.trainer.train;
 
 import ai.djl.ndarray.NDArray;
-import dev.finetune.trainer.tensor.Ops;
 import dev.finetune.trainer.safetensors.SafetensorsFile;
-
+import dev.finetune.trainer.tensor.Ops;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,8 +16,7 @@ final class CheckpointFiles {
 
     static final String ADAPTER_WEIGHTS = "adapter_model.safetensors";
 
-    private CheckpointFiles() {
-    }
+    private CheckpointFiles() {}
 
     /** Overwrites the model's LoRA weights with those of {@code dir}/adapter_model.safetensors (same keys, shapes). */
     static void loadAdapterInto(Path dir, TrainableModel model) throws IOException {
@@ -27,13 +25,13 @@ final class CheckpointFiles {
             for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
                 if (!f.contains(e.getKey())) {
                     throw new IOException(file + ": no " + e.getKey() + "; the checkpoint was written for other "
-                        + "LoRA targets (lora_target_modules) than this run's");
+                            + "LoRA targets (lora_target_modules) than this run's");
                 }
                 long[] want = e.getValue().getShape().getShape();
                 long[] got = f.info(e.getKey()).shape();
                 if (!Arrays.equals(want, got)) {
                     throw new IOException(file + ": " + e.getKey() + " has shape " + Arrays.toString(got)
-                        + ", this run's adapter needs " + Arrays.toString(want) + " (lora_r changed?)");
+                            + ", this run's adapter needs " + Arrays.toString(want) + " (lora_r changed?)");
                 }
                 float[] saved = f.readFloats(e.getKey());
                 Ops.assign(e.getValue(), saved);

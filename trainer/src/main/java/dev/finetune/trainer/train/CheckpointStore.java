@@ -4,10 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.finetune.config.ConfigException;
-import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -22,6 +18,9 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.stream.Stream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
 
 /**
  * Checkpoints under {@code <output>/<project>/checkpoints/checkpoint-<step>/} on any Hadoop file system (local,
@@ -39,6 +38,7 @@ public final class CheckpointStore {
     public static final String MARKER = "_SUCCESS";
     /** Every other file's size and sha256. */
     public static final String MANIFEST = "manifest.json";
+
     static final String MANIFEST_FORMAT = "finetune-checkpoint-files";
     private static final String PREFIX = dev.finetune.storage.RunLayout.CHECKPOINT_PREFIX;
     private static final String TMP_PREFIX = ".tmp-" + PREFIX;
@@ -75,14 +75,18 @@ public final class CheckpointStore {
         Path target = new Path(root, PREFIX + step);
         if (fs.exists(target) && !ownedByWriter(target)) {
             throw new ConfigException(target + " holds files the trainer did not write (" + foreignFiles(target)
-                + "); move them out of " + root + " or train under another project_name");
+                    + "); move them out of " + root + " or train under another project_name");
         }
         try {
             Files.write(local.resolve(MANIFEST), manifestOf(local));
             fs.mkdirs(tmp);
             try (Stream<java.nio.file.Path> files = Files.list(local)) {
                 for (java.nio.file.Path f : (Iterable<java.nio.file.Path>) files::iterator) {
-                    fs.copyFromLocalFile(false, true, new Path(f.toUri()), new Path(tmp, f.getFileName().toString()));
+                    fs.copyFromLocalFile(
+                            false,
+                            true,
+                            new Path(f.toUri()),
+                            new Path(tmp, f.getFileName().toString()));
                 }
             }
             if (fs.exists(target)) {
@@ -108,8 +112,10 @@ public final class CheckpointStore {
         }
         for (FileStatus st : fs.listStatus(root)) {
             String name = st.getPath().getName();
-            if (st.isDirectory() && name.startsWith(PREFIX) && stepOf(name) >= 0
-                && fs.exists(new Path(st.getPath(), MARKER))) {
+            if (st.isDirectory()
+                    && name.startsWith(PREFIX)
+                    && stepOf(name) >= 0
+                    && fs.exists(new Path(st.getPath(), MARKER))) {
                 out.add(st.getPath());
             }
         }
@@ -134,15 +140,18 @@ public final class CheckpointStore {
             throw new UnverifiedCheckpointException(dir + " does not exist");
         }
         if (!fs.exists(new Path(dir, MARKER))) {
-            throw new UnverifiedCheckpointException(dir + " has no " + MARKER + " marker: it was not completely "
-                + "written");
+            throw new UnverifiedCheckpointException(
+                    dir + " has no " + MARKER + " marker: it was not completely " + "written");
         }
         java.nio.file.Path local = Files.createTempDirectory(localParent, "resume-");
         try {
             for (FileStatus st : fs.listStatus(dir)) {
                 if (st.isFile()) {
-                    fs.copyToLocalFile(false, st.getPath(), new Path(local.resolve(st.getPath().getName()).toUri()),
-                        true);
+                    fs.copyToLocalFile(
+                            false,
+                            st.getPath(),
+                            new Path(local.resolve(st.getPath().getName()).toUri()),
+                            true);
                 }
             }
         } catch (IOException e) {
@@ -156,8 +165,8 @@ public final class CheckpointStore {
     static void verify(Path dir, java.nio.file.Path local) throws IOException {
         java.nio.file.Path manifest = local.resolve(MANIFEST);
         if (!Files.isRegularFile(manifest)) {
-            throw new UnverifiedCheckpointException(dir + ": no " + MANIFEST + " (the list of its files' sizes and "
-                + "sha256)");
+            throw new UnverifiedCheckpointException(
+                    dir + ": no " + MANIFEST + " (the list of its files' sizes and " + "sha256)");
         }
         JsonNode files;
         try {
@@ -178,7 +187,7 @@ public final class CheckpointStore {
             long bytes = Files.size(f);
             if (bytes != e.getValue().path("bytes").asLong(-1)) {
                 throw new UnverifiedCheckpointException(dir + "/" + e.getKey() + " has " + bytes + " bytes, its "
-                    + "manifest says " + e.getValue().path("bytes").asLong(-1));
+                        + "manifest says " + e.getValue().path("bytes").asLong(-1));
             }
             if (!sha256(f).equals(e.getValue().path("sha256").asText())) {
                 throw new UnverifiedCheckpointException(dir + "/" + e.getKey() + ": sha256 differs from its manifest");
@@ -237,8 +246,11 @@ public final class CheckpointStore {
 
     /** Names the checkpoint writer puts into a checkpoint folder. */
     static boolean writerFile(String name) {
-        return name.equals(MARKER) || name.equals(MANIFEST) || name.equals(TrainState.FILE)
-            || name.equals(OptimizerStateFile.FILE) || name.startsWith("adapter_");
+        return name.equals(MARKER)
+                || name.equals(MANIFEST)
+                || name.equals(TrainState.FILE)
+                || name.equals(OptimizerStateFile.FILE)
+                || name.startsWith("adapter_");
     }
 
     /** True when every entry of {@code dir} is a file the checkpoint writer writes (an empty folder too). */

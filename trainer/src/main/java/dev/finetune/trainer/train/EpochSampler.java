@@ -27,13 +27,13 @@ public final class EpochSampler {
         }
         if (rows > Integer.MAX_VALUE) {
             throw new IllegalArgumentException(rows + " training rows; this sampler holds one epoch's order in "
-                + "memory and supports up to 2^31-1 rows");
+                    + "memory and supports up to 2^31-1 rows");
         }
         long perStep = (long) world * batch * accumulation;
         if (rows < perStep) {
             throw new IllegalArgumentException("the training split has " + rows + " rows but one optimizer step "
-                + "needs world_size × batch_size × gradient_accumulation_steps = " + world + " × " + batch + " × "
-                + accumulation + " = " + perStep + "; lower batch_size or gradient_accumulation_steps");
+                    + "needs world_size × batch_size × gradient_accumulation_steps = " + world + " × " + batch + " × "
+                    + accumulation + " = " + perStep + "; lower batch_size or gradient_accumulation_steps");
         }
         this.rows = rows;
         this.world = world;

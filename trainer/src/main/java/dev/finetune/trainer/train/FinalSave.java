@@ -1,9 +1,6 @@
 package dev.finetune.trainer.train;
 
 import dev.finetune.config.ConfigException;
-import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.Path;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,6 +8,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.Path;
 
 /**
  * {@code <output>/<project>/final/}: the adapter exactly as peft saves it (adapter_config.json,
@@ -24,9 +23,17 @@ public final class FinalSave {
      * Files copied from the base model folder when present (what the notebook's save cell keeps); merge copies
      * the same ones beside a merged model.
      */
-    public static final List<String> BASE_FILES = Arrays.asList("config.json", "generation_config.json", "tokenizer.json",
-        "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json", "vocab.json", "merges.txt",
-        "tokenizer.model", "chat_template.jinja");
+    public static final List<String> BASE_FILES = Arrays.asList(
+            "config.json",
+            "generation_config.json",
+            "tokenizer.json",
+            "tokenizer_config.json",
+            "special_tokens_map.json",
+            "added_tokens.json",
+            "vocab.json",
+            "merges.txt",
+            "tokenizer.model",
+            "chat_template.jinja");
 
     private final java.nio.file.Path baseModelDir;
     private final String baseModelNameOrPath;
@@ -73,8 +80,8 @@ public final class FinalSave {
         }
         if (!foreign.isEmpty()) {
             throw new ConfigException(target + " holds files train does not write (" + String.join(", ", foreign)
-                + ") and would be replaced by the new adapter; move them out, or train under another project_name "
-                + "(--project-name)");
+                    + ") and would be replaced by the new adapter; move them out, or train under another project_name "
+                    + "(--project-name)");
         }
     }
 
@@ -89,14 +96,20 @@ public final class FinalSave {
                     Files.copy(f, local.resolve(name));
                 }
             }
-            Files.write(local.resolve("README.md"), ModelCard.render(baseModelNameOrPath, options, state, dataSummary)
-                .getBytes(StandardCharsets.UTF_8));
+            Files.write(
+                    local.resolve("README.md"),
+                    ModelCard.render(baseModelNameOrPath, options, state, dataSummary)
+                            .getBytes(StandardCharsets.UTF_8));
             Path target = out.finalDir();
             Path tmp = new Path(out.projectDir, ".tmp-final-" + UUID.randomUUID());
             out.fs.mkdirs(tmp);
             try (java.util.stream.Stream<java.nio.file.Path> files = Files.list(local)) {
                 for (java.nio.file.Path f : (Iterable<java.nio.file.Path>) files::iterator) {
-                    out.fs.copyFromLocalFile(false, true, new Path(f.toUri()), new Path(tmp, f.getFileName().toString()));
+                    out.fs.copyFromLocalFile(
+                            false,
+                            true,
+                            new Path(f.toUri()),
+                            new Path(tmp, f.getFileName().toString()));
                 }
             }
             if (out.fs.exists(target)) {

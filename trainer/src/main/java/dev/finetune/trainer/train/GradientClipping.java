@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-
 import java.util.List;
 
 /**
@@ -16,8 +15,7 @@ import java.util.List;
  */
 public final class GradientClipping {
 
-    private GradientClipping() {
-    }
+    private GradientClipping() {}
 
     /**
      * The global L2 norm of all gradients, in FP32 on their device, as torch computes it: the norm of the
@@ -93,7 +91,9 @@ public final class GradientClipping {
     }
 
     static boolean isPowerOfTwo(float v) {
-        return v > 0 && Float.isFinite(v) && v == Math.scalb(1.0f, Math.getExponent(v))
-            && Math.getExponent(v) >= Float.MIN_EXPONENT;
+        return v > 0
+                && Float.isFinite(v)
+                && v == Math.scalb(1.0f, Math.getExponent(v))
+                && Math.getExponent(v) >= Float.MIN_EXPONENT;
     }
 }

@@ -1,7 +1,6 @@
 package dev.finetune.trainer.train;
 
 import ai.djl.ndarray.NDArray;
-
 import java.util.List;
 
 /**
@@ -30,8 +29,7 @@ public interface GradientSync extends AutoCloseable {
     void barrier();
 
     @Override
-    default void close() {
-    }
+    default void close() {}
 
     /** The single-process implementation: every collective is the identity. */
     static GradientSync local() {
@@ -42,8 +40,7 @@ public interface GradientSync extends AutoCloseable {
     final class LocalSync implements GradientSync {
         static final LocalSync INSTANCE = new LocalSync();
 
-        private LocalSync() {
-        }
+        private LocalSync() {}
 
         @Override
         public int rank() {
@@ -56,8 +53,7 @@ public interface GradientSync extends AutoCloseable {
         }
 
         @Override
-        public void allReduceSum(List<NDArray> arrays) {
-        }
+        public void allReduceSum(List<NDArray> arrays) {}
 
         @Override
         public double[] allReduceSum(double[] values) {
@@ -65,7 +61,6 @@ public interface GradientSync extends AutoCloseable {
         }
 
         @Override
-        public void barrier() {
-        }
+        public void barrier() {}
     }
 }

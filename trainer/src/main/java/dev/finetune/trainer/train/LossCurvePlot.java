@@ -1,6 +1,5 @@
 package dev.finetune.trainer.train;
 
-import javax.imageio.ImageIO;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -11,6 +10,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.util.List;
 import java.util.Locale;
+import javax.imageio.ImageIO;
 
 /**
  * The loss curve as a PNG, drawn with java.awt in headless mode (no display needed): training loss per
@@ -27,12 +27,11 @@ public final class LossCurvePlot {
     private static final int TOP = 40;
     private static final int BOTTOM = 50;
 
-    private LossCurvePlot() {
-    }
+    private LossCurvePlot() {}
 
     /** Draws {@code train} (and {@code eval}, possibly empty) as (step, loss) pairs and writes a PNG. */
     public static void write(List<double[]> train, List<double[]> eval, String title, OutputStream out)
-        throws IOException {
+            throws IOException {
         System.setProperty("java.awt.headless", "true");
         BufferedImage image = new BufferedImage(W, H, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = image.createGraphics();
@@ -93,8 +92,8 @@ public final class LossCurvePlot {
         }
     }
 
-    private static void drawSeries(Graphics2D g, List<double[]> points, Color color, double minX, double maxX,
-                                   double minY, double maxY) {
+    private static void drawSeries(
+            Graphics2D g, List<double[]> points, Color color, double minX, double maxX, double minY, double maxY) {
         g.setColor(color);
         g.setStroke(new BasicStroke(2f));
         int prevX = -1, prevY = -1;

@@ -15,8 +15,8 @@ public final class LossScaler {
     private int goodSteps;
     private long skipped;
 
-    private LossScaler(boolean dynamic, double initScale, double growthFactor, double backoffFactor,
-                       int growthInterval) {
+    private LossScaler(
+            boolean dynamic, double initScale, double growthFactor, double backoffFactor, int growthInterval) {
         this.dynamic = dynamic;
         this.scale = initScale;
         this.growthFactor = growthFactor;
@@ -30,13 +30,14 @@ public final class LossScaler {
     }
 
     /** A custom dynamic scaler (tests use short intervals). */
-    public static LossScaler dynamic(double initScale, double growthFactor, double backoffFactor,
-                                     int growthInterval) {
-        if (!(initScale > 0) || !(growthFactor > 1) || !(backoffFactor > 0 && backoffFactor < 1)
-            || growthInterval < 1) {
+    public static LossScaler dynamic(double initScale, double growthFactor, double backoffFactor, int growthInterval) {
+        if (!(initScale > 0)
+                || !(growthFactor > 1)
+                || !(backoffFactor > 0 && backoffFactor < 1)
+                || growthInterval < 1) {
             throw new IllegalArgumentException("loss scaler needs init > 0, growth > 1, 0 < backoff < 1, "
-                + "interval >= 1; got " + initScale + ", " + growthFactor + ", " + backoffFactor + ", "
-                + growthInterval);
+                    + "interval >= 1; got " + initScale + ", " + growthFactor + ", " + backoffFactor + ", "
+                    + growthInterval);
         }
         return new LossScaler(true, initScale, growthFactor, backoffFactor, growthInterval);
     }

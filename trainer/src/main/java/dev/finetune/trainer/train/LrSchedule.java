@@ -12,7 +12,10 @@ public final class LrSchedule {
 
     /** The supported {@code lr_scheduler} values. */
     public enum Kind {
-        LINEAR, COSINE, CONSTANT_WITH_WARMUP, CONSTANT;
+        LINEAR,
+        COSINE,
+        CONSTANT_WITH_WARMUP,
+        CONSTANT;
 
         /** Parses {@code linear}, {@code cosine}, {@code constant_with_warmup}, {@code constant}. */
         public static Kind parse(String name) {
@@ -21,8 +24,8 @@ public final class LrSchedule {
                     return k;
                 }
             }
-            throw new IllegalArgumentException("lr_scheduler: '" + name
-                + "' is not one of linear, cosine, constant_with_warmup, constant");
+            throw new IllegalArgumentException(
+                    "lr_scheduler: '" + name + "' is not one of linear, cosine, constant_with_warmup, constant");
         }
 
         public String key() {
@@ -38,7 +41,7 @@ public final class LrSchedule {
     public LrSchedule(Kind kind, double baseLr, long warmupSteps, long totalSteps) {
         if (warmupSteps < 0 || totalSteps < 1) {
             throw new IllegalArgumentException("LR schedule needs warmup_steps >= 0 and at least one step, got "
-                + "warmup_steps=" + warmupSteps + " total steps=" + totalSteps);
+                    + "warmup_steps=" + warmupSteps + " total steps=" + totalSteps);
         }
         this.kind = kind;
         this.baseLr = baseLr;

@@ -2,7 +2,6 @@ package dev.finetune.trainer.train;
 
 import ai.djl.Device;
 import dev.finetune.trainer.device.GpuMemory;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,8 +15,7 @@ public final class MemoryProbe {
 
     private static final double GIB = 1024.0 * 1024 * 1024;
 
-    private MemoryProbe() {
-    }
+    private MemoryProbe() {}
 
     public static double usedGiB(Device device) {
         if (device.isGpu()) {

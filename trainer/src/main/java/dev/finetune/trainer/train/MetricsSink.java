@@ -2,14 +2,13 @@ package dev.finetune.trainer.train;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.finetune.storage.RunLayout;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
-
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
 
 /**
  * Where logged metrics go: one JSON object per line in {@code logs/metrics-<firstStep>.jsonl} and TensorBoard

@@ -19,8 +19,8 @@ public final class MicroBatch {
     public MicroBatch(int batch, int length, int[] ids, int[] segments, byte[] targets) {
         if (ids.length != batch * length || segments.length != ids.length || targets.length != ids.length) {
             throw new IllegalArgumentException("micro-batch of " + batch + "×" + length + " needs arrays of "
-                + batch * length + " elements, got ids " + ids.length + ", segments " + segments.length
-                + ", targets " + targets.length);
+                    + batch * length + " elements, got ids " + ids.length + ", segments " + segments.length
+                    + ", targets " + targets.length);
         }
         this.batch = batch;
         this.length = length;

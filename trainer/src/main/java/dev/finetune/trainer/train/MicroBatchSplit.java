@@ -53,8 +53,8 @@ public final class MicroBatchSplit {
             asIs &= b.batch == rows;
         }
         if (total != rowsPerStep) {
-            throw new IllegalArgumentException("a step of " + total + " rows given to a split of " + rowsPerStep
-                + " rows per step");
+            throw new IllegalArgumentException(
+                    "a step of " + total + " rows given to a split of " + rowsPerStep + " rows per step");
         }
         if (asIs) {
             return step;

@@ -14,8 +14,7 @@ import java.util.Map;
  */
 final class ModelCard {
 
-    private ModelCard() {
-    }
+    private ModelCard() {}
 
     static String render(String base, TrainOptions o, TrainState state, Map<String, Object> data) {
         List<String> tags = new ArrayList<>();
@@ -34,19 +33,33 @@ final class ModelCard {
         }
         s.append("---\n\n");
         s.append("# Model Card for ").append(o.projectName).append("\n\n");
-        s.append("A LoRA adapter for `").append(base).append("`, trained with QLoRA by the finetune Java trainer ")
-            .append("(DJL). Load it with `peft.PeftModel.from_pretrained(base_model, this_folder)`.\n\n");
+        s.append("A LoRA adapter for `")
+                .append(base)
+                .append("`, trained with QLoRA by the finetune Java trainer ")
+                .append("(DJL). Load it with `peft.PeftModel.from_pretrained(base_model, this_folder)`.\n\n");
         s.append("## Model Details\n\n### Model Description\n\n");
         s.append("- **Finetuned from model:** ").append(base).append('\n');
-        s.append("- **Adapter:** LoRA r=").append(o.lora.loraR).append(", alpha=").append(num(o.lora.loraAlpha))
-            .append(", dropout=").append(num(o.lora.loraDropout)).append(", rsLoRA=").append(o.lora.useRslora)
-            .append(", target modules ").append(o.lora.loraTargetModules).append("\n\n");
+        s.append("- **Adapter:** LoRA r=")
+                .append(o.lora.loraR)
+                .append(", alpha=")
+                .append(num(o.lora.loraAlpha))
+                .append(", dropout=")
+                .append(num(o.lora.loraDropout))
+                .append(", rsLoRA=")
+                .append(o.lora.useRslora)
+                .append(", target modules ")
+                .append(o.lora.loraTargetModules)
+                .append("\n\n");
         s.append("## Training Details\n\n### Training Data\n\n");
         if (data == null || data.isEmpty()) {
             s.append("[More Information Needed]\n\n");
         } else {
             for (Map.Entry<String, Object> e : data.entrySet()) {
-                s.append("- **").append(e.getKey()).append(":** ").append(e.getValue()).append('\n');
+                s.append("- **")
+                        .append(e.getKey())
+                        .append(":** ")
+                        .append(e.getValue())
+                        .append('\n');
             }
             s.append('\n');
         }
@@ -56,26 +69,37 @@ final class ModelCard {
             s.append("- ").append(e.getKey()).append(": ").append(e.getValue()).append('\n');
         }
         s.append("\n#### Outcome\n\n");
-        s.append("- optimizer steps: ").append(state.globalStep).append(" (").append(state.skippedSteps)
-            .append(" skipped for Inf/NaN)\n");
+        s.append("- optimizer steps: ")
+                .append(state.globalStep)
+                .append(" (")
+                .append(state.skippedSteps)
+                .append(" skipped for Inf/NaN)\n");
         s.append("- tokens seen: ").append(state.tokensSeen).append('\n');
         Double last = lastLogged(state, "loss");
         if (last != null) {
-            s.append("- last logged training loss: ").append(String.format(Locale.ROOT, "%.4f", last)).append('\n');
+            s.append("- last logged training loss: ")
+                    .append(String.format(Locale.ROOT, "%.4f", last))
+                    .append('\n');
         }
         Double eval = lastLogged(state, "eval_loss");
         if (eval != null) {
-            s.append("- final validation loss: ").append(String.format(Locale.ROOT, "%.4f", eval))
-                .append(" (perplexity ").append(String.format(Locale.ROOT, "%.2f", Math.exp(eval))).append(")\n");
+            s.append("- final validation loss: ")
+                    .append(String.format(Locale.ROOT, "%.4f", eval))
+                    .append(" (perplexity ")
+                    .append(String.format(Locale.ROOT, "%.2f", Math.exp(eval)))
+                    .append(")\n");
         }
         s.append("\n## Training procedure\n\n");
         if (o.model.use4bit) {
             s.append("The following `bitsandbytes` quantization config was used during training:\n");
             s.append("- quant_method: bitsandbytes\n- load_in_4bit: True\n- bnb_4bit_quant_type: nf4\n");
-            s.append("- bnb_4bit_use_double_quant: ").append(o.model.doubleQuant ? "True" : "False").append('\n');
+            s.append("- bnb_4bit_use_double_quant: ")
+                    .append(o.model.doubleQuant ? "True" : "False")
+                    .append('\n');
             s.append("- bnb_4bit_compute_dtype: float16\n\n");
         }
-        s.append("### Framework versions\n\n- PEFT 0.21.0 (adapter format)\n- finetune trainer on DJL 0.36.0, PyTorch 2.7.1");
+        s.append(
+                "### Framework versions\n\n- PEFT 0.21.0 (adapter format)\n- finetune trainer on DJL 0.36.0, PyTorch 2.7.1");
         return s.toString();
     }
 

@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import dev.finetune.trainer.safetensors.SafetensorsDType;
 import dev.finetune.trainer.safetensors.SafetensorsFile;
 import dev.finetune.trainer.safetensors.SafetensorsWriter;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,8 +19,7 @@ public final class OptimizerStateFile {
 
     public static final String FILE = "optimizer.safetensors";
 
-    private OptimizerStateFile() {
-    }
+    private OptimizerStateFile() {}
 
     public static void write(Path dir, List<String> keys, AdamW adamw) throws IOException {
         Map<String, NDArray> tensors = new LinkedHashMap<>();
@@ -43,7 +41,7 @@ public final class OptimizerStateFile {
                 for (String suffix : new String[] {".exp_avg", ".exp_avg_sq"}) {
                     if (!f.contains(k + suffix)) {
                         throw new IOException(file + ": no " + k + suffix + "; the checkpoint was written for other "
-                            + "LoRA targets or rank than this run's (lora_target_modules, lora_r)");
+                                + "LoRA targets or rank than this run's (lora_target_modules, lora_r)");
                     }
                 }
                 m.add(f.readFloats(k + ".exp_avg"));

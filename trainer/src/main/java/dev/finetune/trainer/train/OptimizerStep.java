@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import dev.finetune.trainer.model.PhaseObserver;
 import dev.finetune.trainer.tensor.DeviceCache;
 import dev.finetune.trainer.tensor.Ops;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongToDoubleFunction;
@@ -24,7 +23,7 @@ public final class OptimizerStep {
     private final double maxGradNorm;
     private final List<NDArray> params;
     private MicroBatchSplit split;
-    private java.util.function.Consumer<String> notices = m -> { };
+    private java.util.function.Consumer<String> notices = m -> {};
     private PhaseObserver phases = PhaseObserver.NONE;
 
     public OptimizerStep(TrainableModel model, GradientSync sync, LossScaler scaler, AdamW adamw, double maxGradNorm) {
@@ -42,15 +41,18 @@ public final class OptimizerStep {
         public double loss;
         /** Global gradient norm before clipping (after unscaling). */
         public double gradNorm;
+
         public double lr;
         public boolean stepped;
         /** Targets and real tokens of the step over all ranks. */
         public long targets;
+
         public long tokens;
 
         public String skipReason() {
-            return targets == 0 ? "no target tokens in the step"
-                : "loss " + loss + ", gradient norm " + gradNorm + " (Inf/NaN)";
+            return targets == 0
+                    ? "no target tokens in the step"
+                    : "loss " + loss + ", gradient norm " + gradNorm + " (Inf/NaN)";
         }
     }
 
@@ -93,9 +95,12 @@ public final class OptimizerStep {
                 }
                 zeroGradients(); // the micro-batches before the failure left their share in the gradients
                 releaseDeviceMemory();
-                notices.accept(String.format(java.util.Locale.ROOT,
-                    "out of memory with %d rows per micro-batch; now %d rows x %d micro-batches per step",
-                    tried, split.rows(), split.microBatches()));
+                notices.accept(String.format(
+                        java.util.Locale.ROOT,
+                        "out of memory with %d rows per micro-batch; now %d rows x %d micro-batches per step",
+                        tried,
+                        split.rows(),
+                        split.microBatches()));
             }
         }
     }

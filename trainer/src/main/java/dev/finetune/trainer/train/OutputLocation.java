@@ -1,12 +1,11 @@
 package dev.finetune.trainer.train;
 
 import dev.finetune.storage.RunLayout;
+import java.io.IOException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
-
-import java.io.IOException;
 
 /**
  * A {@link RunLayout} on its Hadoop file system, with its paths qualified there. Local paths use the raw local file

@@ -28,8 +28,7 @@ public final class ProgressBar {
 
     /** Redraws after {@code step} completed optimizer steps. */
     public void update(long step, double loss, double learningRate, double gradNorm, double tokensPerSecond) {
-        out.print(render(step, loss, learningRate, gradNorm, tokensPerSecond,
-            (System.nanoTime() - startNanos) / 1e9));
+        out.print(render(step, loss, learningRate, gradNorm, tokensPerSecond, (System.nanoTime() - startNanos) / 1e9));
         out.print(redraw ? "\r" : System.lineSeparator());
         out.flush();
     }
@@ -42,7 +41,12 @@ public final class ProgressBar {
     }
 
     /** The text of the line, for {@code elapsedSeconds} since this run's first step. */
-    String render(long step, double loss, double learningRate, double gradNorm, double tokensPerSecond,
+    String render(
+            long step,
+            double loss,
+            double learningRate,
+            double gradNorm,
+            double tokensPerSecond,
             double elapsedSeconds) {
         double frac = totalSteps > 0 ? Math.min(1.0, (double) step / totalSteps) : 0;
         int filled = (int) Math.round(frac * WIDTH);
@@ -52,9 +56,19 @@ public final class ProgressBar {
         }
         long done = step - firstStep;
         String eta = done > 0 ? hms(elapsedSeconds / done * (totalSteps - step)) : "--:--:--";
-        return String.format(Locale.ROOT,
-            "step %d/%d [%s] %3.0f%% loss %.4f lr %.3g grad_norm %.3g %.0f tok/s elapsed %s ETA %s",
-            step, totalSteps, bar, frac * 100, loss, learningRate, gradNorm, tokensPerSecond, hms(elapsedSeconds), eta);
+        return String.format(
+                Locale.ROOT,
+                "step %d/%d [%s] %3.0f%% loss %.4f lr %.3g grad_norm %.3g %.0f tok/s elapsed %s ETA %s",
+                step,
+                totalSteps,
+                bar,
+                frac * 100,
+                loss,
+                learningRate,
+                gradNorm,
+                tokensPerSecond,
+                hms(elapsedSeconds),
+                eta);
     }
 
     static String hms(double seconds) {

@@ -2,7 +2,6 @@ package dev.finetune.trainer.train;
 
 import dev.finetune.shards.ShardRow;
 import dev.finetune.shards.ShardSet;
-
 import java.io.IOException;
 
 /** One split of a {@link ShardSet} (the pipeline's token shards, read without Spark) as rows for the loop. */
@@ -14,8 +13,8 @@ public final class ShardRowSource implements RowSource {
 
     public ShardRowSource(ShardSet shards, String split) {
         if (!shards.hasSplit(split)) {
-            throw new IllegalArgumentException(shards.dir() + " has no '" + split + "' split (it has "
-                + shards.splits() + "); re-run prepare with that split");
+            throw new IllegalArgumentException(shards.dir() + " has no '" + split + "' split (it has " + shards.splits()
+                    + "); re-run prepare with that split");
         }
         this.shards = shards;
         this.split = split;
@@ -33,7 +32,8 @@ public final class ShardRowSource implements RowSource {
     }
 
     @Override
-    public synchronized void read(long index, int[] ids, int[] segments, byte[] targets, int offset) throws IOException {
+    public synchronized void read(long index, int[] ids, int[] segments, byte[] targets, int offset)
+            throws IOException {
         shards.read(split, index, scratch);
         int n = scratch.length();
         System.arraycopy(scratch.ids, 0, ids, offset, n);

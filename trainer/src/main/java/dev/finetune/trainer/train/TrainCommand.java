@@ -1,14 +1,13 @@
 package dev.finetune.trainer.train;
 
 import ai.djl.Device;
-import dev.finetune.trainer.device.DeviceChoice;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.finetune.config.ConfigException;
 import dev.finetune.shards.Manifest;
-import dev.finetune.shards.ShardFormatException;
-import dev.finetune.tokenize.TextTokenizer;
 import dev.finetune.shards.ShardSet;
+import dev.finetune.tokenize.TextTokenizer;
+import dev.finetune.trainer.device.DeviceChoice;
 import dev.finetune.trainer.lora.LoraAdapter;
 import dev.finetune.trainer.lora.LoraSettings;
 import dev.finetune.trainer.model.AttentionKernel;
@@ -17,9 +16,6 @@ import dev.finetune.trainer.model.LinearWeightFactory;
 import dev.finetune.trainer.model.LoadOptions;
 import dev.finetune.trainer.model.ModelLoader;
 import dev.finetune.trainer.nf4.Nf4WeightFactory;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.Path;
-
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -28,6 +24,8 @@ import java.nio.file.Paths;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
 
 /**
  * The {@code train} entry point: validated options in, a trained adapter in {@code <output>/<project>/final/}
@@ -37,8 +35,7 @@ import java.util.Map;
  */
 public final class TrainCommand {
 
-    private TrainCommand() {
-    }
+    private TrainCommand() {}
 
     /**
      * The options a configuration key or flag sets, as the user writes them (what the console shows); fixed
@@ -60,54 +57,73 @@ public final class TrainCommand {
      * file holds them) and, on rank 0, where it wrote the final adapter, the checkpoints and the metrics.
      */
     public static Trainer.Result train(TrainOptions options, GradientSync sync, PrintStream console)
-        throws IOException {
+            throws IOException {
         Configuration conf = new Configuration();
         java.nio.file.Path modelDir = Paths.get(options.baseModelId);
         if (!Files.isRegularFile(modelDir.resolve("config.json"))) {
             throw new IOException("base_model_id = " + options.baseModelId + " is not a model folder (no config.json); "
-                + "download the model first (the CLI resolves Hub ids into the cache and passes the folder)");
+                    + "download the model first (the CLI resolves Hub ids into the cache and passes the folder)");
         }
         DeviceChoice choice = DeviceChoice.resolve(options.device);
         console.println(choice.describe());
         Device device = choice.device;
         DataType compute = computeType(options, device);
         try (ShardSet shards = ShardSet.open(new Path(options.shardsDir), conf);
-             NDManager manager = NDManager.newBaseManager(device)) {
+                NDManager manager = NDManager.newBaseManager(device)) {
             checkTokenizer(shards.manifest(), modelDir, options.shardsDir);
             requireTrainedTokens(shards.manifest(), options.shardsDir);
             shards.verifyChecksums(); // ShardFormatException: one line naming the shard and `prepare --overwrite`
             console.println("settings: " + settable(options));
             LinearWeightFactory weights = Nf4WeightFactory.forBase(options.model.use4bit, options.model.doubleQuant);
             LoadOptions load = new LoadOptions(device, compute, weights)
-                .withAttention(AttentionKernel.parse(options.model.attnImplementation));
+                    .withAttention(AttentionKernel.parse(options.model.attnImplementation));
             try (CausalLM lm = ModelLoader.load(modelDir, load)) {
                 if (shards.manifest().tokenizer.vocabSize > lm.config.vocabSize) {
                     throw new IOException(options.shardsDir + "/manifest.json: tokenizer vocabulary "
-                        + shards.manifest().tokenizer.vocabSize + " exceeds the model's vocab_size "
-                        + lm.config.vocabSize + " (" + modelDir + "/config.json); the shards were made for another model");
+                            + shards.manifest().tokenizer.vocabSize + " exceeds the model's vocab_size "
+                            + lm.config.vocabSize + " (" + modelDir
+                            + "/config.json); the shards were made for another model");
                 }
-                LoraSettings lora = new LoraSettings(options.lora.loraR, options.lora.loraAlpha, options.lora.loraDropout,
-                    options.lora.useRslora, options.resolvedTargetModules());
+                LoraSettings lora = new LoraSettings(
+                        options.lora.loraR,
+                        options.lora.loraAlpha,
+                        options.lora.loraDropout,
+                        options.lora.useRslora,
+                        options.resolvedTargetModules());
                 lm.setAdapter(LoraAdapter.initialize(lora, lm.config, manager, options.training.seed));
                 CausalLmTrainable model = new CausalLmTrainable(lm, options.baseModelId);
                 RowSource train = new ShardRowSource(shards, "train");
                 RowSource validation = shards.hasSplit("validation") ? new ShardRowSource(shards, "validation") : null;
                 OutputLocation out = OutputLocation.of(options.baseSaveDir, options.projectName, conf);
                 FinalSave finalSave = new FinalSave(modelDir, options.baseModelId, summary(shards.manifest()));
-                Trainer trainer = new Trainer(options, model, train, validation, sync, out, manager,
-                    compute == DataType.FLOAT16, finalSave, console);
+                Trainer trainer = new Trainer(
+                        options,
+                        model,
+                        train,
+                        validation,
+                        sync,
+                        out,
+                        manager,
+                        compute == DataType.FLOAT16,
+                        finalSave,
+                        console);
                 Map<String, Object> sources = new LinkedHashMap<>();
                 sources.put("data", dataFingerprint(shards.manifest()));
                 sources.put("max_seq_length", shards.manifest().maxSeqLength);
                 sources.put("model", modelFingerprint(modelDir));
                 Trainer.Result result = trainer.trainedFrom(sources).run();
-                console.printf(Locale.ROOT, "done: %d steps, %d skipped; %s%n", result.lastStep, result.skippedSteps,
-                    result.finalDir != null ? "adapter in " + result.finalDir : "rank 0 saved the adapter");
+                console.printf(
+                        Locale.ROOT,
+                        "done: %d steps, %d skipped; %s%n",
+                        result.lastStep,
+                        result.skippedSteps,
+                        result.finalDir != null ? "adapter in " + result.finalDir : "rank 0 saved the adapter");
                 if (result.finalDir != null) {
-                    String logs = "file".equals(out.logs().toUri().getScheme()) ? out.logs().toUri().getPath()
-                        : out.logs().toString();
+                    String logs = "file".equals(out.logs().toUri().getScheme())
+                            ? out.logs().toUri().getPath()
+                            : out.logs().toString();
                     console.println("logs: " + logs + " (metrics-<first step>.jsonl, loss_curve.png, TensorBoard "
-                        + "events: tensorboard --logdir " + logs + ")");
+                            + "events: tensorboard --logdir " + logs + ")");
                 }
                 return result;
             }
@@ -135,8 +151,8 @@ public final class TrainCommand {
         String got = TextTokenizer.fingerprintOf(Files.readAllBytes(json));
         if (!got.equalsIgnoreCase(want)) {
             throw new IOException(shardsDir + "/manifest.json: tokenizer fingerprint " + want + " but " + json
-                + " hashes to " + got + "; the shards were tokenized for another model: re-run prepare with "
-                + "base_model_id = " + modelDir);
+                    + " hashes to " + got + "; the shards were tokenized for another model: re-run prepare with "
+                    + "base_model_id = " + modelDir);
         }
     }
 
@@ -145,9 +161,9 @@ public final class TrainCommand {
         Manifest.Split train = m.splits.get("train");
         if (train == null || train.lossTokens == 0) {
             throw new ConfigException(shardsDir + "/manifest.json: the train split has "
-                + (train == null ? "no rows" : train.rows + " rows but 0 trained tokens") + ", so training would "
-                + "change nothing; check train_on and the data's assistant turns with `jobs/finetune inspect`, then "
-                + "re-run prepare --overwrite");
+                    + (train == null ? "no rows" : train.rows + " rows but 0 trained tokens") + ", so training would "
+                    + "change nothing; check train_on and the data's assistant turns with `jobs/finetune inspect`, then "
+                    + "re-run prepare --overwrite");
         }
     }
 
@@ -157,12 +173,23 @@ public final class TrainCommand {
      */
     static String dataFingerprint(Manifest m) {
         StringBuilder sb = new StringBuilder();
-        sb.append("max_seq_length=").append(m.maxSeqLength).append(";packing=").append(m.packing)
-            .append(";tokenizer=").append(m.tokenizer.fingerprint).append(";template=").append(m.template.sha256);
+        sb.append("max_seq_length=")
+                .append(m.maxSeqLength)
+                .append(";packing=")
+                .append(m.packing)
+                .append(";tokenizer=")
+                .append(m.tokenizer.fingerprint)
+                .append(";template=")
+                .append(m.template.sha256);
         for (Map.Entry<String, Manifest.Split> e : new java.util.TreeMap<>(m.splits).entrySet()) {
             sb.append(";split=").append(e.getKey());
             for (Manifest.Shard shard : e.getValue().shards) {
-                sb.append(';').append(shard.file).append(':').append(shard.rows).append(':').append(shard.sha256);
+                sb.append(';')
+                        .append(shard.file)
+                        .append(':')
+                        .append(shard.rows)
+                        .append(':')
+                        .append(shard.sha256);
             }
         }
         return sha256Hex(sb.toString().getBytes(StandardCharsets.UTF_8));
@@ -177,24 +204,33 @@ public final class TrainCommand {
         for (String name : new String[] {"config.json", "model.safetensors.index.json"}) {
             java.nio.file.Path f = modelDir.resolve(name);
             if (Files.isRegularFile(f)) {
-                sb.append(name).append('=').append(sha256Hex(Files.readAllBytes(f))).append(';');
+                sb.append(name)
+                        .append('=')
+                        .append(sha256Hex(Files.readAllBytes(f)))
+                        .append(';');
             }
         }
         try (java.util.stream.Stream<java.nio.file.Path> files = Files.list(modelDir)) {
-            files.filter(f -> f.getFileName().toString().endsWith(".safetensors")).sorted().forEach(f -> {
-                try {
-                    sb.append(f.getFileName()).append(':').append(Files.size(f)).append(';');
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            });
+            files.filter(f -> f.getFileName().toString().endsWith(".safetensors"))
+                    .sorted()
+                    .forEach(f -> {
+                        try {
+                            sb.append(f.getFileName())
+                                    .append(':')
+                                    .append(Files.size(f))
+                                    .append(';');
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    });
         }
         return sha256Hex(sb.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     private static String sha256Hex(byte[] bytes) {
         try {
-            return Manifest.hex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+            return Manifest.hex(
+                    java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
@@ -207,9 +243,18 @@ public final class TrainCommand {
         s.put("packing", m.packing);
         for (Map.Entry<String, Manifest.Split> e : m.splits.entrySet()) {
             Manifest.Split sp = e.getValue();
-            s.put(e.getKey(), String.format(Locale.ROOT, "%d documents, %d rows, %d tokens (%d trained on), "
-                    + "packing efficiency %.3f, %d truncated", sp.documents, sp.rows, sp.tokens, sp.lossTokens,
-                sp.packingEfficiency, sp.truncatedDocuments));
+            s.put(
+                    e.getKey(),
+                    String.format(
+                            Locale.ROOT,
+                            "%d documents, %d rows, %d tokens (%d trained on), "
+                                    + "packing efficiency %.3f, %d truncated",
+                            sp.documents,
+                            sp.rows,
+                            sp.tokens,
+                            sp.lossTokens,
+                            sp.packingEfficiency,
+                            sp.truncatedDocuments));
         }
         s.put("tokenizer_fingerprint", m.tokenizer.fingerprint);
         s.put("source", m.source);

@@ -5,7 +5,6 @@ import dev.finetune.config.LoraConfig;
 import dev.finetune.config.RunConfig;
 import dev.finetune.config.TrainingConfig;
 import dev.finetune.trainer.model.Projection;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,6 +18,7 @@ import java.util.Map;
 public final class TrainOptions {
     /** AdamW's betas and epsilon: transformers' TrainingArguments defaults, not configurable. */
     public static final double ADAM_BETA1 = 0.9;
+
     public static final double ADAM_BETA2 = 0.999;
     public static final double ADAM_EPSILON = 1e-8;
 
@@ -30,6 +30,7 @@ public final class TrainOptions {
     public final String baseModelId;
     /** The folder `prepare` wrote (manifest.json, train/, validation/). */
     public final String shardsDir;
+
     public final TrainingConfig training;
     public final LoraConfig lora;
     /** How the base is loaded (use_4bit, double_quant, compute_dtype, attn_implementation). */
@@ -39,8 +40,16 @@ public final class TrainOptions {
     /** Cap on validation rows per evaluation; 0 = all (not a configuration key). */
     public final long evalMaxRows;
 
-    private TrainOptions(String projectName, String baseSaveDir, String baseModelId, String shardsDir,
-        TrainingConfig training, LoraConfig lora, BaseModelConfig model, String device, long evalMaxRows) {
+    private TrainOptions(
+            String projectName,
+            String baseSaveDir,
+            String baseModelId,
+            String shardsDir,
+            TrainingConfig training,
+            LoraConfig lora,
+            BaseModelConfig model,
+            String device,
+            long evalMaxRows) {
         this.projectName = projectName;
         this.baseSaveDir = baseSaveDir;
         this.baseModelId = baseModelId;
@@ -63,10 +72,10 @@ public final class TrainOptions {
         c.validate();
         if (modelDir == null || modelDir.isEmpty()) {
             throw new dev.finetune.config.ConfigException("train needs base_model_id (--base-model-id): set it in "
-                + "the config file or on the command line");
+                    + "the config file or on the command line");
         }
-        return new TrainOptions(c.projectName, c.baseSaveDir, modelDir, shardsDir, c.training(), c.lora(),
-            c.baseModel(), c.device, 0);
+        return new TrainOptions(
+                c.projectName, c.baseSaveDir, modelDir, shardsDir, c.training(), c.lora(), c.baseModel(), c.device, 0);
     }
 
     /** These options with at most {@code rows} validation rows per evaluation (0 = all). */

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -32,9 +31,11 @@ public final class TrainState {
     public long globalStep;
     /** Epoch and step within it of the next step to run. */
     public int epoch;
+
     public long stepInEpoch;
     /** AdamW updates made (torch's state["step"]); the LR schedule is indexed by this. */
     public long optimizerSteps;
+
     public double lossScale = 1.0;
     public int scalerGoodSteps;
     public long skippedSteps;
@@ -48,6 +49,7 @@ public final class TrainState {
     public long tokensSeen;
     /** One entry per logged step: step, loss, learning_rate, grad_norm, and eval_loss where evaluated. */
     public List<Map<String, Object>> logHistory = new ArrayList<>();
+
     public Map<String, Object> config = new LinkedHashMap<>();
     /**
      * What the run was trained from: {@code data} (the shards' fingerprint), {@code max_seq_length},
@@ -57,10 +59,10 @@ public final class TrainState {
     public Map<String, Object> trainedFrom = new LinkedHashMap<>();
 
     static final ObjectMapper MAPPER = JsonMapper.builder()
-        .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-        .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-        .enable(SerializationFeature.INDENT_OUTPUT)
-        .build();
+            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .build();
 
     public byte[] toJson() throws IOException {
         return MAPPER.writeValueAsBytes(this);
@@ -70,8 +72,8 @@ public final class TrainState {
         TrainState s = MAPPER.readValue(json, TrainState.class);
         if (!FORMAT.equals(s.format) || s.formatVersion < 1 || s.formatVersion > VERSION) {
             throw new IOException(where + ": format " + s.format + " version " + s.formatVersion + ", this trainer "
-                + "reads " + FORMAT + " versions 1.." + VERSION + "; resume with the trainer that wrote it or "
-                + "start fresh with resume=never");
+                    + "reads " + FORMAT + " versions 1.." + VERSION + "; resume with the trainer that wrote it or "
+                    + "start fresh with resume=never");
         }
         return s;
     }

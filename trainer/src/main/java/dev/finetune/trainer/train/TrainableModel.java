@@ -1,7 +1,6 @@
 package dev.finetune.trainer.train;
 
 import ai.djl.ndarray.NDArray;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
@@ -32,8 +31,7 @@ public interface TrainableModel {
      * Seeds the dropout masks of the next micro-batches; the trainer calls it before every optimizer step with a
      * value derived from (seed, step), so a resumed run draws the masks an uninterrupted one would.
      */
-    default void reseedDropout(long seed) {
-    }
+    default void reseedDropout(long seed) {}
 
     /** Writes adapter_config.json + adapter_model.safetensors exactly as peft does into {@code dir}. */
     void saveAdapter(Path dir) throws IOException;

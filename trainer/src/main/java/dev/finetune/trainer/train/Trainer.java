@@ -4,8 +4,6 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.finetune.config.ConfigException;
-import org.apache.hadoop.fs.Path;
-
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -14,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.apache.hadoop.fs.Path;
 
 /**
  * The training recipe, read top to bottom in {@link #run()}: resume, then per optimizer step: re-seed, read
@@ -41,9 +40,17 @@ public final class Trainer {
      * @param fp16 FP16 compute: dynamic loss scaling on; FP32 otherwise
      * @param finalSave what goes into final/ besides the adapter (null: nothing is saved at the end)
      */
-    public Trainer(TrainOptions options, TrainableModel model, RowSource train, RowSource validation,
-                   GradientSync sync, OutputLocation out, NDManager manager, boolean fp16, FinalSave finalSave,
-                   PrintStream console) {
+    public Trainer(
+            TrainOptions options,
+            TrainableModel model,
+            RowSource train,
+            RowSource validation,
+            GradientSync sync,
+            OutputLocation out,
+            NDManager manager,
+            boolean fp16,
+            FinalSave finalSave,
+            PrintStream console) {
         this.o = options;
         this.model = model;
         this.train = train;
@@ -62,6 +69,7 @@ public final class Trainer {
     public static final class Result {
         /** The loss of every optimizer step this run made, in order (NaN where the step was skipped). */
         public final List<Double> losses = new ArrayList<>();
+
         public long firstStep;
         public long lastStep;
         public long skippedSteps;
@@ -69,6 +77,7 @@ public final class Trainer {
         public Path finalDir;
         /** The steps this run logged (every logging_steps and the last) and their mean training loss. */
         public final List<Long> loggedSteps = new ArrayList<>();
+
         public final List<Double> loggedLosses = new ArrayList<>();
         /** The metrics file this run wrote (rank 0), or null. */
         public Path metricsFile;
@@ -81,10 +90,26 @@ public final class Trainer {
      * resume: auto refuses it. Logging, evaluation, checkpoint cadence and the device are not among them.
      */
     static final List<String> RESULT_SETTINGS = java.util.Collections.unmodifiableList(java.util.Arrays.asList(
-        "learning_rate", "lr_scheduler", "warmup_steps", "max_steps", "num_train_epochs", "batch_size",
-        "gradient_accumulation_steps", "seed", "lora_r", "lora_alpha", "lora_dropout", "use_rslora",
-        "lora_target_modules", "weight_decay", "adam_beta1", "adam_beta2", "adam_epsilon", "max_grad_norm",
-        "use_4bit", "double_quant"));
+            "learning_rate",
+            "lr_scheduler",
+            "warmup_steps",
+            "max_steps",
+            "num_train_epochs",
+            "batch_size",
+            "gradient_accumulation_steps",
+            "seed",
+            "lora_r",
+            "lora_alpha",
+            "lora_dropout",
+            "use_rslora",
+            "lora_target_modules",
+            "weight_decay",
+            "adam_beta1",
+            "adam_beta2",
+            "adam_epsilon",
+            "max_grad_norm",
+            "use_4bit",
+            "double_quant"));
 
     private Map<String, Object> sources = new LinkedHashMap<>();
 
@@ -114,8 +139,8 @@ public final class Trainer {
 
         OtherRunException(Path from, List<String> differences) {
             super("resume: auto found " + from + ", trained with other settings: " + String.join(", ", differences)
-                + "; start fresh with resume: never (--resume never), or train under another project_name "
-                + "(--project-name); to continue it with these settings anyway, set resume to its path");
+                    + "; start fresh with resume: never (--resume never), or train under another project_name "
+                    + "(--project-name); to continue it with these settings anyway, set resume to its path");
             this.differences = new ArrayList<>(differences);
         }
 
@@ -127,37 +152,65 @@ public final class Trainer {
 
     /** Trains until max_steps / num_train_epochs, resuming first when asked or when checkpoints exist. */
     public Result run() throws IOException {
-        EpochSampler sampler = new EpochSampler(train.rows(), sync.worldSize(), sync.rank(), o.training.batchSize,
-            o.training.gradientAccumulationSteps, o.training.seed);
-        long totalSteps = o.training.maxSteps > 0 ? o.training.maxSteps
-            : Math.max(1, (long) Math.ceil(o.training.numTrainEpochs * sampler.stepsPerEpoch()));
-        LrSchedule schedule = new LrSchedule(LrSchedule.Kind.parse(o.training.lrScheduler), o.training.learningRate, o.training.warmupSteps,
-            totalSteps);
+        EpochSampler sampler = new EpochSampler(
+                train.rows(),
+                sync.worldSize(),
+                sync.rank(),
+                o.training.batchSize,
+                o.training.gradientAccumulationSteps,
+                o.training.seed);
+        long totalSteps = o.training.maxSteps > 0
+                ? o.training.maxSteps
+                : Math.max(1, (long) Math.ceil(o.training.numTrainEpochs * sampler.stepsPerEpoch()));
+        LrSchedule schedule = new LrSchedule(
+                LrSchedule.Kind.parse(o.training.lrScheduler),
+                o.training.learningRate,
+                o.training.warmupSteps,
+                totalSteps);
         CheckpointStore checkpoints = new CheckpointStore(out.fs, out.checkpoints(), o.training.saveTotalLimit);
         boolean writer = sync.rank() == 0;
         if (writer && finalSave != null) {
             FinalSave.requireReplaceable(out);
         }
-        try (AdamW adamw = new AdamW(manager, params, TrainOptions.ADAM_BETA1, TrainOptions.ADAM_BETA2, TrainOptions.ADAM_EPSILON, o.training.weightDecay)) {
+        try (AdamW adamw = new AdamW(
+                manager,
+                params,
+                TrainOptions.ADAM_BETA1,
+                TrainOptions.ADAM_BETA2,
+                TrainOptions.ADAM_EPSILON,
+                o.training.weightDecay)) {
             TrainState state = resume(checkpoints, adamw);
             state.totalSteps = totalSteps;
             Result result = new Result();
             result.firstStep = state.globalStep;
             if (state.globalStep > 0) {
-                console.printf(Locale.ROOT, "resumed at step %d (epoch %d, step %d of the epoch)%n", state.globalStep,
-                    state.epoch, state.stepInEpoch);
+                console.printf(
+                        Locale.ROOT,
+                        "resumed at step %d (epoch %d, step %d of the epoch)%n",
+                        state.globalStep,
+                        state.epoch,
+                        state.stepInEpoch);
             }
-            console.printf(Locale.ROOT, "training %d steps: %d rows, %d steps per epoch (%d rows left out per "
-                    + "epoch), %d × %d × %d rows per step%n", totalSteps, train.rows(), sampler.stepsPerEpoch(),
-                sampler.rowsLeftOutPerEpoch(), sync.worldSize(), o.training.batchSize, o.training.gradientAccumulationSteps);
+            console.printf(
+                    Locale.ROOT,
+                    "training %d steps: %d rows, %d steps per epoch (%d rows left out per "
+                            + "epoch), %d × %d × %d rows per step%n",
+                    totalSteps,
+                    train.rows(),
+                    sampler.stepsPerEpoch(),
+                    sampler.rowsLeftOutPerEpoch(),
+                    sync.worldSize(),
+                    o.training.batchSize,
+                    o.training.gradientAccumulationSteps);
             ProgressBar bar = new ProgressBar(console, state.globalStep, totalSteps, System.console() != null);
             try (MetricsSink metrics = writer ? new MetricsSink(out.fs, out.logs(), state.globalStep) : null) {
                 result.metricsFile = metrics == null ? null : metrics.file();
                 Interval interval = new Interval();
                 OptimizerStep stepper = new OptimizerStep(model, sync, scaler, adamw, o.training.maxGradNorm);
                 if (o.training.autoMicroBatch) {
-                    stepper.withMicroBatchSplit(MicroBatchSplit.largestFirst(o.training.batchSize * o.training.gradientAccumulationSteps),
-                        m -> console.println("auto_micro_batch: " + m));
+                    stepper.withMicroBatchSplit(
+                            MicroBatchSplit.largestFirst(o.training.batchSize * o.training.gradientAccumulationSteps),
+                            m -> console.println("auto_micro_batch: " + m));
                 }
                 while (state.globalStep < totalSteps) {
                     double loss = step(state, sampler, stepper, schedule, interval);
@@ -171,12 +224,16 @@ public final class Trainer {
                             metrics.log("train", step, logged);
                             state.logHistory.add(history(step, logged));
                         }
-                        bar.update(step, ((Number) logged.get("loss")).doubleValue(),
-                            ((Number) logged.get("learning_rate")).doubleValue(),
-                            ((Number) logged.get("grad_norm")).doubleValue(),
-                            ((Number) logged.get("tokens_per_s")).doubleValue());
+                        bar.update(
+                                step,
+                                ((Number) logged.get("loss")).doubleValue(),
+                                ((Number) logged.get("learning_rate")).doubleValue(),
+                                ((Number) logged.get("grad_norm")).doubleValue(),
+                                ((Number) logged.get("tokens_per_s")).doubleValue());
                     }
-                    if (o.training.evalSteps > 0 && validation != null && (step % o.training.evalSteps == 0 || step == totalSteps)) {
+                    if (o.training.evalSteps > 0
+                            && validation != null
+                            && (step % o.training.evalSteps == 0 || step == totalSteps)) {
                         result.lastEvalLoss = evaluate(step, metrics, state);
                     }
                     if (step % o.training.saveSteps == 0 && step < totalSteps) {
@@ -195,8 +252,9 @@ public final class Trainer {
             }
             if (state.optimizerSteps == 0) {
                 throw new ConfigException("no step updated the adapter: all " + state.globalStep + " steps were "
-                    + "skipped (" + (train.rows() == 0 ? "no training rows" : "no trained tokens or non-finite "
-                    + "gradients") + "); final/ was not written. Check the shards with `jobs/finetune inspect`");
+                        + "skipped ("
+                        + (train.rows() == 0 ? "no training rows" : "no trained tokens or non-finite " + "gradients")
+                        + "); final/ was not written. Check the shards with `jobs/finetune inspect`");
             }
             WeightAgreement.require(params, keys, sync, "the final adapter");
             if (finalSave != null && writer) {
@@ -209,8 +267,9 @@ public final class Trainer {
     }
 
     /** One optimizer step at the data cursor; advances the cursor; returns its loss (NaN when skipped). */
-    private double step(TrainState state, EpochSampler sampler, OptimizerStep stepper, LrSchedule schedule,
-                        Interval interval) throws IOException {
+    private double step(
+            TrainState state, EpochSampler sampler, OptimizerStep stepper, LrSchedule schedule, Interval interval)
+            throws IOException {
         long started = System.nanoTime();
         Engine.getInstance().setRandomSeed(TrainState.stepSeed(o.training.seed, state.globalStep));
         model.reseedDropout(TrainState.stepSeed(o.training.seed ^ 0x5DEECE66DL, state.globalStep));
@@ -220,8 +279,13 @@ public final class Trainer {
         }
         OptimizerStep.Outcome r = stepper.run(batches, schedule::lr);
         if (!r.stepped) {
-            console.printf(Locale.ROOT, "%nstep %d skipped: %s; loss scale now %.0f, %d steps skipped so far%n",
-                state.globalStep + 1, r.skipReason(), scaler.scale(), scaler.skippedSteps());
+            console.printf(
+                    Locale.ROOT,
+                    "%nstep %d skipped: %s; loss scale now %.0f, %d steps skipped so far%n",
+                    state.globalStep + 1,
+                    r.skipReason(),
+                    scaler.scale(),
+                    scaler.skippedSteps());
         }
         state.globalStep++;
         state.stepInEpoch++;
@@ -272,8 +336,13 @@ public final class Trainer {
             h.put("eval_loss", loss);
             state.logHistory.add(h);
         }
-        console.printf(Locale.ROOT, "%neval at step %d: loss %.4f, perplexity %.2f over %d targets%n", step, loss,
-            Math.exp(loss), (long) total[1]);
+        console.printf(
+                Locale.ROOT,
+                "%neval at step %d: loss %.4f, perplexity %.2f over %d targets%n",
+                step,
+                loss,
+                Math.exp(loss),
+                (long) total[1]);
         return loss;
     }
 
@@ -296,7 +365,7 @@ public final class Trainer {
                 s = load(checkpoints, from, adamw, false);
             } catch (CheckpointStore.UnverifiedCheckpointException e) {
                 throw new ConfigException(e.getMessage() + "; name another checkpoint in resume, or let resume: auto "
-                    + "pick the newest one that verifies");
+                        + "pick the newest one that verifies");
             }
             return s;
         }
@@ -308,10 +377,13 @@ public final class Trainer {
             } catch (CheckpointStore.UnverifiedCheckpointException e) {
                 if (i == 0) {
                     throw new ConfigException(e.getMessage() + "; no earlier checkpoint is left in "
-                        + checkpoints.root() + ": start fresh with resume: never (--resume never)");
+                            + checkpoints.root() + ": start fresh with resume: never (--resume never)");
                 }
-                console.printf(Locale.ROOT, "WARNING %s; falling back to %s%n", e.getMessage(),
-                    complete.get(i - 1).getName());
+                console.printf(
+                        Locale.ROOT,
+                        "WARNING %s; falling back to %s%n",
+                        e.getMessage(),
+                        complete.get(i - 1).getName());
             }
         }
         return fresh;
@@ -323,16 +395,16 @@ public final class Trainer {
      *
      * @throws CheckpointStore.UnverifiedCheckpointException when its files do not verify or cannot be loaded
      */
-    private TrainState load(CheckpointStore checkpoints, Path from, AdamW adamw, boolean sameRun)
-        throws IOException {
+    private TrainState load(CheckpointStore checkpoints, Path from, AdamW adamw, boolean sameRun) throws IOException {
         java.nio.file.Path local = checkpoints.fetch(from, Files.createTempDirectory("finetune-"));
         try {
             TrainState s;
             try {
-                s = TrainState.fromJson(Files.readAllBytes(local.resolve(TrainState.FILE)), from + "/" + TrainState.FILE);
+                s = TrainState.fromJson(
+                        Files.readAllBytes(local.resolve(TrainState.FILE)), from + "/" + TrainState.FILE);
             } catch (IOException | RuntimeException e) {
-                throw new CheckpointStore.UnverifiedCheckpointException(from + "/" + TrainState.FILE
-                    + " is unreadable: " + e.getMessage());
+                throw new CheckpointStore.UnverifiedCheckpointException(
+                        from + "/" + TrainState.FILE + " is unreadable: " + e.getMessage());
             }
             if (sameRun) {
                 refuseOtherRun(s, from);
@@ -345,7 +417,7 @@ public final class Trainer {
                 OptimizerStateFile.read(local, keys, adamw);
             } catch (IOException | RuntimeException e) {
                 throw new CheckpointStore.UnverifiedCheckpointException(from + " cannot be loaded: "
-                    + String.valueOf(e.getMessage()).replace(local.toString(), from.toString()));
+                        + String.valueOf(e.getMessage()).replace(local.toString(), from.toString()));
             }
             scaler.restore(s.lossScale, s.scalerGoodSteps, s.skippedSteps);
             s.config = o.toMap();
@@ -359,8 +431,11 @@ public final class Trainer {
     /** resume: auto continues only the run that wrote the checkpoint (same data, model and settings). */
     private void refuseOtherRun(TrainState s, Path from) {
         if (s.trainedFrom == null || s.trainedFrom.isEmpty()) {
-            console.printf(Locale.ROOT, "WARNING %s records nothing of what it was trained from (an older trainer "
-                + "wrote it); resuming without checking that it belongs to this run%n", from);
+            console.printf(
+                    Locale.ROOT,
+                    "WARNING %s records nothing of what it was trained from (an older trainer "
+                            + "wrote it); resuming without checking that it belongs to this run%n",
+                    from);
             return;
         }
         List<String> differ = differences(s);
@@ -371,8 +446,8 @@ public final class Trainer {
 
     /** What differs between the checkpoint's identity and this run's, as "key was -> now" (empty: nothing). */
     private List<String> differences(TrainState s) {
-        Map<String, Object> was = s.trainedFrom != null && !s.trainedFrom.isEmpty() ? s.trainedFrom
-            : TrainState.normalized(s.config);
+        Map<String, Object> was =
+                s.trainedFrom != null && !s.trainedFrom.isEmpty() ? s.trainedFrom : TrainState.normalized(s.config);
         List<String> differ = new ArrayList<>();
         for (Map.Entry<String, Object> e : identity().entrySet()) {
             Object before = was.get(e.getKey());
@@ -392,16 +467,24 @@ public final class Trainer {
     /** An explicitly named checkpoint is used as asked; what makes the run differ from its origin is said. */
     private void warnIfChanged(TrainState s, Path from) {
         for (String d : differences(s)) {
-            console.printf(Locale.ROOT, "WARNING resuming from %s: %s; so this run will not equal an uninterrupted "
-                + "one%n", from, d);
+            console.printf(
+                    Locale.ROOT,
+                    "WARNING resuming from %s: %s; so this run will not equal an uninterrupted " + "one%n",
+                    from,
+                    d);
         }
         warnIfWorldSizeChanged(s, from);
     }
 
     private void warnIfWorldSizeChanged(TrainState s, Path from) {
         if (s.worldSize != sync.worldSize()) {
-            console.printf(Locale.ROOT, "WARNING resuming from %s: world size was %d, now %d; the data order per "
-                + "rank changes from here on%n", from, s.worldSize, sync.worldSize());
+            console.printf(
+                    Locale.ROOT,
+                    "WARNING resuming from %s: world size was %d, now %d; the data order per "
+                            + "rank changes from here on%n",
+                    from,
+                    s.worldSize,
+                    sync.worldSize());
         }
     }
 
@@ -430,8 +513,8 @@ public final class Trainer {
                 NDArray p = params.get(i);
                 scope.tempAttachAll(p);
                 if (p.isNaN().logicalOr(p.isInfinite()).any().getBoolean()) {
-                    throw new IllegalStateException("refusing to write " + what + ": LoRA weight " + keys.get(i)
-                        + " holds NaN or Inf");
+                    throw new IllegalStateException(
+                            "refusing to write " + what + ": LoRA weight " + keys.get(i) + " holds NaN or Inf");
                 }
             }
         }
@@ -505,7 +588,8 @@ public final class Trainer {
         }
 
         private long stepsPerEpochOf(TrainState state) {
-            return train.rows() / ((long) sync.worldSize() * o.training.batchSize * o.training.gradientAccumulationSteps);
+            return train.rows()
+                    / ((long) sync.worldSize() * o.training.batchSize * o.training.gradientAccumulationSteps);
         }
     }
 }

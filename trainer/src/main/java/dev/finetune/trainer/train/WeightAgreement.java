@@ -15,8 +15,7 @@ import java.util.List;
  * Every rank reaches the same verdict, so all of them fail together instead of one publishing alone.
  */
 public final class WeightAgreement {
-    private WeightAgreement() {
-    }
+    private WeightAgreement() {}
 
     /** Throws on every rank, naming the ranks and the first tensor that differ, unless all ranks agree. */
     public static void require(List<NDArray> params, List<String> keys, GradientSync sync, String what) {
@@ -45,8 +44,8 @@ public final class WeightAgreement {
         }
         if (!differing.isEmpty()) {
             throw new IllegalStateException("not writing " + what + ": the LoRA weights of rank(s) " + differing
-                + " differ from rank 0's (first differing tensor: " + firstKey + "). Data-parallel ranks must stay "
-                + "identical; check that every rank runs the same build, configuration and checkpoint.");
+                    + " differ from rank 0's (first differing tensor: " + firstKey + "). Data-parallel ranks must stay "
+                    + "identical; check that every rank runs the same build, configuration and checkpoint.");
         }
     }
 

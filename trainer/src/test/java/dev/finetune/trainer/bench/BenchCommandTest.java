@@ -1,17 +1,16 @@
 package dev.finetune.trainer.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.finetune.trainer.model.ModelConfig;
-import org.junit.jupiter.api.Test;
-
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.file.Paths;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.finetune.trainer.model.ModelConfig;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Paths;
+import org.junit.jupiter.api.Test;
 
 class BenchCommandTest {
 
@@ -19,7 +18,7 @@ class BenchCommandTest {
     void printsOneJsonLineWithThroughputMemoryAndPhasesThatAddUp() throws Exception {
         BenchCommand.Options o = new BenchCommand.Options();
         o.shape = Paths.get(System.getProperty("fixtures.dir"), "reference", "models", "llama", "base", "config.json")
-            .toString();
+                .toString();
         o.seq = 16;
         o.microBatch = 2;
         o.steps = 1;
@@ -34,8 +33,9 @@ class BenchCommandTest {
         assertTrue(j.get("peak_mem_gib").asDouble() > 0);
         assertEquals(32, j.get("tokens_per_step").asInt());
         double sum = 0;
-        for (String k : new String[] {"dequantize", "attention", "projections", "loss", "optimizer", "all_reduce",
-            "backward", "other"}) {
+        for (String k : new String[] {
+            "dequantize", "attention", "projections", "loss", "optimizer", "all_reduce", "backward", "other"
+        }) {
             assertTrue(j.get("phases_ms").has(k), "phases_ms." + k + " in " + line);
             sum += j.get("phases_ms").get(k).asDouble();
         }
@@ -48,8 +48,9 @@ class BenchCommandTest {
     void anUnknownShapeIsRefusedWithTheKnownOnes() {
         BenchCommand.Options o = new BenchCommand.Options();
         o.shape = "gpt-9";
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-            () -> BenchCommand.run(o, new PrintStream(new ByteArrayOutputStream())));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> BenchCommand.run(o, new PrintStream(new ByteArrayOutputStream())));
         assertTrue(e.getMessage().contains("qwen2-7b"), e.getMessage());
     }
 
@@ -57,7 +58,8 @@ class BenchCommandTest {
     void hostCostKeepsLayersHeadsProjectionsAndVocabularyButNotTheArithmetic() throws Exception {
         for (String shape : BenchCommand.SHAPES) {
             ModelConfig real = ModelConfig.parse(BenchCommand.shapeConfig(shape, 0), shape);
-            ModelConfig small = ModelConfig.parse(BenchCommand.hostCostShape(BenchCommand.shapeConfig(shape, 0)), shape);
+            ModelConfig small =
+                    ModelConfig.parse(BenchCommand.hostCostShape(BenchCommand.shapeConfig(shape, 0)), shape);
             assertEquals(real.numLayers, small.numLayers, shape);
             assertEquals(real.numHeads, small.numHeads, shape);
             assertEquals(real.numKvHeads, small.numKvHeads, shape);
@@ -65,8 +67,10 @@ class BenchCommandTest {
             assertEquals(real.tieWordEmbeddings, small.tieWordEmbeddings, shape);
             assertEquals(4, small.headDim, shape);
             assertEquals(4 * real.numHeads, small.hiddenSize, shape);
-            assertTrue(small.intermediateSize * (long) small.hiddenSize * 100 < real.intermediateSize * (long) real.hiddenSize,
-                shape + ": the MLP keeps under 1 % of its weights");
+            assertTrue(
+                    small.intermediateSize * (long) small.hiddenSize * 100
+                            < real.intermediateSize * (long) real.hiddenSize,
+                    shape + ": the MLP keeps under 1 % of its weights");
         }
     }
 }

@@ -32,14 +32,15 @@ class PhaseTimerTest {
         assertTrue(ms.get(Phase.BACKWARD) >= 30 && ms.get(Phase.LOSS) >= 30, ms.toString());
         assertEquals(wall, ms.get(Phase.LOSS) + ms.get(Phase.BACKWARD), 1.0, "exclusive times add up: " + ms);
         timer.disable();
-        assertTrue(timer.begin(Phase.LOSS) == PhaseObserver.NONE.begin(Phase.LOSS), "a disabled timer's span is a no-op");
+        assertTrue(
+                timer.begin(Phase.LOSS) == PhaseObserver.NONE.begin(Phase.LOSS), "a disabled timer's span is a no-op");
     }
 
     @Test
     void theModelAndTheOptimizerStepReportTheirPhasesToTheTimerTheyAreGiven() throws Exception {
         BenchCommand.Options o = new BenchCommand.Options();
         o.shape = Paths.get(System.getProperty("fixtures.dir"), "reference", "models", "llama", "base", "config.json")
-            .toString();
+                .toString();
         o.seq = 16;
         o.steps = 1;
         o.warmup = 0;

@@ -24,7 +24,11 @@ class HalfFloatsTest {
     @Test
     void floatsRoundToTheNearestHalfTiesToEven() {
         assertEquals(1.0f, HalfFloats.toFloat(HalfFloats.fromFloat(1.0f + 0x1p-11f)), 0f, "tie goes to even");
-        assertEquals(1.0f + 0x1p-9f, HalfFloats.toFloat(HalfFloats.fromFloat(1.0f + 0x1p-10f + 0x1p-11f)), 0f, "tie goes to even");
+        assertEquals(
+                1.0f + 0x1p-9f,
+                HalfFloats.toFloat(HalfFloats.fromFloat(1.0f + 0x1p-10f + 0x1p-11f)),
+                0f,
+                "tie goes to even");
         assertEquals(65504f, HalfFloats.toFloat(HalfFloats.fromFloat(65519f)), 0f);
         assertEquals(Float.POSITIVE_INFINITY, HalfFloats.toFloat(HalfFloats.fromFloat(65520f)), 0f);
         assertEquals(0x1p-24f, HalfFloats.toFloat(HalfFloats.fromFloat(0x1.8p-25f)), 0f, "smallest subnormal");
@@ -35,8 +39,9 @@ class HalfFloatsTest {
             float got = HalfFloats.toFloat(h);
             float below = HalfFloats.toFloat((short) (h - 1));
             float above = HalfFloats.toFloat((short) (h + 1));
-            assertTrue(Math.abs(f - got) <= far(f, below) && Math.abs(f - got) <= far(f, above),
-                f + " → " + got + " but neighbours " + below + ", " + above);
+            assertTrue(
+                    Math.abs(f - got) <= far(f, below) && Math.abs(f - got) <= far(f, above),
+                    f + " → " + got + " but neighbours " + below + ", " + above);
         }
     }
 

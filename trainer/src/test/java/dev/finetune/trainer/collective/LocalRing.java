@@ -16,11 +16,10 @@ final class LocalRing {
         T run(TcpCollective c) throws Exception;
     }
 
-    private LocalRing() {
-    }
+    private LocalRing() {}
 
-    static <T> List<Future<T>> start(int world, java.util.function.UnaryOperator<CollectiveOptions> tweak, RankBody<T> body)
-            throws Exception {
+    static <T> List<Future<T>> start(
+            int world, java.util.function.UnaryOperator<CollectiveOptions> tweak, RankBody<T> body) throws Exception {
         List<ServerSocket> servers = new ArrayList<>();
         List<InetSocketAddress> peers = new ArrayList<>();
         for (int r = 0; r < world; r++) {
@@ -33,9 +32,10 @@ final class LocalRing {
         for (int r = 0; r < world; r++) {
             final int rank = r;
             out.add(pool.submit(() -> {
-                CollectiveOptions o = tweak.apply(CollectiveOptions.of(rank, world, peers).withTimeouts(20_000, 60_000));
+                CollectiveOptions o =
+                        tweak.apply(CollectiveOptions.of(rank, world, peers).withTimeouts(20_000, 60_000));
                 try (ServerSocket server = servers.get(rank);
-                     TcpCollective c = TcpCollective.connect(o, server, msg -> System.err.println(msg))) {
+                        TcpCollective c = TcpCollective.connect(o, server, msg -> System.err.println(msg))) {
                     return body.run(c);
                 }
             }));

@@ -28,7 +28,8 @@ class TcpCollectiveTest {
         return v;
     }
 
-    private static void checkAllReduce(int world, UnaryOperator<CollectiveOptions> tweak, double relTol) throws Exception {
+    private static void checkAllReduce(int world, UnaryOperator<CollectiveOptions> tweak, double relTol)
+            throws Exception {
         List<float[][]> results = LocalRing.run(world, o -> tweak.apply(o.withChunkFloats(1024)), c -> {
             float[][] out = new float[ODD_SIZES.length][];
             for (int k = 0; k < ODD_SIZES.length; k++) {
@@ -50,10 +51,15 @@ class TcpCollectiveTest {
             }
             float[] rank0 = results.get(0)[k];
             for (int i = 0; i < size; i++) {
-                assertEquals(expected[i], rank0[i], relTol * world * scale, "world " + world + ", size " + size + ", element " + i);
+                assertEquals(
+                        expected[i],
+                        rank0[i],
+                        relTol * world * scale,
+                        "world " + world + ", size " + size + ", element " + i);
             }
             for (int r = 1; r < world; r++) {
-                assertArrayEquals(rank0, results.get(r)[k], 0f, "rank " + r + " holds exactly rank 0's result, size " + size);
+                assertArrayEquals(
+                        rank0, results.get(r)[k], 0f, "rank " + r + " holds exactly rank 0's result, size " + size);
             }
         }
     }
@@ -117,7 +123,8 @@ class TcpCollectiveTest {
             return null;
         });
         for (int r : new int[] {0, 1, 3}) {
-            ExecutionException e = assertThrows(ExecutionException.class, () -> ranks.get(r).get(30, TimeUnit.SECONDS));
+            ExecutionException e =
+                    assertThrows(ExecutionException.class, () -> ranks.get(r).get(30, TimeUnit.SECONDS));
             CollectiveException ce = assertInstanceOf(CollectiveException.class, e.getCause());
             assertEquals(2, ce.failedRank(), "rank " + r + " blames: " + ce.getMessage());
             assertTrue(ce.getMessage().contains("rank 2"), ce.getMessage());
@@ -137,7 +144,8 @@ class TcpCollectiveTest {
             return null;
         });
         for (int r : new int[] {0, 2}) {
-            ExecutionException e = assertThrows(ExecutionException.class, () -> ranks.get(r).get(30, TimeUnit.SECONDS));
+            ExecutionException e =
+                    assertThrows(ExecutionException.class, () -> ranks.get(r).get(30, TimeUnit.SECONDS));
             CollectiveException ce = assertInstanceOf(CollectiveException.class, e.getCause());
             assertEquals(1, ce.failedRank(), "rank " + r + " blames: " + ce.getMessage());
         }
@@ -154,21 +162,24 @@ class TcpCollectiveTest {
             }
             return null;
         });
-        ExecutionException e = assertThrows(ExecutionException.class, () -> ranks.get(1).get(30, TimeUnit.SECONDS));
-        assertTrue(e.getCause().getMessage().contains("every rank must call the same collectives in the same order"),
-            e.getCause().getMessage());
+        ExecutionException e =
+                assertThrows(ExecutionException.class, () -> ranks.get(1).get(30, TimeUnit.SECONDS));
+        assertTrue(
+                e.getCause().getMessage().contains("every rank must call the same collectives in the same order"),
+                e.getCause().getMessage());
         assertThrows(ExecutionException.class, () -> ranks.get(0).get(30, TimeUnit.SECONDS));
     }
 
     @Test
     void aRankThatNeverStartsIsNamedAfterTheConnectTimeout() throws Exception {
-        java.net.ServerSocket reserved = TcpCollective.listen(0); // bound but never accepting: a rank that did not start
+        java.net.ServerSocket reserved =
+                TcpCollective.listen(0); // bound but never accepting: a rank that did not start
         java.net.ServerSocket mine = TcpCollective.listen(0);
         List<java.net.InetSocketAddress> peers = java.util.Arrays.asList(
-            java.net.InetSocketAddress.createUnresolved("127.0.0.1", mine.getLocalPort()),
-            java.net.InetSocketAddress.createUnresolved("127.0.0.1", 1)); // nothing listens on port 1
+                java.net.InetSocketAddress.createUnresolved("127.0.0.1", mine.getLocalPort()),
+                java.net.InetSocketAddress.createUnresolved("127.0.0.1", 1)); // nothing listens on port 1
         CollectiveOptions o = CollectiveOptions.of(0, 2, peers).withTimeouts(2_000, 2_000);
-        CollectiveException e = assertThrows(CollectiveException.class, () -> TcpCollective.connect(o, mine, s -> { }));
+        CollectiveException e = assertThrows(CollectiveException.class, () -> TcpCollective.connect(o, mine, s -> {}));
         assertEquals(1, e.failedRank());
         assertTrue(e.getMessage().contains("could not connect to rank 1"), e.getMessage());
         reserved.close();

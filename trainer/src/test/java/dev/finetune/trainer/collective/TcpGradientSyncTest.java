@@ -19,15 +19,20 @@ class TcpGradientSyncTest {
     void gradientsAreSummedInPlaceAndScalarsExactlyOnEveryRank() throws Exception {
         List<Object[]> got = LocalRing.run(3, UnaryOperator.identity(), c -> {
             try (NDManager m = NDManager.newBaseManager();
-                 TcpGradientSync sync = new TcpGradientSync(c)) {
+                    TcpGradientSync sync = new TcpGradientSync(c)) {
                 int r = sync.rank();
                 NDArray a = m.create(new float[] {r, 2 * r, 3 * r, 1}, new Shape(2, 2));
                 NDArray b = m.create(new float[] {0.5f * r, 7}).toType(DataType.FLOAT16, false);
                 sync.allReduceSum(Arrays.asList(a, b));
                 double[] s = sync.allReduceSum(new double[] {1e9 + r, 0.1 * r});
                 sync.barrier();
-                return new Object[] {a.toFloatArray(), a.getShape(), b.toType(DataType.FLOAT32, false).toFloatArray(),
-                    b.getDataType(), s};
+                return new Object[] {
+                    a.toFloatArray(),
+                    a.getShape(),
+                    b.toType(DataType.FLOAT32, false).toFloatArray(),
+                    b.getDataType(),
+                    s
+                };
             }
         });
         for (Object[] g : got) {

@@ -20,7 +20,8 @@ class WeightAgreementTest {
     /** Runs the check on 3 ranks; {@code oddRank} (or -1) nudges one element of tensor b by one ulp first. */
     private static List<String> verdicts(int oddRank) throws Exception {
         return LocalRing.run(3, UnaryOperator.identity(), c -> {
-            try (NDManager m = NDManager.newBaseManager(); TcpGradientSync sync = new TcpGradientSync(c)) {
+            try (NDManager m = NDManager.newBaseManager();
+                    TcpGradientSync sync = new TcpGradientSync(c)) {
                 float[] a = random(1, 37);
                 float[] b = random(2, 1000);
                 if (sync.rank() == oddRank) {

@@ -7,11 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
 import ai.djl.engine.StandardCapabilities;
-import org.junit.jupiter.api.Test;
-
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
+import org.junit.jupiter.api.Test;
 
 class DeviceChoiceTest {
 
@@ -50,7 +49,8 @@ class DeviceChoiceTest {
         if (!cuda) {
             assertTrue(auto.reason.contains("without CUDA"), auto.reason);
             assertEquals(0, DeviceChoice.gpuCount());
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DeviceChoice.resolve("gpu0"));
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> DeviceChoice.resolve("gpu0"));
             assertFalse(e.getMessage().contains("\n"), e.getMessage());
             assertTrue(e.getMessage().contains("--device cpu"), e.getMessage());
         }

@@ -29,17 +29,27 @@ class ChildSupervisorTest {
     @Test
     void childOutputIsStreamedWithTheRankPrefix() throws Exception {
         List<String> lines = Collections.synchronizedList(new ArrayList<>());
-        ChildSupervisor.run("rank 3", ChildSupervisor.javaCommand(Collections.emptyList(), EchoExit.class.getName(),
-            Arrays.asList("0")), Collections.emptyMap(), lines::add, () -> false);
+        ChildSupervisor.run(
+                "rank 3",
+                ChildSupervisor.javaCommand(Collections.emptyList(), EchoExit.class.getName(), Arrays.asList("0")),
+                Collections.emptyMap(),
+                lines::add,
+                () -> false);
         assertTrue(lines.contains("[rank 3] args 0"), lines.toString());
         assertTrue(lines.contains("[rank 3] to stderr"), lines.toString());
     }
 
     @Test
     void aNonZeroExitFailsWithTheCodeAndTheLastLines() {
-        IOException e = assertThrows(IOException.class, () -> ChildSupervisor.run("rank 1",
-            ChildSupervisor.javaCommand(Collections.emptyList(), EchoExit.class.getName(), Arrays.asList("3")),
-            Collections.emptyMap(), s -> { }, () -> false));
+        IOException e = assertThrows(
+                IOException.class,
+                () -> ChildSupervisor.run(
+                        "rank 1",
+                        ChildSupervisor.javaCommand(
+                                Collections.emptyList(), EchoExit.class.getName(), Arrays.asList("3")),
+                        Collections.emptyMap(),
+                        s -> {},
+                        () -> false));
         assertTrue(e.getMessage().startsWith("rank 1: child JVM exited with code 3"), e.getMessage());
         assertTrue(e.getMessage().contains("args 3"), e.getMessage());
     }
@@ -49,18 +59,30 @@ class ChildSupervisorTest {
         AtomicBoolean cancel = new AtomicBoolean();
         long start = System.nanoTime();
         new Thread(() -> {
-            try {
-                Thread.sleep(1500);
-            } catch (InterruptedException ignored) {
-                // the test ends anyway
-            }
-            cancel.set(true);
-        }).start();
-        assertThrows(InterruptedException.class, () -> ChildSupervisor.run("rank 0",
-            ChildSupervisor.javaCommand(Collections.emptyList(), EchoExit.class.getName(), Arrays.asList("0", "60000")),
-            Collections.emptyMap(), s -> { }, cancel::get));
+                    try {
+                        Thread.sleep(1500);
+                    } catch (InterruptedException ignored) {
+                        // the test ends anyway
+                    }
+                    cancel.set(true);
+                })
+                .start();
+        assertThrows(
+                InterruptedException.class,
+                () -> ChildSupervisor.run(
+                        "rank 0",
+                        ChildSupervisor.javaCommand(
+                                Collections.emptyList(), EchoExit.class.getName(), Arrays.asList("0", "60000")),
+                        Collections.emptyMap(),
+                        s -> {},
+                        cancel::get));
         double s = (System.nanoTime() - start) / 1e9;
         assertTrue(s < 20, "took " + s + " s; the child sleeps 60 s");
-        assertEquals(0, ProcessHandle.current().children().filter(p -> p.info().commandLine().orElse("").contains("60000")).count());
+        assertEquals(
+                0,
+                ProcessHandle.current()
+                        .children()
+                        .filter(p -> p.info().commandLine().orElse("").contains("60000"))
+                        .count());
     }
 }

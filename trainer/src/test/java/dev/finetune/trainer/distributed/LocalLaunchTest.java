@@ -1,6 +1,5 @@
 package dev.finetune.trainer.distributed;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -23,9 +22,16 @@ class LocalLaunchTest {
         Thread killer = new Thread(() -> SmokeTrainMain.killRankAt(out, 1, 3, kills), "killer");
         killer.setDaemon(true);
         killer.start();
-        DistributedTrainOptions o = new DistributedTrainOptions(3, 3, SmokeTrainMain.class.getName(),
-            Collections.singletonList("-Xmx96m"), Collections.emptyList(), 60, 60, true,
-            Arrays.asList("--out", out.toString(), "--steps", String.valueOf(STEPS), "--step-ms", "300"));
+        DistributedTrainOptions o = new DistributedTrainOptions(
+                3,
+                3,
+                SmokeTrainMain.class.getName(),
+                Collections.singletonList("-Xmx96m"),
+                Collections.emptyList(),
+                60,
+                60,
+                true,
+                Arrays.asList("--out", out.toString(), "--steps", String.valueOf(STEPS), "--step-ms", "300"));
         int attempts = LocalLaunch.run(o);
         assertEquals(1, kills.get());
         assertEquals(2, attempts);

@@ -25,8 +25,7 @@ public final class SmokeTrainMain {
 
     public static final int SIZE = 1001;
 
-    private SmokeTrainMain() {
-    }
+    private SmokeTrainMain() {}
 
     public static void main(String[] args) throws Exception {
         CollectiveOptions o = CollectiveOptions.fromArgs(args);
@@ -42,7 +41,9 @@ public final class SmokeTrainMain {
             int start = (int) state[0];
             System.out.println("rank " + o.rank + " starts at step " + start + " of " + steps);
             // lets a fault-injection test kill this very process from outside
-            Files.write(out.resolve("rank" + o.rank + ".pid"), String.valueOf(ProcessHandle.current().pid()).getBytes("UTF-8"));
+            Files.write(
+                    out.resolve("rank" + o.rank + ".pid"),
+                    String.valueOf(ProcessHandle.current().pid()).getBytes("UTF-8"));
             if (o.rank == 0 && start > 0) {
                 Files.write(out.resolve("resumed-from-" + start), new byte[0]);
             }
@@ -134,7 +135,8 @@ public final class SmokeTrainMain {
             sleep(20);
         }
         try {
-            long pid = Long.parseLong(new String(Files.readAllBytes(out.resolve("rank" + rank + ".pid")), "UTF-8").trim());
+            long pid =
+                    Long.parseLong(new String(Files.readAllBytes(out.resolve("rank" + rank + ".pid")), "UTF-8").trim());
             ProcessHandle.of(pid).ifPresent(p -> {
                 if (p.destroyForcibly()) {
                     kills.incrementAndGet();

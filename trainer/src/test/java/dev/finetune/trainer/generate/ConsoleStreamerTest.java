@@ -15,8 +15,7 @@ class ConsoleStreamerTest {
 
     @Test
     void streamedTextEqualsTheDecodedReplyAndNeverShowsHalfACharacter() throws Exception {
-        TextTokenizer tokenizer = TextTokenizer.shared(
-            Paths.get(System.getProperty("fixtures.tokenizer.dir")));
+        TextTokenizer tokenizer = TextTokenizer.shared(Paths.get(System.getProperty("fixtures.tokenizer.dir")));
         // byte-level BPE splits some of these characters (kanji, emoji) over several tokens
         String reply = "吾輩は猫である。名前はまだ無い 🐈‍⬛ done";
         int[] ids = tokenizer.encode(reply, false);

@@ -40,8 +40,8 @@ class GenerationModelTest {
     }
 
     private static GenerationModel load(Path fam, LinearWeightFactory weights) throws Exception {
-        return GenerationModel.load(fam.resolve("base"), fam.resolve("adapter"),
-            new LoadOptions(Device.cpu(), null, weights));
+        return GenerationModel.load(
+                fam.resolve("base"), fam.resolve("adapter"), new LoadOptions(Device.cpu(), null, weights));
     }
 
     @Test
@@ -50,7 +50,8 @@ class GenerationModelTest {
         JsonNode ref = new ObjectMapper().readTree(fam.resolve("generate.json").toFile());
         long[] prompt = new ObjectMapper().convertValue(ref.get("prompt_ids"), long[].class);
         StringBuilder want = new StringBuilder();
-        ref.get("greedy_ids").forEach(x -> want.append(want.length() > 0 ? "," : "").append(x.asLong()));
+        ref.get("greedy_ids")
+                .forEach(x -> want.append(want.length() > 0 ? "," : "").append(x.asLong()));
         try (GenerationModel m = load(fam, LinearWeightFactory.DENSE)) {
             List<Generation> out = m.generate(Collections.singletonList(prompt), greedy(12), TokenListener.NONE);
             // the tiny reference model's eos id (2) never comes up in these 12 tokens, as in the reference
@@ -66,8 +67,9 @@ class GenerationModelTest {
             model.setAdapter(LoraAdapter.load(fam.resolve("adapter"), model.config, scope, false));
             GenerationOptions o = greedy(12);
             o.eosTokenIds = Collections.singletonList(-1L);
-            long[] ids = new Generator(model).generate(Collections.singletonList(prompt), o, TokenListener.NONE, null)
-                .get(0);
+            long[] ids = new Generator(model)
+                    .generate(Collections.singletonList(prompt), o, TokenListener.NONE, null)
+                    .get(0);
             return new Generation(prompt, ids, null).idsString();
         }
     }
@@ -78,10 +80,14 @@ class GenerationModelTest {
         JsonNode ref = new ObjectMapper().readTree(fam.resolve("generate.json").toFile());
         long[] prompt = new ObjectMapper().convertValue(ref.get("prompt_ids"), long[].class);
         StringBuilder fp32 = new StringBuilder();
-        ref.get("greedy_ids").forEach(x -> fp32.append(fp32.length() > 0 ? "," : "").append(x.asLong()));
-        String want = libraryGreedy(fam, new Nf4WeightFactory(Nf4Options.defaults(DataType.FLOAT32)) /* QLoRA defaults */, prompt);
+        ref.get("greedy_ids")
+                .forEach(x -> fp32.append(fp32.length() > 0 ? "," : "").append(x.asLong()));
+        String want = libraryGreedy(
+                fam, new Nf4WeightFactory(Nf4Options.defaults(DataType.FLOAT32)) /* QLoRA defaults */, prompt);
         try (GenerationModel m = load(fam, Nf4WeightFactory.forBase(true, true))) {
-            String got = m.generate(Collections.singletonList(prompt), greedy(12), TokenListener.NONE).get(0).idsString();
+            String got = m.generate(Collections.singletonList(prompt), greedy(12), TokenListener.NONE)
+                    .get(0)
+                    .idsString();
             assertEquals(want, got);
         }
         // the tiny fixtures amplify NF4's error enough that greedy output leaves the FP32 reference's, so the
@@ -95,24 +101,30 @@ class GenerationModelTest {
         GenerationOptions o = greedy(4);
         o.topP = 1.5;
         try (GenerationModel m = load(fam, LinearWeightFactory.DENSE)) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> m.generate(Collections.singletonList(new long[] {1, 2}), o, TokenListener.NONE));
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class,
+                    () -> m.generate(Collections.singletonList(new long[] {1, 2}), o, TokenListener.NONE));
             assertTrue(e.getMessage().contains("top_p = 1.5; allowed (0, 1]"), e.getMessage());
-            IllegalArgumentException noTokenizer = assertThrows(IllegalArgumentException.class,
-                () -> m.promptIds("hello", true));
-            assertTrue(noTokenizer.getMessage().contains("tokenizer.json") && noTokenizer.getMessage().contains(
-                "--prompt-ids"), noTokenizer.getMessage());
+            IllegalArgumentException noTokenizer =
+                    assertThrows(IllegalArgumentException.class, () -> m.promptIds("hello", true));
+            assertTrue(
+                    noTokenizer.getMessage().contains("tokenizer.json")
+                            && noTokenizer.getMessage().contains("--prompt-ids"),
+                    noTokenizer.getMessage());
         }
     }
 
     @Test
     void aChatPromptIsRenderedWithTheGenerationPromptAsTransformersDoes() throws Exception {
         Path fixtures = Paths.get(System.getProperty("fixtures.dir"));
-        JsonNode chat = new ObjectMapper().readTree(fixtures.resolve("reference/qwen3_tokens.json").toFile())
-                .get("chats").get(3);
+        JsonNode chat = new ObjectMapper()
+                .readTree(fixtures.resolve("reference/qwen3_tokens.json").toFile())
+                .get("chats")
+                .get(3);
         assertTrue(chat.get("add_generation_prompt").asBoolean());
         try (TextTokenizer tok = TextTokenizer.load(Paths.get(System.getProperty("fixtures.tokenizer.dir")))) {
-            long[] got = GenerationModel.promptIds(tok, chat.get("messages").get(0).get("content").asText(), false);
+            long[] got = GenerationModel.promptIds(
+                    tok, chat.get("messages").get(0).get("content").asText(), false);
             long[] want = new long[chat.get("ids").size()];
             for (int i = 0; i < want.length; i++) {
                 want[i] = chat.get("ids").get(i).asLong();
@@ -134,24 +146,29 @@ class GenerationModelTest {
         sampled.topK = 40;
         sampled.seed = 7;
         for (Path fam : Goldens.families()) {
-            JsonNode ref = new ObjectMapper().readTree(fam.resolve("generate.json").toFile());
+            JsonNode ref =
+                    new ObjectMapper().readTree(fam.resolve("generate.json").toFile());
             long[] a = new ObjectMapper().convertValue(ref.get("prompt_ids"), long[].class);
-            List<long[]> prompts = Arrays.asList(a, Arrays.copyOfRange(a, 3, a.length),
-                new long[] {7, 300, 41, 5, 99, 23, 250, 11, 3});
+            List<long[]> prompts = Arrays.asList(
+                    a, Arrays.copyOfRange(a, 3, a.length), new long[] {7, 300, 41, 5, 99, 23, 250, 11, 3});
             for (GenerationOptions o : Arrays.asList(greedy(10), sampled)) {
                 List<String> separate = new ArrayList<>();
                 for (long[] p : prompts) {
-                    try (GenerationModel m = GenerationModel.load(fam.resolve("base"), fam.resolve("adapter"),
-                            TestDevice.fp32())) {
-                        separate.add(m.generate(Collections.singletonList(p), o, TokenListener.NONE).get(0).idsString());
+                    try (GenerationModel m =
+                            GenerationModel.load(fam.resolve("base"), fam.resolve("adapter"), TestDevice.fp32())) {
+                        separate.add(m.generate(Collections.singletonList(p), o, TokenListener.NONE)
+                                .get(0)
+                                .idsString());
                     }
                 }
                 List<String> oneModel = new ArrayList<>();
                 List<String> batched = new ArrayList<>();
-                try (GenerationModel m = GenerationModel.load(fam.resolve("base"), fam.resolve("adapter"),
-                        TestDevice.fp32())) {
+                try (GenerationModel m =
+                        GenerationModel.load(fam.resolve("base"), fam.resolve("adapter"), TestDevice.fp32())) {
                     for (long[] p : prompts) {
-                        oneModel.add(m.generate(Collections.singletonList(p), o, TokenListener.NONE).get(0).idsString());
+                        oneModel.add(m.generate(Collections.singletonList(p), o, TokenListener.NONE)
+                                .get(0)
+                                .idsString());
                     }
                     for (Generation g : m.generate(prompts, o, TokenListener.NONE)) {
                         batched.add(g.idsString());

@@ -17,19 +17,19 @@ class GenerationOptionsTest {
 
     @Test
     void optionsBuiltWithoutAConfigurationSampleAsTheDefaultConfigurationDoes() {
-        assertEquals(settings(GenerationOptions.of(RunConfig.defaults().generation())),
-            settings(new GenerationOptions()));
+        assertEquals(
+                settings(GenerationOptions.of(RunConfig.defaults().generation())), settings(new GenerationOptions()));
     }
 
     @Test
     void theConfiguredSamplingSettingsReachTheGenerator() {
-        RunConfig c = ConfigLoader.load(Paths.get(System.getProperty("project.root", "..")).resolve("conf/demo.yaml"),
-            Collections.emptyMap());
+        RunConfig c = ConfigLoader.load(
+                Paths.get(System.getProperty("project.root", "..")).resolve("conf/demo.yaml"), Collections.emptyMap());
         c.topK = 5;
         c.topP = 0.5;
         GenerationOptions o = GenerationOptions.of(c.generation());
         assertEquals(c.temperature == 0, o.isGreedy());
-        assertEquals(c.maxNewTokens + " " + (c.temperature == 0) + " " + c.temperature + " 0.5 5 " + c.seed,
-            settings(o));
+        assertEquals(
+                c.maxNewTokens + " " + (c.temperature == 0) + " " + c.temperature + " 0.5 5 " + c.seed, settings(o));
     }
 }

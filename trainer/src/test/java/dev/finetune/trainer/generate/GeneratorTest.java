@@ -8,10 +8,10 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.finetune.trainer.lora.LoraAdapter;
-import dev.finetune.trainer.model.TestDevice;
 import dev.finetune.trainer.model.CausalLM;
 import dev.finetune.trainer.model.Goldens;
 import dev.finetune.trainer.model.ModelLoader;
+import dev.finetune.trainer.model.TestDevice;
 import dev.finetune.trainer.model.TrainingBatch;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -51,13 +51,19 @@ class GeneratorTest {
     @Test
     void greedyGenerationWithAdapterEqualsTransformersForEveryFamily() throws Exception {
         for (Path fam : Goldens.families()) {
-            JsonNode ref = new ObjectMapper().readTree(fam.resolve("generate.json").toFile());
+            JsonNode ref =
+                    new ObjectMapper().readTree(fam.resolve("generate.json").toFile());
             NDManager[] scope = new NDManager[1];
             try (CausalLM model = loadWithAdapter(fam, scope)) {
                 List<Long> streamed = new ArrayList<>();
                 long[] want = ids(ref.get("greedy_ids"));
-                long[] got = new Generator(model).generate(Collections.singletonList(ids(ref.get("prompt_ids"))),
-                        greedy(want.length), (p, id) -> streamed.add(id), null).get(0);
+                long[] got = new Generator(model)
+                        .generate(
+                                Collections.singletonList(ids(ref.get("prompt_ids"))),
+                                greedy(want.length),
+                                (p, id) -> streamed.add(id),
+                                null)
+                        .get(0);
                 System.out.println(fam.getFileName() + " greedy " + Arrays.toString(got));
                 assertArrayEquals(want, got, fam.getFileName() + " greedy tokens");
                 assertEquals(want.length, streamed.size(), "every token is streamed");
@@ -68,24 +74,31 @@ class GeneratorTest {
     @Test
     void kvCacheGenerationEqualsRecomputingTheWholeSequence() throws Exception {
         for (Path fam : Goldens.families()) {
-            JsonNode ref = new ObjectMapper().readTree(fam.resolve("generate.json").toFile());
+            JsonNode ref =
+                    new ObjectMapper().readTree(fam.resolve("generate.json").toFile());
             NDManager[] scope = new NDManager[1];
             try (CausalLM model = loadWithAdapter(fam, scope)) {
                 long[] prompt = ids(ref.get("prompt_ids"));
-                long[] cached = new Generator(model).generate(Collections.singletonList(prompt), greedy(10),
-                        TokenListener.NONE, null).get(0);
+                long[] cached = new Generator(model)
+                        .generate(Collections.singletonList(prompt), greedy(10), TokenListener.NONE, null)
+                        .get(0);
                 long[] seq = prompt;
                 for (int step = 0; step < 10; step++) {
                     try (NDManager s = model.manager().newSubManager()) {
                         long[] seg = new long[seq.length];
                         Arrays.fill(seg, 1);
-                        float[] logits = model.logits(s, TrainingBatch.of(1, seq.length, seq, seg,
-                                new boolean[seq.length])).get(0, seq.length - 1).toFloatArray();
+                        float[] logits = model.logits(
+                                        s, TrainingBatch.of(1, seq.length, seq, seg, new boolean[seq.length]))
+                                .get(0, seq.length - 1)
+                                .toFloatArray();
                         seq = Arrays.copyOf(seq, seq.length + 1);
                         seq[seq.length - 1] = Sampler.argMax(logits);
                     }
                 }
-                assertArrayEquals(Arrays.copyOfRange(seq, prompt.length, seq.length), cached, fam.getFileName().toString());
+                assertArrayEquals(
+                        Arrays.copyOfRange(seq, prompt.length, seq.length),
+                        cached,
+                        fam.getFileName().toString());
             }
         }
     }
@@ -93,21 +106,31 @@ class GeneratorTest {
     @Test
     void promptsOfDifferentLengthsGeneratedTogetherEqualEachAlone() throws Exception {
         for (Path fam : Goldens.families()) {
-            JsonNode ref = new ObjectMapper().readTree(fam.resolve("generate.json").toFile());
+            JsonNode ref =
+                    new ObjectMapper().readTree(fam.resolve("generate.json").toFile());
             NDManager[] scope = new NDManager[1];
             try (CausalLM model = loadWithAdapter(fam, scope)) {
                 long[] a = ids(ref.get("prompt_ids"));
                 long[] b = Arrays.copyOfRange(a, 3, a.length);
                 long[] c = {7, 300, 41, 5, 99, 23, 250, 11, 3};
-                List<long[]> together = new Generator(model).generate(Arrays.asList(a, b, c), greedy(12),
-                        TokenListener.NONE, null);
+                List<long[]> together =
+                        new Generator(model).generate(Arrays.asList(a, b, c), greedy(12), TokenListener.NONE, null);
                 Generator g = new Generator(model);
-                assertArrayEquals(g.generate(Collections.singletonList(a), greedy(12), TokenListener.NONE, null).get(0),
-                        together.get(0), fam.getFileName() + " prompt a");
-                assertArrayEquals(g.generate(Collections.singletonList(b), greedy(12), TokenListener.NONE, null).get(0),
-                        together.get(1), fam.getFileName() + " prompt b");
-                assertArrayEquals(g.generate(Collections.singletonList(c), greedy(12), TokenListener.NONE, null).get(0),
-                        together.get(2), fam.getFileName() + " prompt c");
+                assertArrayEquals(
+                        g.generate(Collections.singletonList(a), greedy(12), TokenListener.NONE, null)
+                                .get(0),
+                        together.get(0),
+                        fam.getFileName() + " prompt a");
+                assertArrayEquals(
+                        g.generate(Collections.singletonList(b), greedy(12), TokenListener.NONE, null)
+                                .get(0),
+                        together.get(1),
+                        fam.getFileName() + " prompt b");
+                assertArrayEquals(
+                        g.generate(Collections.singletonList(c), greedy(12), TokenListener.NONE, null)
+                                .get(0),
+                        together.get(2),
+                        fam.getFileName() + " prompt c");
             }
         }
     }
@@ -121,8 +144,9 @@ class GeneratorTest {
             long[] want = ids(ref.get("greedy_ids"));
             GenerationOptions o = greedy(12);
             o.eosTokenIds = Collections.singletonList(want[4]);
-            long[] got = new Generator(model).generate(Collections.singletonList(ids(ref.get("prompt_ids"))), o,
-                    TokenListener.NONE, null).get(0);
+            long[] got = new Generator(model)
+                    .generate(Collections.singletonList(ids(ref.get("prompt_ids"))), o, TokenListener.NONE, null)
+                    .get(0);
             int firstEos = 0;
             while (want[firstEos] != want[4]) {
                 firstEos++;

@@ -42,7 +42,8 @@ class LoraAdapterTest {
             LoraAdapter a = LoraAdapter.load(fam.resolve("adapter"), model.config, scope, true);
             a.save(tmp, "../base");
             try (SafetensorsFile ours = SafetensorsFile.open(tmp.resolve(LoraAdapter.WEIGHTS_FILE));
-                    SafetensorsFile peft = SafetensorsFile.open(fam.resolve("adapter").resolve(LoraAdapter.WEIGHTS_FILE))) {
+                    SafetensorsFile peft =
+                            SafetensorsFile.open(fam.resolve("adapter").resolve(LoraAdapter.WEIGHTS_FILE))) {
                 assertEquals(new TreeSet<>(peft.names()), new TreeSet<>(ours.names()));
                 assertEquals(Collections.singletonMap("format", "pt"), ours.metadata());
                 for (String k : peft.names()) {
@@ -52,7 +53,8 @@ class LoraAdapterTest {
             LoraSettings s = LoraSettings.read(tmp);
             assertEquals(8, s.r);
             assertEquals(2.0f, s.scaling());
-            assertTrue(new String(Files.readAllBytes(tmp.resolve("adapter_config.json"))).contains("\"lora_alpha\" : 16"));
+            assertTrue(
+                    new String(Files.readAllBytes(tmp.resolve("adapter_config.json"))).contains("\"lora_alpha\" : 16"));
         }
     }
 
@@ -63,8 +65,11 @@ class LoraAdapterTest {
                 NDManager scope = model.manager().newSubManager()) {
             TrainingBatch b = row(5, 99, 300, 17, 42);
             float[] base = model.logits(scope, b).toFloatArray();
-            LoraAdapter a = LoraAdapter.initialize(new LoraSettings(4, 8, 0.1, true,
-                    Collections.singletonList(LoraSettings.ALL_LINEAR)), model.config, scope, 42);
+            LoraAdapter a = LoraAdapter.initialize(
+                    new LoraSettings(4, 8, 0.1, true, Collections.singletonList(LoraSettings.ALL_LINEAR)),
+                    model.config,
+                    scope,
+                    42);
             assertEquals(7 * 2 * model.config.numLayers, a.parameters().size());
             assertEquals((float) (8 / Math.sqrt(4)), a.settings.scaling(), 1e-6f);
             model.setAdapter(a);
@@ -93,11 +98,14 @@ class LoraAdapterTest {
 
     @Test
     void doraAndUnknownTargetsAreRefusedByName() throws Exception {
-        Files.write(tmp.resolve("adapter_config.json"), "{\"peft_type\":\"LORA\",\"r\":8,\"use_dora\":true,\"target_modules\":[\"q_proj\"]}".getBytes());
+        Files.write(
+                tmp.resolve("adapter_config.json"),
+                "{\"peft_type\":\"LORA\",\"r\":8,\"use_dora\":true,\"target_modules\":[\"q_proj\"]}".getBytes());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LoraSettings.read(tmp));
         assertTrue(e.getMessage().contains("use_dora"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> new LoraSettings(8, 16, 0, false,
-                Collections.singletonList("lm_head")));
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> new LoraSettings(8, 16, 0, false, Collections.singletonList("lm_head")));
         assertTrue(e.getMessage().contains("'lm_head'"), e.getMessage());
     }
 }

@@ -103,11 +103,16 @@ class MergerTest {
                     float[] got = ours.readFloats(k);
                     double d = maxAbsDiff(got, want);
                     worst = Math.max(worst, d);
-                    assertTrue(d <= 1e-5, fam.getFileName() + " " + k + " max abs diff " + d + " got "
-                            + Goldens.head(got) + " want " + Goldens.head(want));
+                    assertTrue(
+                            d <= 1e-5,
+                            fam.getFileName() + " " + k + " max abs diff " + d + " got " + Goldens.head(got) + " want "
+                                    + Goldens.head(want));
                 }
             }
-            report.append(fam.getFileName()).append(" fp32 max abs diff ").append(worst).append('\n');
+            report.append(fam.getFileName())
+                    .append(" fp32 max abs diff ")
+                    .append(worst)
+                    .append('\n');
         }
         System.out.print(report);
     }
@@ -165,10 +170,13 @@ class MergerTest {
         m.maxShardBytes = MergeCommand.parseSize("150KB");
         merge(m);
 
-        JsonNode index = new ObjectMapper().readTree(out.resolve(ShardPlan.INDEX_FILE).toFile());
+        JsonNode index =
+                new ObjectMapper().readTree(out.resolve(ShardPlan.INDEX_FILE).toFile());
         List<String> shardFiles;
         try (Stream<Path> s = Files.list(out)) {
-            shardFiles = s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".safetensors")).sorted()
+            shardFiles = s.map(p -> p.getFileName().toString())
+                    .filter(n -> n.endsWith(".safetensors"))
+                    .sorted()
                     .collect(Collectors.toList());
         }
         int n = shardFiles.size();
@@ -190,14 +198,16 @@ class MergerTest {
                     shardBytes += bytes;
                     totalElements += f.info(t).size();
                 }
-                assertTrue(shardBytes <= m.maxShardBytes || f.names().size() == 1, name + " holds " + shardBytes
-                        + " bytes of tensors, over the limit " + m.maxShardBytes);
+                assertTrue(
+                        shardBytes <= m.maxShardBytes || f.names().size() == 1,
+                        name + " holds " + shardBytes + " bytes of tensors, over the limit " + m.maxShardBytes);
             }
             totalSize += shardBytes;
         }
         assertEquals(seen.size(), index.path("weight_map").size(), "index entries vs tensors in the shards");
         assertEquals(totalSize, index.path("metadata").path("total_size").asLong());
-        assertEquals(totalElements, index.path("metadata").path("total_parameters").asLong());
+        assertEquals(
+                totalElements, index.path("metadata").path("total_parameters").asLong());
         try (SafetensorsFile peft = SafetensorsFile.open(fam.resolve("merged.safetensors"))) {
             assertEquals(new TreeSet<>(peft.names()), new TreeSet<>(seen.keySet()));
         }
@@ -227,8 +237,10 @@ class MergerTest {
                 float[] want = lora.readFloats("logits");
                 double rel = Goldens.relativeDiff(got, want);
                 System.out.println(fam.getFileName() + " merged-model logits rel diff vs base+adapter: " + rel);
-                assertTrue(rel < 1e-4, fam.getFileName() + " rel " + rel + " got " + Goldens.head(got) + " want "
-                        + Goldens.head(want));
+                assertTrue(
+                        rel < 1e-4,
+                        fam.getFileName() + " rel " + rel + " got " + Goldens.head(got) + " want "
+                                + Goldens.head(want));
             }
         }
     }
@@ -251,7 +263,8 @@ class MergerTest {
         assertEquals(base.replace("\"dtype\": \"bfloat16\"", "\"dtype\": \"float16\""), merged);
         assertFalse(merged.contains("torch_dtype"));
         assertEquals(Arrays.asList("config.json", "generation_config.json", "model.safetensors"), listing(out));
-        assertTrue(Arrays.equals(Files.readAllBytes(qwen3.resolve("base/generation_config.json")),
+        assertTrue(Arrays.equals(
+                Files.readAllBytes(qwen3.resolve("base/generation_config.json")),
                 Files.readAllBytes(out.resolve("generation_config.json"))));
 
         Path llama = family("llama"); // long-standing style: "torch_dtype"
@@ -265,7 +278,8 @@ class MergerTest {
     /** The visible files of a published folder (the _SUCCESS marker and hidden files aside). */
     static List<String> listing(Path dir) throws Exception {
         try (Stream<Path> s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString()).filter(n -> !n.equals("_SUCCESS") && !n.startsWith("."))
+            return s.map(p -> p.getFileName().toString())
+                    .filter(n -> !n.equals("_SUCCESS") && !n.startsWith("."))
                     .sorted()
                     .collect(Collectors.toList());
         }
@@ -281,12 +295,15 @@ class MergerTest {
             assertFalse(f.contains("lm_head.weight"));
             List<SafetensorsWriter.Spec> specs = new ArrayList<>();
             for (String k : f.names()) {
-                specs.add(new SafetensorsWriter.Spec(k, SafetensorsDType.BF16, f.info(k).shape()));
+                specs.add(new SafetensorsWriter.Spec(
+                        k, SafetensorsDType.BF16, f.info(k).shape()));
             }
-            specs.add(new SafetensorsWriter.Spec("lm_head.weight", SafetensorsDType.BF16,
+            specs.add(new SafetensorsWriter.Spec(
+                    "lm_head.weight",
+                    SafetensorsDType.BF16,
                     f.info("model.embed_tokens.weight").shape()));
-            try (SafetensorsWriter w = SafetensorsWriter.create(base.resolve("model.safetensors"),
-                    SafetensorsWriter.ptMetadata(), specs)) {
+            try (SafetensorsWriter w = SafetensorsWriter.create(
+                    base.resolve("model.safetensors"), SafetensorsWriter.ptMetadata(), specs)) {
                 for (String k : f.names()) {
                     w.write(k, f.readFloats(k));
                 }
@@ -308,13 +325,20 @@ class MergerTest {
         Path base = tmp.resolve("nf4-base");
         Files.createDirectories(base);
         String config = new String(Files.readAllBytes(fam.resolve("base/config.json")), StandardCharsets.UTF_8);
-        Files.write(base.resolve("config.json"), config.replaceFirst("\\{", "{\"quantization_config\": "
-                + "{\"quant_method\": \"bitsandbytes\", \"load_in_4bit\": true},").getBytes(StandardCharsets.UTF_8));
+        Files.write(
+                base.resolve("config.json"),
+                config.replaceFirst(
+                                "\\{",
+                                "{\"quantization_config\": "
+                                        + "{\"quant_method\": \"bitsandbytes\", \"load_in_4bit\": true},")
+                        .getBytes(StandardCharsets.UTF_8));
         Files.copy(fam.resolve("base/model.safetensors"), base.resolve("model.safetensors"));
         MergeCommand m = command(fam, tmp.resolve("out"), OutputDtype.BF16);
         m.model = base;
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> merge(m));
-        assertTrue(e.getMessage().contains("quantization_config (bitsandbytes)") && e.getMessage().contains("original"),
+        assertTrue(
+                e.getMessage().contains("quantization_config (bitsandbytes)")
+                        && e.getMessage().contains("original"),
                 e.getMessage());
     }
 
@@ -323,10 +347,12 @@ class MergerTest {
         Path fam = family("llama"); // r = 8, alpha = 16
         Path rs = tmp.resolve("rslora-adapter");
         Files.createDirectories(rs);
-        String config = new String(Files.readAllBytes(fam.resolve("adapter/adapter_config.json")), StandardCharsets.UTF_8);
+        String config =
+                new String(Files.readAllBytes(fam.resolve("adapter/adapter_config.json")), StandardCharsets.UTF_8);
         assertTrue(config.contains("\"use_rslora\": false"));
-        Files.write(rs.resolve("adapter_config.json"), config.replace("\"use_rslora\": false", "\"use_rslora\": true")
-                .getBytes(StandardCharsets.UTF_8));
+        Files.write(
+                rs.resolve("adapter_config.json"),
+                config.replace("\"use_rslora\": false", "\"use_rslora\": true").getBytes(StandardCharsets.UTF_8));
         Files.copy(fam.resolve("adapter/adapter_model.safetensors"), rs.resolve("adapter_model.safetensors"));
         merge(command(fam, tmp.resolve("plain"), OutputDtype.FP32));
         MergeCommand m = command(fam, tmp.resolve("rs"), OutputDtype.FP32);
@@ -352,10 +378,14 @@ class MergerTest {
     @Test
     void aValueFp16CannotHoldIsRefusedWithTheDtypesThatCan() {
         float[] v = {1f, -70000f};
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> Merger.checkWritable("model.embed_tokens.weight", v, 2, 10, OutputDtype.FP16, false));
-        assertTrue(e.getMessage().contains("model.embed_tokens.weight: value -70000.0 at element 11 overflows fp16; "
-                + "write with --dtype bf16 or fp32"), e.getMessage());
+        assertTrue(
+                e.getMessage()
+                        .contains("model.embed_tokens.weight: value -70000.0 at element 11 overflows fp16; "
+                                + "write with --dtype bf16 or fp32"),
+                e.getMessage());
         Merger.checkWritable("x", new float[] {65504f, 65519f}, 2, 0, OutputDtype.FP16, false); // round to 65504
         Merger.checkWritable("x", v, 2, 0, OutputDtype.BF16, false);
     }
@@ -370,15 +400,19 @@ class MergerTest {
         ConfigException e = assertThrows(ConfigException.class, () -> merge(again));
         assertTrue(e.getMessage().contains("already complete"), e.getMessage());
         try (SafetensorsFile f = SafetensorsFile.open(out.resolve(ShardPlan.SINGLE_FILE))) {
-            assertEquals(SafetensorsDType.BF16, f.info("model.embed_tokens.weight").dtype(), "untouched");
+            assertEquals(
+                    SafetensorsDType.BF16, f.info("model.embed_tokens.weight").dtype(), "untouched");
         }
         again.overwrite = true;
         merge(again);
         try (SafetensorsFile f = SafetensorsFile.open(out.resolve(ShardPlan.SINGLE_FILE))) {
-            assertEquals(SafetensorsDType.F32, f.info("model.embed_tokens.weight").dtype(), "replaced");
+            assertEquals(
+                    SafetensorsDType.F32, f.info("model.embed_tokens.weight").dtype(), "replaced");
         }
         try (Stream<Path> s = Files.list(tmp)) {
-            assertEquals(Arrays.asList("twice"), s.map(p -> p.getFileName().toString()).collect(Collectors.toList()),
+            assertEquals(
+                    Arrays.asList("twice"),
+                    s.map(p -> p.getFileName().toString()).collect(Collectors.toList()),
                     "no temporary or old folders left beside the output");
         }
     }
@@ -393,10 +427,11 @@ class MergerTest {
         try (SafetensorsFile f = SafetensorsFile.open(fam.resolve("adapter/adapter_model.safetensors"))) {
             List<SafetensorsWriter.Spec> specs = new ArrayList<>();
             for (String k : f.names()) {
-                specs.add(new SafetensorsWriter.Spec(k, SafetensorsDType.F32, f.info(k).shape()));
+                specs.add(new SafetensorsWriter.Spec(
+                        k, SafetensorsDType.F32, f.info(k).shape()));
             }
-            try (SafetensorsWriter w = SafetensorsWriter.create(adapter.resolve("adapter_model.safetensors"),
-                    SafetensorsWriter.ptMetadata(), specs)) {
+            try (SafetensorsWriter w = SafetensorsWriter.create(
+                    adapter.resolve("adapter_model.safetensors"), SafetensorsWriter.ptMetadata(), specs)) {
                 for (String k : f.names()) {
                     float[] v = f.readFloats(k);
                     if (k.equals(poisoned)) {
@@ -409,11 +444,15 @@ class MergerTest {
         MergeCommand m = command(fam, tmp.resolve("out"), OutputDtype.BF16);
         m.adapter = adapter.toString();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> merge(m));
-        assertTrue(e.getMessage().contains("model.layers.1.mlp.up_proj.weight") && e.getMessage().contains("NaN"),
+        assertTrue(
+                e.getMessage().contains("model.layers.1.mlp.up_proj.weight")
+                        && e.getMessage().contains("NaN"),
                 e.getMessage());
         try (Stream<Path> s = Files.list(tmp)) {
-            assertEquals(Arrays.asList("broken-adapter"), s.map(p -> p.getFileName().toString())
-                    .collect(Collectors.toList()), "the aborted merge leaves nothing behind");
+            assertEquals(
+                    Arrays.asList("broken-adapter"),
+                    s.map(p -> p.getFileName().toString()).collect(Collectors.toList()),
+                    "the aborted merge leaves nothing behind");
         }
     }
 

@@ -50,7 +50,8 @@ class ShardPlanTest {
         assertEquals(2L << 30, MergeCommand.parseSize("2GiB"));
         assertEquals(1_500_000L, MergeCommand.parseSize("1.5mb"));
         assertEquals(12345L, MergeCommand.parseSize("12345"));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MergeCommand.parseSize("5 gigs"));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> MergeCommand.parseSize("5 gigs"));
         assertTrue(e.getMessage().contains("--max-shard-size = '5 gigs'"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> MergeCommand.parseSize("0MB"));
     }

@@ -20,8 +20,10 @@ class AttentionKernelTest {
 
     /** Two documents and two padding tokens in one row, plus a second row of one document. */
     private static TrainingBatch packedBatch() {
-        long[] ids = {185, 487, 202, 196, 181, 58, 300, 12, 33, 250, 7, 91, 444, 18, 205, 0, 0,
-                      61, 3, 500, 128, 64, 19, 410, 9, 77, 12, 300, 58, 181, 196, 202, 487, 185};
+        long[] ids = {
+            185, 487, 202, 196, 181, 58, 300, 12, 33, 250, 7, 91, 444, 18, 205, 0, 0,
+            61, 3, 500, 128, 64, 19, 410, 9, 77, 12, 300, 58, 181, 196, 202, 487, 185
+        };
         long[] seg = new long[ids.length];
         boolean[] tgt = new boolean[ids.length];
         int len = 17;
@@ -70,8 +72,8 @@ class AttentionKernelTest {
     void sdpaInHalfPrecisionStaysCloseToEagerAndFinite() throws Exception {
         TrainingBatch batch = packedBatch();
         Path fam = Goldens.families().get(0);
-        try (CausalLM model = ModelLoader.load(fam.resolve("base"),
-                new LoadOptions(TestDevice.get(), DataType.FLOAT16, null));
+        try (CausalLM model = ModelLoader.load(
+                        fam.resolve("base"), new LoadOptions(TestDevice.get(), DataType.FLOAT16, null));
                 NDManager scope = model.manager().newSubManager()) {
             model.setAdapter(LoraAdapter.load(fam.resolve("adapter"), model.config, scope, false));
             model.setAttention(AttentionKernel.EAGER);
@@ -99,8 +101,8 @@ class AttentionKernelTest {
                         got[kernel.ordinal()] = next.toFloatArray();
                     }
                 }
-                double rel = Goldens.relativeDiff(got[AttentionKernel.SDPA.ordinal()],
-                        got[AttentionKernel.EAGER.ordinal()]);
+                double rel =
+                        Goldens.relativeDiff(got[AttentionKernel.SDPA.ordinal()], got[AttentionKernel.EAGER.ordinal()]);
                 assertTrue(rel < 1e-5, fam.getFileName() + " cached decoding sdpa vs eager " + rel);
             }
         }
@@ -109,8 +111,7 @@ class AttentionKernelTest {
     @Test
     void anUnknownKernelNameSaysWhatIsAllowed() {
         assertEquals(AttentionKernel.SDPA, AttentionKernel.parse(" SDPA "));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> AttentionKernel.parse("flash"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AttentionKernel.parse("flash"));
         assertTrue(e.getMessage().contains("sdpa") && e.getMessage().contains("eager"), e.getMessage());
     }
 }

@@ -56,8 +56,10 @@ class GarbageCollectionSafetyTest {
                     stop.set(true);
                     churn.join();
                 }
-                assertTrue(worst < 1e-5, fam.getFileName() + ": gradients under GC churn differ from clean ones by "
-                        + worst + " (relative)");
+                assertTrue(
+                        worst < 1e-5,
+                        fam.getFileName() + ": gradients under GC churn differ from clean ones by " + worst
+                                + " (relative)");
             }
         }
     }

@@ -14,13 +14,13 @@ import java.util.stream.Stream;
  * trainer/src/test/resources/goldens/<family>/, same layout. A missing fixtures dir fails, never skips.
  */
 public final class Goldens {
-    private Goldens() {
-    }
+    private Goldens() {}
 
     public static Path fixturesModels() {
         String dir = System.getProperty("fixtures.dir");
         if (dir == null) {
-            throw new IllegalStateException("system property fixtures.dir is not set (surefire sets it to the test-fixtures folder)");
+            throw new IllegalStateException(
+                    "system property fixtures.dir is not set (surefire sets it to the test-fixtures folder)");
         }
         Path p = Paths.get(dir, "reference", "models");
         if (!Files.isDirectory(p)) {
@@ -48,7 +48,9 @@ public final class Goldens {
             return;
         }
         try (Stream<Path> s = Files.list(dir)) {
-            s.filter(p -> Files.isRegularFile(p.resolve("base").resolve("config.json"))).sorted().forEach(out::add);
+            s.filter(p -> Files.isRegularFile(p.resolve("base").resolve("config.json")))
+                    .sorted()
+                    .forEach(out::add);
         } catch (IOException e) {
             throw new UncheckedIOException("listing " + dir, e);
         }

@@ -64,8 +64,11 @@ class HalfPrecisionTest {
         try (CausalLM model = ModelLoader.load(fam.resolve("base"), TestDevice.fp32());
                 NDManager trainer = model.manager().newSubManager()) {
             LoraAdapter a = LoraAdapter.load(fam.resolve("adapter"), model.config, trainer, true);
-            LoraAdapter dropped = LoraAdapter.initialize(new LoraSettings(8, 16, 0.5, false,
-                    Collections.singletonList(LoraSettings.ALL_LINEAR)), model.config, trainer, 1);
+            LoraAdapter dropped = LoraAdapter.initialize(
+                    new LoraSettings(8, 16, 0.5, false, Collections.singletonList(LoraSettings.ALL_LINEAR)),
+                    model.config,
+                    trainer,
+                    1);
             // same weights as the reference adapter, dropout 0.5
             for (Map.Entry<String, NDArray> e : dropped.parameters().entrySet()) {
                 Ops.assign(e.getValue(), a.parameters().get(e.getKey()).toFloatArray());
@@ -82,7 +85,8 @@ class HalfPrecisionTest {
             model.reseedDropout(5);
             LossAndCount recomputed = model.forwardBackward(batch, 1f, 1f);
             Map<String, float[]> recomputedGrads = TrainingStepTest.gradients(dropped);
-            assertTrue(Math.abs(plain.lossSum - recomputed.lossSum) < 1e-5 * plain.lossSum,
+            assertTrue(
+                    Math.abs(plain.lossSum - recomputed.lossSum) < 1e-5 * plain.lossSum,
                     plain.lossSum + " vs " + recomputed.lossSum);
             double worst = 0;
             double fromNoDropout = 0;

@@ -14,8 +14,13 @@ import org.junit.jupiter.api.Test;
 class ModelConfigTest {
     static ObjectNode base(String type) {
         ObjectNode c = new ObjectMapper().createObjectNode();
-        c.put("model_type", type).put("vocab_size", 100).put("hidden_size", 64).put("intermediate_size", 128)
-                .put("num_hidden_layers", 4).put("num_attention_heads", 4).put("num_key_value_heads", 2);
+        c.put("model_type", type)
+                .put("vocab_size", 100)
+                .put("hidden_size", 64)
+                .put("intermediate_size", 128)
+                .put("num_hidden_layers", 4)
+                .put("num_attention_heads", 4)
+                .put("num_key_value_heads", 2);
         return c;
     }
 
@@ -23,12 +28,21 @@ class ModelConfigTest {
     void ropeThetaAndScalingReadTheSameInBothStyles() {
         ObjectNode old = base("llama");
         old.put("rope_theta", 500000.0).put("torch_dtype", "bfloat16");
-        old.putObject("rope_scaling").put("rope_type", "llama3").put("factor", 32.0).put("low_freq_factor", 1.0)
-                .put("high_freq_factor", 4.0).put("original_max_position_embeddings", 8192);
+        old.putObject("rope_scaling")
+                .put("rope_type", "llama3")
+                .put("factor", 32.0)
+                .put("low_freq_factor", 1.0)
+                .put("high_freq_factor", 4.0)
+                .put("original_max_position_embeddings", 8192);
         ObjectNode v5 = base("llama");
         v5.put("dtype", "bfloat16");
-        v5.putObject("rope_parameters").put("rope_type", "llama3").put("rope_theta", 500000.0).put("factor", 32.0)
-                .put("low_freq_factor", 1.0).put("high_freq_factor", 4.0).put("original_max_position_embeddings", 8192);
+        v5.putObject("rope_parameters")
+                .put("rope_type", "llama3")
+                .put("rope_theta", 500000.0)
+                .put("factor", 32.0)
+                .put("low_freq_factor", 1.0)
+                .put("high_freq_factor", 4.0)
+                .put("original_max_position_embeddings", 8192);
         ModelConfig a = ModelConfig.parse(old, "old");
         ModelConfig b = ModelConfig.parse(v5, "v5");
         assertEquals("llama3", a.rope.type);
@@ -42,8 +56,12 @@ class ModelConfigTest {
     void llama3ScalingDividesLowFrequenciesByTheFactorAndKeepsHighOnes() {
         ObjectNode c = base("llama");
         c.put("head_dim", 128).put("rope_theta", 500000.0);
-        c.putObject("rope_scaling").put("type", "llama3").put("factor", 8.0).put("low_freq_factor", 1.0)
-                .put("high_freq_factor", 4.0).put("original_max_position_embeddings", 8192);
+        c.putObject("rope_scaling")
+                .put("type", "llama3")
+                .put("factor", 8.0)
+                .put("low_freq_factor", 1.0)
+                .put("high_freq_factor", 4.0)
+                .put("original_max_position_embeddings", 8192);
         float[] scaled = ModelConfig.parse(c, "c").rope.inverseFrequencies();
         c.remove("rope_scaling");
         float[] plain = ModelConfig.parse(c, "c").rope.inverseFrequencies();
@@ -78,7 +96,10 @@ class ModelConfigTest {
         assertTrue(qs.isSliding(2));
         ObjectNode t = base("qwen3");
         t.put("sliding_window", 16);
-        t.putArray("layer_types").add("full_attention").add("sliding_attention").add("full_attention")
+        t.putArray("layer_types")
+                .add("full_attention")
+                .add("sliding_attention")
+                .add("full_attention")
                 .add("sliding_attention");
         ModelConfig ts = ModelConfig.parse(t, "t");
         assertTrue(ts.isSliding(3) && !ts.isSliding(2));
@@ -86,10 +107,13 @@ class ModelConfigTest {
 
     @Test
     void anUnknownModelTypeListsTheSupportedOnes() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ModelConfig.parse(base("gpt2"), "some/config.json"));
-        assertTrue(e.getMessage().contains("'gpt2'") && e.getMessage().contains("[llama, mistral, qwen2, qwen3]")
-                && e.getMessage().contains("some/config.json"), e.getMessage());
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> ModelConfig.parse(base("gpt2"), "some/config.json"));
+        assertTrue(
+                e.getMessage().contains("'gpt2'")
+                        && e.getMessage().contains("[llama, mistral, qwen2, qwen3]")
+                        && e.getMessage().contains("some/config.json"),
+                e.getMessage());
     }
 
     @Test

@@ -64,7 +64,10 @@ class Nf4SeamTest {
                 CausalLM custom = ModelLoader.load(fam.resolve("base"), new LoadOptions(Device.cpu(), null, copying));
                 NDManager a = dense.manager().newSubManager();
                 NDManager b = custom.manager().newSubManager()) {
-            assertArrayEquals(dense.logits(a, row()).toFloatArray(), custom.logits(b, row()).toFloatArray(), 0f);
+            assertArrayEquals(
+                    dense.logits(a, row()).toFloatArray(),
+                    custom.logits(b, row()).toFloatArray(),
+                    0f);
             assertTrue(asked.size() == 7 * dense.config.numLayers, "one factory call per projection: " + asked);
         }
     }
@@ -75,8 +78,12 @@ class Nf4SeamTest {
         try (CausalLM dense = ModelLoader.load(fam.resolve("base"), LoadOptions.on(Device.cpu()));
                 NDManager scope = dense.manager().newSubManager()) {
             LayerWeights w = dense.layer(0).w;
-            for (LinearWeight lw : new LinearWeight[] {w.linear(Projection.Q_PROJ), w.linear(Projection.O_PROJ),
-                    w.linear(Projection.GATE_PROJ), w.linear(Projection.DOWN_PROJ)}) {
+            for (LinearWeight lw : new LinearWeight[] {
+                w.linear(Projection.Q_PROJ),
+                w.linear(Projection.O_PROJ),
+                w.linear(Projection.GATE_PROJ),
+                w.linear(Projection.DOWN_PROJ)
+            }) {
                 NDArray d = lw.materialize(scope);
                 Nf4Weight q = Nf4Weight.quantize(d, Nf4Options.defaults(DataType.FLOAT32), scope);
                 double rel = Goldens.relativeDiff(q.materialize(scope).toFloatArray(), d.toFloatArray());

@@ -45,22 +45,30 @@ class PackedRowTest {
                 float[] aliveA = model.logits(scope, single(a)).toFloatArray();
                 float[] aliveB = model.logits(scope, single(b)).toFloatArray();
                 double relA = Goldens.relativeDiff(packed.get("0, :" + a.length).toFloatArray(), aliveA);
-                double relB = Goldens.relativeDiff(packed.get("0, " + a.length + ":" + (a.length + b.length))
-                        .toFloatArray(), aliveB);
+                double relB = Goldens.relativeDiff(
+                        packed.get("0, " + a.length + ":" + (a.length + b.length))
+                                .toFloatArray(),
+                        aliveB);
                 assertTrue(relA < 1e-5 && relB < 1e-5, fam.getFileName() + " packed vs alone: " + relA + ", " + relB);
                 LossAndCount lp = model.loss(TrainingBatch.of(1, len, ids, seg, tgt));
                 LossAndCount la = model.loss(single(a));
                 LossAndCount lb = model.loss(single(b));
                 assertEquals(la.count + lb.count, lp.count);
-                assertEquals(la.lossSum + lb.lossSum, lp.lossSum, 1e-5 * lp.lossSum, fam.getFileName().toString());
+                assertEquals(
+                        la.lossSum + lb.lossSum,
+                        lp.lossSum,
+                        1e-5 * lp.lossSum,
+                        fam.getFileName().toString());
             }
         }
     }
 
     @Test
     void aTargetOnADocumentsFirstTokenIsRefused() {
-        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> TrainingBatch.of(1, 3, new long[] {1, 2, 3}, new long[] {1, 2, 2}, new boolean[] {false, true, true}));
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class,
+                () -> TrainingBatch.of(
+                        1, 3, new long[] {1, 2, 3}, new long[] {1, 2, 2}, new boolean[] {false, true, true}));
         assertTrue(e.getMessage().contains("first token"), e.getMessage());
     }
 }

@@ -28,18 +28,21 @@ class ProjectionTest {
                 for (int layer = 0; layer < c.numLayers; layer++) {
                     for (Projection p : Projection.all()) {
                         String w = p.weightKey(layer);
-                        assertArrayEquals(new long[] {p.out(c), p.in(c)}, ckpt.info(w).shape(), fam + ": " + w);
+                        assertArrayEquals(
+                                new long[] {p.out(c), p.in(c)}, ckpt.info(w).shape(), fam + ": " + w);
                         assertTrue(projectionKeys.remove(w), fam + ": " + w);
                         String b = p.biasKey(layer);
                         assertEquals(p.hasBias(c), ckpt.contains(b), fam + ": " + b);
                         if (p.hasBias(c)) {
-                            assertArrayEquals(new long[] {p.out(c)}, ckpt.info(b).shape(), fam + ": " + b);
+                            assertArrayEquals(
+                                    new long[] {p.out(c)}, ckpt.info(b).shape(), fam + ": " + b);
                             projectionKeys.remove(b);
                         }
                     }
                 }
-                assertTrue(projectionKeys.isEmpty(), fam + ": projections Projection does not describe: "
-                    + projectionKeys);
+                assertTrue(
+                        projectionKeys.isEmpty(),
+                        fam + ": projections Projection does not describe: " + projectionKeys);
             }
         }
     }

@@ -2,7 +2,6 @@ package dev.finetune.trainer.model;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.finetune.trainer.lora.LoraAdapter;
 import dev.finetune.trainer.safetensors.SafetensorsFile;
@@ -52,16 +51,20 @@ class ReferenceLogitsTest {
                 float[] want = base.readFloats("logits");
                 double rel = Goldens.relativeDiff(got, want);
                 report.append(fam.getFileName()).append(" base rel=").append(rel);
-                assertTrue(rel < 1e-4, fam.getFileName() + " base logits rel diff " + rel + " got " + Goldens.head(got)
-                        + " want " + Goldens.head(want));
+                assertTrue(
+                        rel < 1e-4,
+                        fam.getFileName() + " base logits rel diff " + rel + " got " + Goldens.head(got) + " want "
+                                + Goldens.head(want));
 
                 model.setAdapter(LoraAdapter.load(fam.resolve("adapter"), model.config, scope, false));
                 float[] gotLora = model.logits(scope, batch).toFloatArray();
                 float[] wantLora = lora.readFloats("logits");
                 double relLora = Goldens.relativeDiff(gotLora, wantLora);
                 report.append(" lora rel=").append(relLora).append('\n');
-                assertTrue(relLora < 1e-4, fam.getFileName() + " adapter logits rel diff " + relLora + " got "
-                        + Goldens.head(gotLora) + " want " + Goldens.head(wantLora));
+                assertTrue(
+                        relLora < 1e-4,
+                        fam.getFileName() + " adapter logits rel diff " + relLora + " got " + Goldens.head(gotLora)
+                                + " want " + Goldens.head(wantLora));
                 assertTrue(Goldens.relativeDiff(gotLora, want) > 1e-3, "the adapter must change the logits");
             }
         }

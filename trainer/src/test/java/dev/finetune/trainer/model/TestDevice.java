@@ -9,8 +9,7 @@ import ai.djl.ndarray.types.DataType;
  * (trainer/tools/gpu/check.sh runs them there).
  */
 public final class TestDevice {
-    private TestDevice() {
-    }
+    private TestDevice() {}
 
     public static Device get() {
         String name = System.getProperty("finetune.test.device", "cpu");

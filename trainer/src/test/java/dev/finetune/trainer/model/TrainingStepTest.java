@@ -29,8 +29,8 @@ class TrainingStepTest {
 
     static TrainingBatch referenceBatch(Path fam) throws Exception {
         try (SafetensorsFile inputs = SafetensorsFile.open(fam.resolve("inputs.safetensors"))) {
-            return TrainingBatch.fromLabels(ReferenceLogitsTest.rows(inputs, "input_ids"),
-                    ReferenceLogitsTest.rows(inputs, "labels"));
+            return TrainingBatch.fromLabels(
+                    ReferenceLogitsTest.rows(inputs, "input_ids"), ReferenceLogitsTest.rows(inputs, "labels"));
         }
     }
 
@@ -52,7 +52,8 @@ class TrainingStepTest {
                 double worst = 0;
                 String worstKey = "";
                 Map<String, float[]> got = gradients(adapter);
-                assertEquals(ref.names().stream().filter(n -> n.endsWith(".grad")).count(), got.size());
+                assertEquals(
+                        ref.names().stream().filter(n -> n.endsWith(".grad")).count(), got.size());
                 for (Map.Entry<String, float[]> e : got.entrySet()) {
                     float[] want = ref.readFloats(PeftKeys.gradient(e.getKey()));
                     double rel = Goldens.relativeDiff(e.getValue(), want);
@@ -61,8 +62,14 @@ class TrainingStepTest {
                         worstKey = e.getKey();
                     }
                 }
-                report.append(fam.getFileName()).append(" loss rel=").append(lossRel).append(" worst grad rel=")
-                        .append(worst).append(" (").append(worstKey).append(")\n");
+                report.append(fam.getFileName())
+                        .append(" loss rel=")
+                        .append(lossRel)
+                        .append(" worst grad rel=")
+                        .append(worst)
+                        .append(" (")
+                        .append(worstKey)
+                        .append(")\n");
                 assertTrue(worst < 1e-4, fam.getFileName() + " gradient " + worstKey + " rel diff " + worst);
             }
         }

@@ -49,7 +49,9 @@ class Nf4LayerGroupTest {
                     List<byte[]> codes = new ArrayList<>();
                     try (NDManager scope = m.newSubManager()) {
                         for (LinearWeight w : weights) {
-                            alone.add(w.materialize(scope).toType(DataType.FLOAT32, false).toFloatArray());
+                            alone.add(w.materialize(scope)
+                                    .toType(DataType.FLOAT32, false)
+                                    .toFloatArray());
                             codes.add(((Nf4Weight) w).codes());
                         }
                     }
@@ -62,14 +64,23 @@ class Nf4LayerGroupTest {
                         for (int i = 0; i < together.length; i++) {
                             assertEquals(weights.get(i).shape(), together[i].getShape(), what + " weight " + i);
                             assertEquals(type, together[i].getDataType());
-                            assertArrayEquals(alone.get(i), together[i].toType(DataType.FLOAT32, false).toFloatArray(),
-                                0f, what + " weight " + i);
+                            assertArrayEquals(
+                                    alone.get(i),
+                                    together[i].toType(DataType.FLOAT32, false).toFloatArray(),
+                                    0f,
+                                    what + " weight " + i);
                         }
                         // each weight now reads its codes from the group's array; alone it still gives the same
                         for (int i = 0; i < weights.size(); i++) {
                             assertArrayEquals(codes.get(i), ((Nf4Weight) weights.get(i)).codes(), what + " codes " + i);
-                            assertArrayEquals(alone.get(i), weights.get(i).materialize(scope)
-                                .toType(DataType.FLOAT32, false).toFloatArray(), 0f, what + " weight " + i + " alone");
+                            assertArrayEquals(
+                                    alone.get(i),
+                                    weights.get(i)
+                                            .materialize(scope)
+                                            .toType(DataType.FLOAT32, false)
+                                            .toFloatArray(),
+                                    0f,
+                                    what + " weight " + i + " alone");
                         }
                     }
                     group.close();

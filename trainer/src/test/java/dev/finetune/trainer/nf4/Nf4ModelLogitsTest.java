@@ -11,13 +11,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.finetune.trainer.generate.GenerationOptions;
 import dev.finetune.trainer.generate.Generator;
 import dev.finetune.trainer.generate.TokenListener;
-import dev.finetune.trainer.model.TestDevice;
 import dev.finetune.trainer.model.CausalLM;
 import dev.finetune.trainer.model.DenseLinearWeight;
 import dev.finetune.trainer.model.Goldens;
 import dev.finetune.trainer.model.LinearWeightFactory;
 import dev.finetune.trainer.model.LoadOptions;
 import dev.finetune.trainer.model.ModelLoader;
+import dev.finetune.trainer.model.TestDevice;
 import dev.finetune.trainer.model.TrainingBatch;
 import dev.finetune.trainer.safetensors.SafetensorsFile;
 import java.nio.file.Path;
@@ -133,8 +133,12 @@ class Nf4ModelLogitsTest {
             float[] plain = logits(fam, PLAIN_NF4_DENSE, batch);
             double relSingle = Goldens.relativeDiff(logits(fam, new Nf4WeightFactory(single), batch), plain);
             double relDq = Goldens.relativeDiff(logits(fam, new Nf4WeightFactory(dq), batch), plain);
-            report.append(String.format(Locale.ROOT, "%s: vs plain NF4 single %.2e, double quant %.2e%n",
-                fam.getFileName(), relSingle, relDq));
+            report.append(String.format(
+                    Locale.ROOT,
+                    "%s: vs plain NF4 single %.2e, double quant %.2e%n",
+                    fam.getFileName(),
+                    relSingle,
+                    relDq));
             String why = report.toString();
             // Same arithmetic up to float rounding (FP32 reference suites use 1e-4).
             assertTrue(relSingle < 1e-4, why + "single-quantized NF4 model differs from the plain quantization");
@@ -156,7 +160,8 @@ class Nf4ModelLogitsTest {
     }
 
     static float[] logits(Path fam, LinearWeightFactory weights, TrainingBatch batch) throws Exception {
-        try (CausalLM lm = ModelLoader.load(fam.resolve("base"), new LoadOptions(TestDevice.get(), DataType.FLOAT32, weights));
+        try (CausalLM lm = ModelLoader.load(
+                        fam.resolve("base"), new LoadOptions(TestDevice.get(), DataType.FLOAT32, weights));
                 NDManager scope = lm.manager().newSubManager()) {
             NDArray out = lm.logits(scope, batch); // [B, T, V]
             return out.toFloatArray();
@@ -190,8 +195,11 @@ class Nf4ModelLogitsTest {
         o.greedy = true;
         o.maxNewTokens = n;
         o.eosTokenIds = Collections.singletonList(-1L); // the reference run ignores EOS
-        try (CausalLM lm = ModelLoader.load(fam.resolve("base"), new LoadOptions(TestDevice.get(), DataType.FLOAT32, weights))) {
-            return new Generator(lm).generate(Collections.singletonList(prompt), o, TokenListener.NONE, null).get(0);
+        try (CausalLM lm =
+                ModelLoader.load(fam.resolve("base"), new LoadOptions(TestDevice.get(), DataType.FLOAT32, weights))) {
+            return new Generator(lm)
+                    .generate(Collections.singletonList(prompt), o, TokenListener.NONE, null)
+                    .get(0);
         }
     }
 
@@ -205,7 +213,8 @@ class Nf4ModelLogitsTest {
 
     @Test
     void nf4LogitsStayWithinQuantizationErrorOfFp32ForEveryFamily() throws Exception {
-        LinearWeightFactory nf4 = new Nf4WeightFactory(Nf4Options.defaults(DataType.FLOAT32).withDoubleQuant(true));
+        LinearWeightFactory nf4 =
+                new Nf4WeightFactory(Nf4Options.defaults(DataType.FLOAT32).withDoubleQuant(true));
         StringBuilder report = new StringBuilder();
         for (Path fam : Goldens.families()) {
             String name = fam.getFileName().toString();
@@ -223,23 +232,37 @@ class Nf4ModelLogitsTest {
             double agree = top1Agreement(q, fp32, vocab);
             double agreeRandom = top1Agreement(random, fp32, vocab);
 
-            JsonNode ref = new ObjectMapper().readTree(fam.resolve("generate.json").toFile());
+            JsonNode ref =
+                    new ObjectMapper().readTree(fam.resolve("generate.json").toFile());
             long[] prompt = new ObjectMapper().convertValue(ref.get("prompt_ids"), long[].class);
             long[] genFp32 = greedy(fam, LinearWeightFactory.DENSE, prompt, 12);
             long[] genNf4 = greedy(fam, nf4, prompt, 12);
             int prefix = commonPrefix(genFp32, genNf4);
 
-            report.append(String.format(Locale.ROOT,
-                "%s: rel %.4f (noise of NF4's size %.4f %.4f %.4f; random-weights control %.4f), top-1 agreement"
-                    + " %.3f (control %.3f) over %d positions, greedy common prefix %d/12%n", name, rel, noise[0],
-                noise[1], noise[2], relRandom, agree, agreeRandom, fp32.length / vocab, prefix));
+            report.append(String.format(
+                    Locale.ROOT,
+                    "%s: rel %.4f (noise of NF4's size %.4f %.4f %.4f; random-weights control %.4f), top-1 agreement"
+                            + " %.3f (control %.3f) over %d positions, greedy common prefix %d/12%n",
+                    name,
+                    rel,
+                    noise[0],
+                    noise[1],
+                    noise[2],
+                    relRandom,
+                    agree,
+                    agreeRandom,
+                    fp32.length / vocab,
+                    prefix));
             Arrays.sort(noise);
             // Measured (CPU, FP32): rel 0.46..0.85, at most 1.2x the median of the matched-noise runs, 0.28..0.56x
             // the random control; top-1 agreement 0.23..0.65 vs control <= 0.021. Bounds: twice the noise ratio,
             // rel under 1 (observed max 0.85) and under 0.7x the control, agreement >= 0.15 and 5x the control.
             String why = name + ": " + report;
-            assertTrue(rel < 2 * noise[1], why + "NF4 errs more than unstructured noise of its own size: layout/scale bug?");
-            assertTrue(rel < 1.0 && rel < 0.7 * relRandom, why + "NF4 logits are not closer to FP32 than random weights");
+            assertTrue(
+                    rel < 2 * noise[1],
+                    why + "NF4 errs more than unstructured noise of its own size: layout/scale bug?");
+            assertTrue(
+                    rel < 1.0 && rel < 0.7 * relRandom, why + "NF4 logits are not closer to FP32 than random weights");
             assertTrue(agree >= 0.15 && agree >= 5 * agreeRandom, why + "NF4 top-1 agreement too low");
         }
         System.out.print(report);

@@ -7,8 +7,7 @@ package dev.finetune.trainer.nf4;
  */
 final class Nf4Theory {
 
-    private Nf4Theory() {
-    }
+    private Nf4Theory() {}
 
     static double meanSquaredError(int blockSize) {
         double[] v = new double[16];
@@ -54,8 +53,10 @@ final class Nf4Theory {
     private static double cdf(double x) {
         double z = Math.abs(x) / Math.sqrt(2);
         double t = 1 / (1 + 0.3275911 * z);
-        double erf = 1 - t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
-            * Math.exp(-z * z);
+        double erf = 1
+                - t
+                        * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
+                        * Math.exp(-z * z);
         return x >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
     }
 }

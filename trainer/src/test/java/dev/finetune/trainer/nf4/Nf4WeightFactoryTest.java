@@ -27,14 +27,17 @@ class Nf4WeightFactoryTest {
         }
         TensorSource source = fp32Source(w, 96, 64);
         try (NDManager model = NDManager.newBaseManager();
-             NDArray direct = model.create(w, new Shape(96, 64));
-             Nf4Weight expected = Nf4Weight.quantize(direct, Nf4Options.defaults(DataType.FLOAT32), model)) {
+                NDArray direct = model.create(w, new Shape(96, 64));
+                Nf4Weight expected = Nf4Weight.quantize(direct, Nf4Options.defaults(DataType.FLOAT32), model)) {
             int before = model.getManagedArrays().size();
-            try (LinearWeight q = Nf4WeightFactory.defaults().create("model.layers.0.mlp.up_proj.weight", source, model,
-                    DataType.FLOAT32);
-                 NDManager scope = model.newSubManager()) {
+            try (LinearWeight q = Nf4WeightFactory.defaults()
+                            .create("model.layers.0.mlp.up_proj.weight", source, model, DataType.FLOAT32);
+                    NDManager scope = model.newSubManager()) {
                 assertEquals(new Shape(96, 64), q.shape());
-                assertArrayEquals(expected.materialize(scope).toFloatArray(), q.materialize(scope).toFloatArray(), 0f);
+                assertArrayEquals(
+                        expected.materialize(scope).toFloatArray(),
+                        q.materialize(scope).toFloatArray(),
+                        0f);
             }
             assertEquals(before, model.getManagedArrays().size(), "no dense copy or NF4 state outlives the weight");
         }

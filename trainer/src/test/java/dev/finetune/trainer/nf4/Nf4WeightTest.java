@@ -8,9 +8,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.finetune.trainer.tensor.ScriptModules;
 import java.util.Map;
 import java.util.Random;
-import dev.finetune.trainer.tensor.ScriptModules;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -52,7 +52,7 @@ class Nf4WeightTest {
         int in = 45; // 1665 weights: blocks run across rows and the last block is short
         float[] w = normal(out * in, 4, 0.02);
         try (NDArray weight = manager.create(w, new Shape(out, in));
-             Nf4Weight q = Nf4Weight.quantize(weight, plain(), manager)) {
+                Nf4Weight q = Nf4Weight.quantize(weight, plain(), manager)) {
             byte[] codes = q.codes();
             float[] absmax = q.plainAbsmax();
             assertEquals((out * in + 63) / 64, absmax.length);
@@ -86,8 +86,8 @@ class Nf4WeightTest {
         int n = 1 << 20;
         float[] w = normal(n, 5, 1.0);
         try (NDArray weight = manager.create(w, new Shape(1024, 1024));
-             Nf4Weight q = Nf4Weight.quantize(weight, plain(), manager);
-             NDManager scope = manager.newSubManager()) {
+                Nf4Weight q = Nf4Weight.quantize(weight, plain(), manager);
+                NDManager scope = manager.newSubManager()) {
             float[] deq = q.materialize(scope).toFloatArray();
             double se = 0;
             for (int i = 0; i < n; i++) {
@@ -103,9 +103,9 @@ class Nf4WeightTest {
     void doubleQuantizationAddsLittleErrorOverPlainAbsmax() {
         float[] w = normal(512 * 768, 6, 0.02);
         try (NDArray weight = manager.create(w, new Shape(512, 768));
-             Nf4Weight plainQ = Nf4Weight.quantize(weight, plain(), manager);
-             Nf4Weight dq = Nf4Weight.quantize(weight, Nf4Options.defaults(DataType.FLOAT32), manager);
-             NDManager scope = manager.newSubManager()) {
+                Nf4Weight plainQ = Nf4Weight.quantize(weight, plain(), manager);
+                Nf4Weight dq = Nf4Weight.quantize(weight, Nf4Options.defaults(DataType.FLOAT32), manager);
+                NDManager scope = manager.newSubManager()) {
             assertArrayEquals(plainQ.codes(), dq.codes(), "double quantization changes the scales, not the codes");
             double msePlain = mse(w, plainQ.materialize(scope).toFloatArray());
             double mseDq = mse(w, dq.materialize(scope).toFloatArray());
@@ -122,18 +122,22 @@ class Nf4WeightTest {
 
     @Test
     void theOneCallTorchScriptDequantizationEqualsTheOpByOpOneBitForBit() {
-        assertTrue(ScriptModules.usable(ScriptModules.NF4_DEQUANT, manager.getDevice()), "nf4_dequant.pt does not load");
+        assertTrue(
+                ScriptModules.usable(ScriptModules.NF4_DEQUANT, manager.getDevice()), "nf4_dequant.pt does not load");
         float[] w = normal(37 * 300, 11, 0.05); // 11,100 elements: the last block of 64 is padded
         for (DataType compute : new DataType[] {DataType.FLOAT32, DataType.FLOAT16}) {
             try (NDArray weight = manager.create(w, new Shape(37, 300));
-                 Nf4Weight q = Nf4Weight.quantize(weight, Nf4Options.defaults(compute), manager);
-                 NDManager scope = manager.newSubManager()) {
+                    Nf4Weight q = Nf4Weight.quantize(weight, Nf4Options.defaults(compute), manager);
+                    NDManager scope = manager.newSubManager()) {
                 NDArray fused = q.materialize(scope);
                 NDArray ops = q.materializeWithOps(scope);
                 assertEquals(ops.getShape(), fused.getShape());
                 assertEquals(compute, fused.getDataType());
-                assertArrayEquals(ops.toType(DataType.FLOAT32, false).toFloatArray(),
-                    fused.toType(DataType.FLOAT32, false).toFloatArray(), 0f, compute.toString());
+                assertArrayEquals(
+                        ops.toType(DataType.FLOAT32, false).toFloatArray(),
+                        fused.toType(DataType.FLOAT32, false).toFloatArray(),
+                        0f,
+                        compute.toString());
             }
         }
     }
@@ -142,8 +146,8 @@ class Nf4WeightTest {
     void packedCodesDequantizeToTheirNf4ValueTimesTheBlockScaleInHalfAByteEach() {
         float[] w = normal(256 * 520, 7, 0.05);
         try (NDArray weight = manager.create(w, new Shape(256, 520));
-             Nf4Weight q = Nf4Weight.quantize(weight, Nf4Options.defaults(DataType.FLOAT32), manager);
-             NDManager scope = manager.newSubManager()) {
+                Nf4Weight q = Nf4Weight.quantize(weight, Nf4Options.defaults(DataType.FLOAT32), manager);
+                NDManager scope = manager.newSubManager()) {
             byte[] codes = q.codes();
             float[] scales = q.blockScales(scope).toFloatArray();
             float[] nf4 = Nf4Code.values();
@@ -159,9 +163,9 @@ class Nf4WeightTest {
     void fp16ComputeIsWithinTwoHalfRoundingsOfFp32() {
         float[] w = normal(128 * 256, 8, 0.02);
         try (NDArray weight = manager.create(w, new Shape(128, 256));
-             Nf4Weight f32 = Nf4Weight.quantize(weight, Nf4Options.defaults(DataType.FLOAT32), manager);
-             Nf4Weight f16 = Nf4Weight.quantize(weight, Nf4Options.defaults(DataType.FLOAT16), manager);
-             NDManager scope = manager.newSubManager()) {
+                Nf4Weight f32 = Nf4Weight.quantize(weight, Nf4Options.defaults(DataType.FLOAT32), manager);
+                Nf4Weight f16 = Nf4Weight.quantize(weight, Nf4Options.defaults(DataType.FLOAT16), manager);
+                NDManager scope = manager.newSubManager()) {
             NDArray h = f16.materialize(scope);
             assertEquals(DataType.FLOAT16, h.getDataType());
             assertEquals(new Shape(128, 256), h.getShape());
@@ -180,8 +184,8 @@ class Nf4WeightTest {
             Nf4Options o = Nf4Options.defaults(DataType.FLOAT32).withDoubleQuant(doubleQuant);
             String key = "model.layers.0.mlp.down_proj.weight";
             try (NDArray weight = manager.create(w, new Shape(64, 100));
-                 Nf4Weight q = Nf4Weight.quantize(weight, o, manager);
-                 NDManager host = manager.newSubManager()) {
+                    Nf4Weight q = Nf4Weight.quantize(weight, o, manager);
+                    NDManager host = manager.newSubManager()) {
                 Map<String, NDArray> sd = BnbNf4Tensors.toStateDict(q, key, "bfloat16", host);
                 NDArray packed = sd.get(key);
                 assertEquals(new Shape(3200, 1), packed.getShape());
@@ -191,17 +195,27 @@ class Nf4WeightTest {
                 for (int k = 0; k < bytes.length; k++) {
                     assertEquals((codes[2 * k] << 4) | codes[2 * k + 1], bytes[k] & 0xFF, "byte " + k);
                 }
-                assertEquals(doubleQuant ? DataType.UINT8 : DataType.FLOAT32, sd.get(key + ".absmax").getDataType());
+                assertEquals(
+                        doubleQuant ? DataType.UINT8 : DataType.FLOAT32,
+                        sd.get(key + ".absmax").getDataType());
                 assertEquals(100, sd.get(key + ".absmax").size());
                 assertEquals(doubleQuant, sd.containsKey(key + ".nested_absmax"));
-                String json = new String(sd.get(key + ".quant_state.bitsandbytes__nf4").toByteArray(),
-                    java.nio.charset.StandardCharsets.UTF_8);
-                assertTrue(json.contains("\"quant_type\":\"nf4\"") && json.contains("\"blocksize\":64")
-                    && json.contains("\"shape\":[64,100]") && json.contains("\"dtype\":\"bfloat16\""), json);
+                String json = new String(
+                        sd.get(key + ".quant_state.bitsandbytes__nf4").toByteArray(),
+                        java.nio.charset.StandardCharsets.UTF_8);
+                assertTrue(
+                        json.contains("\"quant_type\":\"nf4\"")
+                                && json.contains("\"blocksize\":64")
+                                && json.contains("\"shape\":[64,100]")
+                                && json.contains("\"dtype\":\"bfloat16\""),
+                        json);
                 assertEquals(doubleQuant, json.contains("\"nested_blocksize\":256"), json);
                 try (Nf4Weight back = BnbNf4Tensors.fromStateDict(sd, key, o, manager)) {
-                    assertArrayEquals(q.materialize(host).toFloatArray(), back.materialize(host).toFloatArray(), 0f,
-                        "round trip, double quant " + doubleQuant);
+                    assertArrayEquals(
+                            q.materialize(host).toFloatArray(),
+                            back.materialize(host).toFloatArray(),
+                            0f,
+                            "round trip, double quant " + doubleQuant);
                 }
             }
         }

@@ -1,5 +1,8 @@
 package dev.finetune.trainer.train;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -7,13 +10,9 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.finetune.trainer.tensor.ScriptModules;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class AdamWTest {
 
@@ -33,8 +32,9 @@ class AdamWTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             List<NDArray> params = new ArrayList<>();
             for (int i = 0; i < g.get("shapes").size(); i++) {
-                params.add(manager.create(OptimizerGoldens.floats(g.get("init").get(i)),
-                    new Shape(OptimizerGoldens.shape(g.get("shapes").get(i)))));
+                params.add(manager.create(
+                        OptimizerGoldens.floats(g.get("init").get(i)),
+                        new Shape(OptimizerGoldens.shape(g.get("shapes").get(i)))));
             }
             try (AdamW adamw = new AdamW(manager, params, 0.9, 0.999, 1e-8, 0.01)) {
                 if (perTensor) {
@@ -44,20 +44,24 @@ class AdamWTest {
                 for (int k = 0; k < g.get("lrs").size(); k++) {
                     List<NDArray> grads = new ArrayList<>();
                     for (int i = 0; i < params.size(); i++) {
-                        grads.add(manager.create(OptimizerGoldens.floats(g.get("grads").get(k).get(i)),
-                            params.get(i).getShape()));
+                        grads.add(manager.create(
+                                OptimizerGoldens.floats(g.get("grads").get(k).get(i)),
+                                params.get(i).getShape()));
                     }
                     adamw.step(params, grads, g.get("lrs").get(k).asDouble());
                     for (int i = 0; i < params.size(); i++) {
-                        float[] want = OptimizerGoldens.floats(g.get("after_each_step").get(k).get(i));
+                        float[] want = OptimizerGoldens.floats(
+                                g.get("after_each_step").get(k).get(i));
                         float[] got = params.get(i).toFloatArray();
                         for (int j = 0; j < want.length; j++) {
                             maxDiff = Math.max(maxDiff, Math.abs(want[j] - got[j]));
                         }
                     }
                 }
-                assertTrue(maxDiff < 1e-7, (perTensor ? "tensor by tensor" : "foreach")
-                    + ": max |torch - ours| over 4 steps = " + maxDiff);
+                assertTrue(
+                        maxDiff < 1e-7,
+                        (perTensor ? "tensor by tensor" : "foreach") + ": max |torch - ours| over 4 steps = "
+                                + maxDiff);
                 assertEquals(4, adamw.stepCount());
             }
         }

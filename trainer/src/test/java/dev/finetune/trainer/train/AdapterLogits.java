@@ -10,7 +10,6 @@ import dev.finetune.trainer.model.ModelLoader;
 import dev.finetune.trainer.model.TrainingBatch;
 import dev.finetune.trainer.safetensors.SafetensorsFile;
 import dev.finetune.trainer.safetensors.SafetensorsWriter;
-
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.LinkedHashMap;
@@ -25,8 +24,7 @@ import java.util.Map;
  */
 public final class AdapterLogits {
 
-    private AdapterLogits() {
-    }
+    private AdapterLogits() {}
 
     public static void main(String[] args) throws Exception {
         if (args.length != 4) {
@@ -38,8 +36,8 @@ public final class AdapterLogits {
 
     public static void write(Path base, Path adapter, Path inputs, Path out) throws Exception {
         try (CausalLM lm = ModelLoader.load(base, LoadOptions.on(Device.cpu()));
-             NDManager scope = lm.manager().newSubManager();
-             SafetensorsFile in = SafetensorsFile.open(inputs)) {
+                NDManager scope = lm.manager().newSubManager();
+                SafetensorsFile in = SafetensorsFile.open(inputs)) {
             lm.setAdapter(LoraAdapter.load(adapter, lm.config, scope, false));
             long[] ids = in.readLongs("input_ids");
             long[] shape = in.info("input_ids").shape();
@@ -50,8 +48,11 @@ public final class AdapterLogits {
             NDArray logits = lm.logits(scope, TrainingBatch.of(b, t, ids, seg, new boolean[ids.length]));
             Map<String, NDArray> tensors = new LinkedHashMap<>();
             tensors.put("logits", logits);
-            SafetensorsWriter.writeAll(out, SafetensorsWriter.ptMetadata(), tensors,
-                dev.finetune.trainer.safetensors.SafetensorsDType.F32);
+            SafetensorsWriter.writeAll(
+                    out,
+                    SafetensorsWriter.ptMetadata(),
+                    tensors,
+                    dev.finetune.trainer.safetensors.SafetensorsDType.F32);
         }
     }
 }

@@ -1,5 +1,9 @@
 package dev.finetune.trainer.train;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import ai.djl.Device;
 import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
@@ -10,18 +14,13 @@ import dev.finetune.trainer.model.Goldens;
 import dev.finetune.trainer.model.LoadOptions;
 import dev.finetune.trainer.model.ModelLoader;
 import dev.finetune.trainer.safetensors.SafetensorsFile;
-import org.junit.jupiter.api.Test;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /**
  * The automatic micro-batch keeps the tokens per optimizer step, so it keeps the training: three AdamW steps of a
@@ -52,8 +51,8 @@ class AutoMicroBatchTest {
             double loss = real.forwardBackward(batch, lossScale, divisor); // gradients already added, as a late OOM
             if (batch.batch > maxRows) {
                 failures++;
-                throw new EngineException("CUDA out of memory. Tried to allocate 2.00 GiB (injected limit: "
-                    + maxRows + " rows per micro-batch)");
+                throw new EngineException("CUDA out of memory. Tried to allocate 2.00 GiB (injected limit: " + maxRows
+                        + " rows per micro-batch)");
             }
             return loss;
         }
@@ -80,17 +79,18 @@ class AutoMicroBatchTest {
     private static Run train(Path fam, int maxRows) throws Exception {
         Run run = new Run();
         try (CausalLM lm = ModelLoader.load(fam.resolve("base"), LoadOptions.on(Device.cpu()));
-             SafetensorsFile inputs = SafetensorsFile.open(fam.resolve("inputs.safetensors"));
-             NDManager scope = lm.manager().newSubManager()) {
+                SafetensorsFile inputs = SafetensorsFile.open(fam.resolve("inputs.safetensors"));
+                NDManager scope = lm.manager().newSubManager()) {
             lm.setAdapter(LoraAdapter.load(fam.resolve("adapter"), lm.config, scope, true));
-            MemoryLimited model = new MemoryLimited(new CausalLmTrainable(lm, "../base"),
-                maxRows == 0 ? Integer.MAX_VALUE : maxRows);
+            MemoryLimited model =
+                    new MemoryLimited(new CausalLmTrainable(lm, "../base"), maxRows == 0 ? Integer.MAX_VALUE : maxRows);
             List<MicroBatch> batches = ReferenceStepsTest.rowsAsMicroBatches(inputs); // one row each
             assertTrue(batches.size() >= 2, "the fixture has several rows");
-            try (AdamW adamw = new AdamW(scope, new ArrayList<>(model.parameters().values()), 0.9, 0.999, 1e-8, 0.01)) {
+            try (AdamW adamw =
+                    new AdamW(scope, new ArrayList<>(model.parameters().values()), 0.9, 0.999, 1e-8, 0.01)) {
                 OptimizerStep step = new OptimizerStep(model, GradientSync.local(), LossScaler.none(), adamw, 0.5);
                 if (maxRows > 0) {
-                    step.withMicroBatchSplit(MicroBatchSplit.largestFirst(batches.size()), m -> { });
+                    step.withMicroBatchSplit(MicroBatchSplit.largestFirst(batches.size()), m -> {});
                 }
                 for (int k = 0; k < 3; k++) {
                     OptimizerStep.Outcome o = step.run(batches, s -> 1e-3);
@@ -109,7 +109,11 @@ class AutoMicroBatchTest {
 
     private static void assertSameTraining(Run want, Run got, String what) {
         for (int k = 0; k < want.losses.size(); k++) {
-            assertEquals(want.losses.get(k), got.losses.get(k), 1e-5 * want.losses.get(k), what + ": loss of step " + (k + 1));
+            assertEquals(
+                    want.losses.get(k),
+                    got.losses.get(k),
+                    1e-5 * want.losses.get(k),
+                    what + ": loss of step " + (k + 1));
         }
         for (Map.Entry<String, float[]> e : want.adapter.entrySet()) {
             double rel = Goldens.relativeDiff(got.adapter.get(e.getKey()), e.getValue());
@@ -147,8 +151,8 @@ class AutoMicroBatchTest {
             assertEquals(12, s.rows() * s.microBatches(), "rows per step stay 12");
         } while (s.shrink());
         assertEquals(List.of(12, 6, 4, 3, 2, 1), seen);
-        assertTrue(MicroBatchSplit.isOutOfMemory(new RuntimeException("wrapped",
-            new EngineException("CUDA out of memory. Tried to allocate 20.00 MiB"))));
+        assertTrue(MicroBatchSplit.isOutOfMemory(new RuntimeException(
+                "wrapped", new EngineException("CUDA out of memory. Tried to allocate 20.00 MiB"))));
         assertFalse(MicroBatchSplit.isOutOfMemory(new EngineException("shape mismatch")));
     }
 
@@ -156,8 +160,10 @@ class AutoMicroBatchTest {
     void regroupingKeepsEveryRowInOrder() {
         List<MicroBatch> step = new ArrayList<>();
         for (int m = 0; m < 3; m++) { // 3 micro-batches of 2 rows of length 2
-            step.add(new MicroBatch(2, 2, new int[] {4 * m, 4 * m + 1, 4 * m + 2, 4 * m + 3}, new int[] {1, 1, 1, 1},
-                new byte[] {0, 1, 0, 1}));
+            step.add(new MicroBatch(
+                    2, 2, new int[] {4 * m, 4 * m + 1, 4 * m + 2, 4 * m + 3}, new int[] {1, 1, 1, 1}, new byte[] {
+                        0, 1, 0, 1
+                    }));
         }
         MicroBatchSplit s = MicroBatchSplit.largestFirst(6);
         s.shrink(); // 3 rows per micro-batch

@@ -24,8 +24,16 @@ class DataParallelLawTest {
     @Test
     void twoRanksOfBatchOneEqualOneRankOfBatchTwo(@TempDir Path tmp) throws Exception {
         Path two = tmp.resolve("two-ranks");
-        DistributedTrainOptions o = new DistributedTrainOptions(2, 1, DataParallelRankMain.class.getName(), childJvm(),
-            Collections.emptyList(), 120, 120, false, Arrays.asList("--out", two.toString(), "--batch", "1"));
+        DistributedTrainOptions o = new DistributedTrainOptions(
+                2,
+                1,
+                DataParallelRankMain.class.getName(),
+                childJvm(),
+                Collections.emptyList(),
+                120,
+                120,
+                false,
+                Arrays.asList("--out", two.toString(), "--batch", "1"));
         assertEquals(1, LocalLaunch.run(o));
 
         Path one = oneRankOfBatchTwo(tmp);
@@ -51,9 +59,26 @@ class DataParallelLawTest {
     void aRankKilledMidRunResumesWithTheOthersAndEndsLikeOneRankOfDoubleBatch(@TempDir Path tmp) throws Exception {
         Path two = tmp.resolve("two-ranks-killed");
         // 2 micro-batches per step: forward call 9 is in step 5, after the checkpoint of step 4
-        DistributedTrainOptions o = new DistributedTrainOptions(2, 2, DataParallelRankMain.class.getName(), childJvm(),
-            Collections.emptyList(), 120, 120, false, Arrays.asList("--out", two.toString(), "--batch", "1",
-                "--save-steps", "2", "--die-rank", "1", "--die-at-call", "9"));
+        DistributedTrainOptions o = new DistributedTrainOptions(
+                2,
+                2,
+                DataParallelRankMain.class.getName(),
+                childJvm(),
+                Collections.emptyList(),
+                120,
+                120,
+                false,
+                Arrays.asList(
+                        "--out",
+                        two.toString(),
+                        "--batch",
+                        "1",
+                        "--save-steps",
+                        "2",
+                        "--die-rank",
+                        "1",
+                        "--die-at-call",
+                        "9"));
         assertEquals(2, LocalLaunch.run(o), "attempt 1 lost rank 1; attempt 2 finished");
 
         Path one = oneRankOfBatchTwo(tmp);
@@ -74,8 +99,16 @@ class DataParallelLawTest {
     /** The reference: one rank with micro-batch 2, in its own JVM too (one gradient collector per JVM). */
     private static Path oneRankOfBatchTwo(Path tmp) throws Exception {
         Path one = tmp.resolve("one-rank");
-        DistributedTrainOptions o = new DistributedTrainOptions(1, 1, DataParallelRankMain.class.getName(), childJvm(),
-            Collections.emptyList(), 120, 120, false, Arrays.asList("--out", one.toString(), "--batch", "2"));
+        DistributedTrainOptions o = new DistributedTrainOptions(
+                1,
+                1,
+                DataParallelRankMain.class.getName(),
+                childJvm(),
+                Collections.emptyList(),
+                120,
+                120,
+                false,
+                Arrays.asList("--out", one.toString(), "--batch", "2"));
         assertEquals(1, LocalLaunch.run(o));
         return one;
     }

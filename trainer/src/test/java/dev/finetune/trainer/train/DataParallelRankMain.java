@@ -1,9 +1,8 @@
 package dev.finetune.trainer.train;
 
-import dev.finetune.config.RunConfig;
-
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.finetune.config.RunConfig;
 import dev.finetune.trainer.collective.TcpGradientSync;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
@@ -24,8 +23,7 @@ public final class DataParallelRankMain {
     static final int VOCAB = 16;
     static final int STEPS = 6;
 
-    private DataParallelRankMain() {
-    }
+    private DataParallelRankMain() {}
 
     public static void main(String[] args) throws Exception {
         Path out = Paths.get(flag(args, "--out"));
@@ -59,8 +57,17 @@ public final class DataParallelRankMain {
                 }
             };
             OutputLocation location = OutputLocation.of(o.baseSaveDir, o.projectName, new Configuration());
-            Trainer t = new Trainer(o, model, new InMemoryRows(24, 16, VOCAB), null, sync, location, manager, false,
-                null, new PrintStream(new ByteArrayOutputStream()));
+            Trainer t = new Trainer(
+                    o,
+                    model,
+                    new InMemoryRows(24, 16, VOCAB),
+                    null,
+                    sync,
+                    location,
+                    manager,
+                    false,
+                    null,
+                    new PrintStream(new ByteArrayOutputStream()));
             Trainer.Result result = t.run();
             if (sync.rank() != 0) {
                 return result;

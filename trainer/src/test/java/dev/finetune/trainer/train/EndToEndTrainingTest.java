@@ -1,11 +1,14 @@
 package dev.finetune.trainer.train;
 
-import dev.finetune.config.RunConfig;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.finetune.config.RunConfig;
 import dev.finetune.shards.Manifest;
 import dev.finetune.shards.ShardFormat;
 import dev.finetune.shards.ShardRow;
@@ -19,11 +22,6 @@ import dev.finetune.trainer.model.LoadOptions;
 import dev.finetune.trainer.model.ModelLoader;
 import dev.finetune.trainer.model.TrainingBatch;
 import dev.finetune.trainer.safetensors.SafetensorsFile;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.Path;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -31,13 +29,12 @@ import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Shards of fixture text (UTF-8 bytes + 3 as token ids) → the tiny reference Llama (vocab 512) → LoRA training:
@@ -124,17 +121,25 @@ public class EndToEndTrainingTest {
         TrainOptions o = options(reference.resolve("base"), shards);
         Configuration conf = new Configuration();
         try (ShardSet set = ShardSet.open(new Path(shards.toString()), conf);
-             CausalLM lm = ModelLoader.load(reference.resolve("base"), LoadOptions.on(Device.cpu()));
-             NDManager manager = lm.manager().newSubManager()) {
-            LoraSettings lora = new LoraSettings(o.lora.loraR, o.lora.loraAlpha, o.lora.loraDropout, false,
-                o.resolvedTargetModules());
+                CausalLM lm = ModelLoader.load(reference.resolve("base"), LoadOptions.on(Device.cpu()));
+                NDManager manager = lm.manager().newSubManager()) {
+            LoraSettings lora = new LoraSettings(
+                    o.lora.loraR, o.lora.loraAlpha, o.lora.loraDropout, false, o.resolvedTargetModules());
             lm.setAdapter(LoraAdapter.initialize(lora, lm.config, manager, o.training.seed));
             CausalLmTrainable model = new CausalLmTrainable(lm, "../base");
             MicroBatch held = MicroBatch.read(new ShardRowSource(set, "validation"), new long[] {0, 1, 2, 3});
             double before = model.lossSum(held) / held.targetCount();
-            Trainer trainer = new Trainer(o, model, new ShardRowSource(set, "train"), new ShardRowSource(set, "validation"),
-                GradientSync.local(), OutputLocation.of(o.baseSaveDir, o.projectName, conf), manager, false,
-                new FinalSave(reference.resolve("base"), "../base", null), new PrintStream(new ByteArrayOutputStream()));
+            Trainer trainer = new Trainer(
+                    o,
+                    model,
+                    new ShardRowSource(set, "train"),
+                    new ShardRowSource(set, "validation"),
+                    GradientSync.local(),
+                    OutputLocation.of(o.baseSaveDir, o.projectName, conf),
+                    manager,
+                    false,
+                    new FinalSave(reference.resolve("base"), "../base", null),
+                    new PrintStream(new ByteArrayOutputStream()));
             Trainer.Result r = trainer.run();
             assertEquals(10, r.losses.size());
             double after = model.lossSum(held) / held.targetCount();
@@ -145,34 +150,44 @@ public class EndToEndTrainingTest {
             try (java.util.stream.Stream<java.nio.file.Path> s = Files.list(fin)) {
                 s.forEach(p -> files.add(p.getFileName().toString()));
             }
-            assertEquals(new TreeSet<>(Arrays.asList("README.md", "adapter_config.json", "adapter_model.safetensors",
-                "config.json")), files);
-            assertPeftConfig(reference.resolve("adapter").resolve("adapter_config.json"), fin.resolve("adapter_config.json"));
-            assertSameTensorLayout(reference.resolve("adapter").resolve("adapter_model.safetensors"),
-                fin.resolve("adapter_model.safetensors"));
+            assertEquals(
+                    new TreeSet<>(Arrays.asList(
+                            "README.md", "adapter_config.json", "adapter_model.safetensors", "config.json")),
+                    files);
+            assertPeftConfig(
+                    reference.resolve("adapter").resolve("adapter_config.json"), fin.resolve("adapter_config.json"));
+            assertSameTensorLayout(
+                    reference.resolve("adapter").resolve("adapter_model.safetensors"),
+                    fin.resolve("adapter_model.safetensors"));
             String card = new String(Files.readAllBytes(fin.resolve("README.md")), StandardCharsets.UTF_8);
-            assertTrue(card.startsWith("---\nbase_model: ../base\nlibrary_name: peft\npipeline_tag: text-generation\n"
-                + "tags:\n- base_model:adapter:../base\n- lora\n- transformers\n---\n"), card);
+            assertTrue(
+                    card.startsWith("---\nbase_model: ../base\nlibrary_name: peft\npipeline_tag: text-generation\n"
+                            + "tags:\n- base_model:adapter:../base\n- lora\n- transformers\n---\n"),
+                    card);
             assertTrue(card.contains("learning_rate: 0.01") && card.contains("### Framework versions"), card);
             // the model card records the run's final validation loss, the one the metrics log has last
             double lastEval = Double.NaN;
             for (String l : Files.readAllLines(tmp.resolve("out/e2e/logs/metrics-0.jsonl"))) {
                 if (l.contains("\"kind\":\"eval\"")) {
-                    lastEval = new com.fasterxml.jackson.databind.ObjectMapper().readTree(l).get("loss").asDouble();
+                    lastEval = new com.fasterxml.jackson.databind.ObjectMapper()
+                            .readTree(l)
+                            .get("loss")
+                            .asDouble();
                 }
             }
             assertEquals(r.lastEvalLoss, lastEval, 0.0);
-            assertTrue(card.contains(String.format(java.util.Locale.ROOT, "- final validation loss: %.4f", lastEval)),
-                card);
+            assertTrue(
+                    card.contains(String.format(java.util.Locale.ROOT, "- final validation loss: %.4f", lastEval)),
+                    card);
 
             TrainingBatch batch = CausalLmTrainable.toTrainingBatch(
-                MicroBatch.read(new ShardRowSource(set, "validation"), new long[] {0, 1}));
+                    MicroBatch.read(new ShardRowSource(set, "validation"), new long[] {0, 1}));
             float[] trained = lm.logits(manager, batch).toFloatArray();
             try (CausalLM reloaded = ModelLoader.load(reference.resolve("base"), LoadOptions.on(Device.cpu()));
-                 NDManager scope = reloaded.manager().newSubManager()) {
+                    NDManager scope = reloaded.manager().newSubManager()) {
                 reloaded.setAdapter(LoraAdapter.load(fin, reloaded.config, scope, false));
-                assertArrayEquals(trained, reloaded.logits(scope, batch).toFloatArray(), 0f,
-                    "logits of the reloaded adapter");
+                assertArrayEquals(
+                        trained, reloaded.logits(scope, batch).toFloatArray(), 0f, "logits of the reloaded adapter");
             }
         }
     }
@@ -210,9 +225,25 @@ public class EndToEndTrainingTest {
             assertTrue(ref.has(k), "adapter_config.json field " + k + " is not one peft writes");
             assertEquals(ref.get(k).getNodeType(), got.get(k).getNodeType(), "type of " + k);
         }
-        for (String k : new String[] {"peft_type", "task_type", "base_model_name_or_path", "bias", "fan_in_fan_out",
-            "inference_mode", "init_lora_weights", "use_dora", "use_rslora", "revision", "lora_alpha", "r",
-            "lora_dropout", "rank_pattern", "alpha_pattern", "modules_to_save", "layers_to_transform"}) {
+        for (String k : new String[] {
+            "peft_type",
+            "task_type",
+            "base_model_name_or_path",
+            "bias",
+            "fan_in_fan_out",
+            "inference_mode",
+            "init_lora_weights",
+            "use_dora",
+            "use_rslora",
+            "revision",
+            "lora_alpha",
+            "r",
+            "lora_dropout",
+            "rank_pattern",
+            "alpha_pattern",
+            "modules_to_save",
+            "layers_to_transform"
+        }) {
             assertEquals(ref.get(k), got.get(k), "value of " + k);
         }
         assertEquals(8, got.get("r").asInt());
@@ -226,8 +257,10 @@ public class EndToEndTrainingTest {
         assertEquals(refTargets, targets, "all-linear resolves to the seven projections, as peft saves it");
     }
 
-    private static void assertSameTensorLayout(java.nio.file.Path referenceFile, java.nio.file.Path ours) throws Exception {
-        try (SafetensorsFile ref = SafetensorsFile.open(referenceFile); SafetensorsFile got = SafetensorsFile.open(ours)) {
+    private static void assertSameTensorLayout(java.nio.file.Path referenceFile, java.nio.file.Path ours)
+            throws Exception {
+        try (SafetensorsFile ref = SafetensorsFile.open(referenceFile);
+                SafetensorsFile got = SafetensorsFile.open(ours)) {
             assertEquals(new TreeSet<>(ref.names()), new TreeSet<>(got.names()), "tensor keys");
             for (String k : ref.names()) {
                 assertArrayEquals(ref.info(k).shape(), got.info(k).shape(), k);

@@ -1,16 +1,15 @@
 package dev.finetune.trainer.train;
 
-import org.junit.jupiter.api.Test;
-
-import java.util.Arrays;
-import java.util.HashSet;
-import java.util.Set;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
 
 class EpochSamplerTest {
 
@@ -54,8 +53,8 @@ class EpochSamplerTest {
 
     @Test
     void tooFewRowsForOneStepIsAClearError() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-            () -> new EpochSampler(5, 2, 0, 2, 2, 0));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> new EpochSampler(5, 2, 0, 2, 2, 0));
         assertTrue(e.getMessage().contains("2 × 2 × 2 = 8"), e.getMessage());
     }
 }

@@ -1,5 +1,7 @@
 package dev.finetune.trainer.train;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -11,14 +13,11 @@ import dev.finetune.trainer.model.LinearWeightFactory;
 import dev.finetune.trainer.model.LoadOptions;
 import dev.finetune.trainer.model.ModelLoader;
 import dev.finetune.trainer.safetensors.SafetensorsFile;
-import org.junit.jupiter.api.Test;
-
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /**
  * The FP16 compute path runs on the CPU too: with loss scaling, every FP32 master LoRA weight gets a finite,
@@ -27,10 +26,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class Fp16GradientTest {
 
     private static Map<String, float[]> gradients(Path fam, DataType compute, double lossScale) throws Exception {
-        try (CausalLM lm = ModelLoader.load(fam.resolve("base"), new LoadOptions(Device.cpu(), compute,
-                 LinearWeightFactory.DENSE));
-             SafetensorsFile inputs = SafetensorsFile.open(fam.resolve("inputs.safetensors"));
-             NDManager scope = lm.manager().newSubManager()) {
+        try (CausalLM lm = ModelLoader.load(
+                        fam.resolve("base"), new LoadOptions(Device.cpu(), compute, LinearWeightFactory.DENSE));
+                SafetensorsFile inputs = SafetensorsFile.open(fam.resolve("inputs.safetensors"));
+                NDManager scope = lm.manager().newSubManager()) {
             lm.setAdapter(LoraAdapter.load(fam.resolve("adapter"), lm.config, scope, true));
             CausalLmTrainable model = new CausalLmTrainable(lm, "../base");
             List<MicroBatch> rows = ReferenceStepsTest.rowsAsMicroBatches(inputs);

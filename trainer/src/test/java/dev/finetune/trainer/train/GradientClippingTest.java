@@ -1,15 +1,14 @@
 package dev.finetune.trainer.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.junit.jupiter.api.Test;
 
 class GradientClippingTest {
 
@@ -24,7 +23,10 @@ class GradientClippingTest {
             double norm = GradientClipping.clip(grads, c.get("max_norm").asDouble());
             assertEquals(c.get("norm").asDouble(), norm, 1e-5 * norm);
             for (int i = 0; i < grads.size(); i++) {
-                assertArrayEquals(OptimizerGoldens.floats(c.get("clipped").get(i)), grads.get(i).toFloatArray(), 1e-7f);
+                assertArrayEquals(
+                        OptimizerGoldens.floats(c.get("clipped").get(i)),
+                        grads.get(i).toFloatArray(),
+                        1e-7f);
             }
         }
     }

@@ -1,19 +1,22 @@
 package dev.finetune.trainer.train;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.Test;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
 
 class LossScalerTest {
 
     @Test
     void scaleGrowsBacksOffAndSkipsLikeTorchGradScaler() throws Exception {
         JsonNode s = OptimizerGoldens.load().get("scaler");
-        LossScaler scaler = LossScaler.dynamic(s.get("init").asDouble(), s.get("growth").asDouble(),
-            s.get("backoff").asDouble(), s.get("interval").asInt());
+        LossScaler scaler = LossScaler.dynamic(
+                s.get("init").asDouble(),
+                s.get("growth").asDouble(),
+                s.get("backoff").asDouble(),
+                s.get("interval").asInt());
         int overflows = 0;
         for (int i = 0; i < s.get("finite").size(); i++) {
             boolean finite = s.get("finite").get(i).asBoolean();

@@ -1,14 +1,13 @@
 package dev.finetune.trainer.train;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.Test;
-
-import java.util.Iterator;
-import java.util.Map;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Iterator;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
 
 class LrScheduleTest {
 
@@ -19,11 +18,14 @@ class LrScheduleTest {
         int checked = 0;
         while (kinds.hasNext()) {
             Map.Entry<String, JsonNode> e = kinds.next();
-            LrSchedule schedule = new LrSchedule(LrSchedule.Kind.parse(e.getKey()), s.get("base_lr").asDouble(),
-                s.get("warmup_steps").asLong(), s.get("total_steps").asLong());
+            LrSchedule schedule = new LrSchedule(
+                    LrSchedule.Kind.parse(e.getKey()),
+                    s.get("base_lr").asDouble(),
+                    s.get("warmup_steps").asLong(),
+                    s.get("total_steps").asLong());
             for (int step = 0; step < e.getValue().size(); step++) {
-                assertEquals(e.getValue().get(step).asDouble(), schedule.lr(step), 1e-15,
-                    e.getKey() + " at step " + step);
+                assertEquals(
+                        e.getValue().get(step).asDouble(), schedule.lr(step), 1e-15, e.getKey() + " at step " + step);
                 checked++;
             }
         }
@@ -32,8 +34,8 @@ class LrScheduleTest {
 
     @Test
     void anUnknownSchedulerIsRefusedByName() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-            () -> LrSchedule.Kind.parse("polynomial"));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> LrSchedule.Kind.parse("polynomial"));
         assertTrue(e.getMessage().contains("lr_scheduler: 'polynomial'"), e.getMessage());
     }
 }

@@ -21,10 +21,14 @@ class PeftCheckedAdapterTest {
     void todaysForwardGivesTheLogitsPeftWasCheckedAgainst(@TempDir Path tmp) throws Exception {
         Path resources = Paths.get(System.getProperty("project.root"), "trainer", "src", "test", "resources");
         Path out = tmp.resolve("logits.safetensors");
-        AdapterLogits.write(resources.resolve("goldens/llama3/base"), resources.resolve("peft-check/llama3/adapter"),
-            resources.resolve("goldens/llama3/inputs.safetensors"), out);
-        try (SafetensorsFile checked = SafetensorsFile.open(resources.resolve("peft-check/llama3/java_logits.safetensors"));
-             SafetensorsFile now = SafetensorsFile.open(out)) {
+        AdapterLogits.write(
+                resources.resolve("goldens/llama3/base"),
+                resources.resolve("peft-check/llama3/adapter"),
+                resources.resolve("goldens/llama3/inputs.safetensors"),
+                out);
+        try (SafetensorsFile checked =
+                        SafetensorsFile.open(resources.resolve("peft-check/llama3/java_logits.safetensors"));
+                SafetensorsFile now = SafetensorsFile.open(out)) {
             float[] want = checked.readFloats("logits");
             float[] got = now.readFloats("logits");
             assertEquals(want.length, got.length);

@@ -1,25 +1,24 @@
 package dev.finetune.trainer.train;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.finetune.trainer.lora.LoraAdapter;
-import dev.finetune.trainer.model.TestDevice;
 import dev.finetune.trainer.model.CausalLM;
 import dev.finetune.trainer.model.Goldens;
 import dev.finetune.trainer.model.ModelLoader;
+import dev.finetune.trainer.model.TestDevice;
 import dev.finetune.trainer.safetensors.SafetensorsFile;
-import org.junit.jupiter.api.Test;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /**
  * Three optimizer steps of two micro-batches each (row 0, then row 1 of inputs.safetensors), clipping to 0.5 and
@@ -63,23 +62,30 @@ class ReferenceStepsTest {
             assertTrue(Files.exists(json), fam + " lacks train_steps3.json");
             JsonNode ref = new ObjectMapper().readTree(json.toFile());
             try (CausalLM lm = ModelLoader.load(fam.resolve("base"), TestDevice.fp32());
-                 SafetensorsFile inputs = SafetensorsFile.open(fam.resolve("inputs.safetensors"));
-                 SafetensorsFile want = SafetensorsFile.open(fam.resolve("train_steps3.safetensors"));
-                 NDManager scope = lm.manager().newSubManager()) {
+                    SafetensorsFile inputs = SafetensorsFile.open(fam.resolve("inputs.safetensors"));
+                    SafetensorsFile want = SafetensorsFile.open(fam.resolve("train_steps3.safetensors"));
+                    NDManager scope = lm.manager().newSubManager()) {
                 lm.setAdapter(LoraAdapter.load(fam.resolve("adapter"), lm.config, scope, true));
                 TrainableModel model = new CausalLmTrainable(lm, "../base");
                 List<MicroBatch> batches = rowsAsMicroBatches(inputs);
                 JsonNode lrs = ref.get("lrs");
                 double worstLoss = 0;
                 double worstNorm = 0;
-                try (AdamW adamw = new AdamW(scope, new ArrayList<>(model.parameters().values()), 0.9, 0.999, 1e-8, 0.01)) {
-                    OptimizerStep step = new OptimizerStep(model, GradientSync.local(), LossScaler.none(), adamw,
-                        ref.get("max_grad_norm").asDouble());
+                try (AdamW adamw =
+                        new AdamW(scope, new ArrayList<>(model.parameters().values()), 0.9, 0.999, 1e-8, 0.01)) {
+                    OptimizerStep step = new OptimizerStep(
+                            model,
+                            GradientSync.local(),
+                            LossScaler.none(),
+                            adamw,
+                            ref.get("max_grad_norm").asDouble());
                     for (int k = 0; k < lrs.size(); k++) {
-                        OptimizerStep.Outcome o = step.run(batches, s -> lrs.get((int) s).asDouble());
+                        OptimizerStep.Outcome o =
+                                step.run(batches, s -> lrs.get((int) s).asDouble());
                         assertTrue(o.stepped);
                         double wantLoss = ref.get("losses").get(k).asDouble();
-                        double wantNorm = ref.get("grad_norms_before_clip").get(k).asDouble();
+                        double wantNorm =
+                                ref.get("grad_norms_before_clip").get(k).asDouble();
                         if (k == 0) {
                             // make_goldens.py runs train_step's loss.backward() and never zeroes the gradients
                             // before train_steps3, so its step 1 holds that full-batch gradient twice: the same
@@ -90,8 +96,11 @@ class ReferenceStepsTest {
                         worstLoss = Math.max(worstLoss, Math.abs(o.loss - wantLoss) / wantLoss);
                         worstNorm = Math.max(worstNorm, Math.abs(o.gradNorm - wantNorm) / wantNorm);
                         assertEquals(wantLoss, o.loss, 1e-5 * wantLoss, fam.getFileName() + " loss of step " + (k + 1));
-                        assertEquals(wantNorm, o.gradNorm, 1e-5 * wantNorm,
-                            fam.getFileName() + " pre-clip norm of step " + (k + 1));
+                        assertEquals(
+                                wantNorm,
+                                o.gradNorm,
+                                1e-5 * wantNorm,
+                                fam.getFileName() + " pre-clip norm of step " + (k + 1));
                     }
                 }
                 double worstWeight = 0;
@@ -112,8 +121,9 @@ class ReferenceStepsTest {
                 assertEquals(want.names().size(), model.parameters().size(), fam + ": every LoRA weight compared");
                 worstOverall = Math.max(worstOverall, worstWeight);
                 overFraction = Math.max(overFraction, (double) over / elements);
-                report.append(String.format("%s: loss rel %.2e, norm rel %.2e, weights max abs %.2e, %d of %d over 1e-6%n",
-                    fam.getFileName(), worstLoss, worstNorm, worstWeight, over, elements));
+                report.append(String.format(
+                        "%s: loss rel %.2e, norm rel %.2e, weights max abs %.2e, %d of %d over 1e-6%n",
+                        fam.getFileName(), worstLoss, worstNorm, worstWeight, over, elements));
                 checked++;
             }
         }

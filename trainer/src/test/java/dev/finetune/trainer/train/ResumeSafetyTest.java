@@ -1,13 +1,15 @@
 package dev.finetune.trainer.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import ai.djl.ndarray.NDManager;
 import dev.finetune.config.ConfigException;
 import dev.finetune.config.RunConfig;
 import dev.finetune.shards.Manifest;
-import org.apache.hadoop.conf.Configuration;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -18,12 +20,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What resume may and may not continue, on the toy bigram model: an exact resume warns nothing, a checkpoint of
@@ -56,14 +55,24 @@ class ResumeSafetyTest {
         return o;
     }
 
-    private Trainer.Result run(TrainOptions o, RowSource rows, Map<String, Object> sources, FinalSave save,
-                               Map<String, float[]> weights) throws Exception {
+    private Trainer.Result run(
+            TrainOptions o, RowSource rows, Map<String, Object> sources, FinalSave save, Map<String, float[]> weights)
+            throws Exception {
         console.reset();
         try (NDManager manager = NDManager.newBaseManager()) {
             ToyBigramModel model = new ToyBigramModel(manager, VOCAB, 4, 0.2f, 5);
             OutputLocation out = OutputLocation.of(o.baseSaveDir, o.projectName, new Configuration());
-            Trainer t = new Trainer(o, model, rows, null, GradientSync.local(), out, manager, false, save,
-                new PrintStream(console, true, StandardCharsets.UTF_8));
+            Trainer t = new Trainer(
+                    o,
+                    model,
+                    rows,
+                    null,
+                    GradientSync.local(),
+                    out,
+                    manager,
+                    false,
+                    save,
+                    new PrintStream(console, true, StandardCharsets.UTF_8));
             Trainer.Result r = t.trainedFrom(sources).run();
             if (weights != null) {
                 weights.putAll(model.snapshot());
@@ -85,8 +94,12 @@ class ResumeSafetyTest {
         Map<String, String> out = new TreeMap<>();
         try (Stream<Path> s = Files.walk(root)) {
             for (Path p : (Iterable<Path>) s::iterator) {
-                out.put(root.relativize(p).toString(), Files.isDirectory(p) ? "dir"
-                    : Manifest.hex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p))));
+                out.put(
+                        root.relativize(p).toString(),
+                        Files.isDirectory(p)
+                                ? "dir"
+                                : Manifest.hex(
+                                        MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p))));
             }
         }
         return out;
@@ -119,8 +132,12 @@ class ResumeSafetyTest {
 
         TrainOptions fewer = options("other", 4);
         ConfigException e = assertThrows(ConfigException.class, () -> run(fewer));
-        assertTrue(e.getMessage().contains("max_steps 7 -> 4") && e.getMessage().contains("resume: never")
-            && e.getMessage().contains("project_name") && !e.getMessage().contains("\n"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("max_steps 7 -> 4")
+                        && e.getMessage().contains("resume: never")
+                        && e.getMessage().contains("project_name")
+                        && !e.getMessage().contains("\n"),
+                e.getMessage());
         assertEquals(before, tree(project));
 
         RunConfig lrConfig = config("other", 7);
@@ -128,14 +145,31 @@ class ResumeSafetyTest {
         lrConfig.loraDropout = 0.1;
         TrainOptions lr = options(lrConfig);
         e = assertThrows(ConfigException.class, () -> run(lr));
-        assertTrue(e.getMessage().contains("learning_rate 0.05 -> 0.01") && e.getMessage().contains("lora_dropout"),
-            e.getMessage());
+        assertTrue(
+                e.getMessage().contains("learning_rate 0.05 -> 0.01")
+                        && e.getMessage().contains("lora_dropout"),
+                e.getMessage());
 
-        e = assertThrows(ConfigException.class, () -> run(options("other", 7), new InMemoryRows(24, 16, VOCAB),
-            Map.of("data", "d2", "model", "m1"), null, null));
-        assertTrue(e.getMessage().contains("data (other shards)") && !e.getMessage().contains("model"), e.getMessage());
-        e = assertThrows(ConfigException.class, () -> run(options("other", 7), new InMemoryRows(24, 16, VOCAB),
-            Map.of("data", "d1", "model", "m2"), null, null));
+        e = assertThrows(
+                ConfigException.class,
+                () -> run(
+                        options("other", 7),
+                        new InMemoryRows(24, 16, VOCAB),
+                        Map.of("data", "d2", "model", "m1"),
+                        null,
+                        null));
+        assertTrue(
+                e.getMessage().contains("data (other shards)")
+                        && !e.getMessage().contains("model"),
+                e.getMessage());
+        e = assertThrows(
+                ConfigException.class,
+                () -> run(
+                        options("other", 7),
+                        new InMemoryRows(24, 16, VOCAB),
+                        Map.of("data", "d1", "model", "m2"),
+                        null,
+                        null));
         assertTrue(e.getMessage().contains("model (another base model)"), e.getMessage());
         assertEquals(before, tree(project));
 
@@ -163,8 +197,9 @@ class ResumeSafetyTest {
         assertEquals("metrics-3-2.jsonl", third.metricsFile.getName());
         assertArrayEquals(metrics0, Files.readAllBytes(logs.resolve("metrics-0.jsonl")));
         assertArrayEquals(metrics3, Files.readAllBytes(logs.resolve("metrics-3.jsonl")), "not truncated");
-        assertEquals(RunOutputs.trainLosses(logs.resolve("metrics-3.jsonl")),
-            RunOutputs.trainLosses(logs.resolve("metrics-3-2.jsonl")));
+        assertEquals(
+                RunOutputs.trainLosses(logs.resolve("metrics-3.jsonl")),
+                RunOutputs.trainLosses(logs.resolve("metrics-3-2.jsonl")));
     }
 
     @Test
@@ -183,8 +218,10 @@ class ResumeSafetyTest {
         Trainer.Result r = run(options("corrupt", 10), new InMemoryRows(24, 16, VOCAB), Map.of(), null, resumed);
         String log = console();
         assertEquals(6, r.firstStep, log);
-        assertTrue(log.contains("checkpoint-9/adapter_model.safetensors: sha256 differs from its manifest; "
-            + "falling back to checkpoint-6"), log);
+        assertTrue(
+                log.contains("checkpoint-9/adapter_model.safetensors: sha256 differs from its manifest; "
+                        + "falling back to checkpoint-6"),
+                log);
         assertFalse(log.contains("resume-") || log.contains("Exception"), "no temp copy, no trace: " + log);
         for (String k : straight.keySet()) {
             assertArrayEquals(straight.get(k), resumed.get(k), 0f, k);
@@ -209,8 +246,11 @@ class ResumeSafetyTest {
             c.resume = from.toString();
             TrainOptions o = options(c);
             ConfigException e = assertThrows(ConfigException.class, () -> run(o));
-            assertTrue(e.getMessage().contains(from.getFileName().toString()) && e.getMessage().contains("resume: auto")
-                && !e.getMessage().contains("\n"), e.getMessage());
+            assertTrue(
+                    e.getMessage().contains(from.getFileName().toString())
+                            && e.getMessage().contains("resume: auto")
+                            && !e.getMessage().contains("\n"),
+                    e.getMessage());
         }
     }
 
@@ -230,7 +270,8 @@ class ResumeSafetyTest {
             }
 
             @Override
-            public void read(long index, int[] ids, int[] segments, byte[] targets, int offset) throws java.io.IOException {
+            public void read(long index, int[] ids, int[] segments, byte[] targets, int offset)
+                    throws java.io.IOException {
                 rows.read(index, ids, segments, targets, offset);
                 java.util.Arrays.fill(targets, offset, offset + rows.length(), (byte) 0);
             }
@@ -249,8 +290,10 @@ class ResumeSafetyTest {
         split.rows = 3;
         m.splits.put("train", split);
         e = assertThrows(ConfigException.class, () -> TrainCommand.requireTrainedTokens(m, "/data/shards"));
-        assertTrue(e.getMessage().contains("/data/shards/manifest.json") && e.getMessage().contains("0 trained tokens"),
-            e.getMessage());
+        assertTrue(
+                e.getMessage().contains("/data/shards/manifest.json")
+                        && e.getMessage().contains("0 trained tokens"),
+                e.getMessage());
         split.lossTokens = 1;
         TrainCommand.requireTrainedTokens(m, "/data/shards");
     }
@@ -262,10 +305,14 @@ class ResumeSafetyTest {
         Path finalDir = Files.createDirectories(tmp.resolve("mine/final"));
         Files.write(finalDir.resolve("notes.txt"), "mine".getBytes(StandardCharsets.UTF_8));
         Map<String, String> before = tree(tmp.resolve("mine"));
-        ConfigException e = assertThrows(ConfigException.class,
-            () -> run(options("mine", 3), new InMemoryRows(24, 16, VOCAB), Map.of(), save, null));
-        assertTrue(e.getMessage().contains(finalDir.toString()) && e.getMessage().contains("notes.txt")
-            && e.getMessage().contains("--project-name"), e.getMessage());
+        ConfigException e = assertThrows(
+                ConfigException.class,
+                () -> run(options("mine", 3), new InMemoryRows(24, 16, VOCAB), Map.of(), save, null));
+        assertTrue(
+                e.getMessage().contains(finalDir.toString())
+                        && e.getMessage().contains("notes.txt")
+                        && e.getMessage().contains("--project-name"),
+                e.getMessage());
         assertEquals(before, tree(tmp.resolve("mine")), "nothing written, nothing deleted");
 
         Files.delete(finalDir.resolve("notes.txt"));

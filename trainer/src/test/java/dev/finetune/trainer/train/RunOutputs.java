@@ -16,8 +16,7 @@ public final class RunOutputs {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private RunOutputs() {
-    }
+    private RunOutputs() {}
 
     /** The loss of every logged optimizer step in a metrics-*.jsonl file, in order. */
     public static List<Double> trainLosses(Path metrics) throws Exception {
@@ -33,7 +32,8 @@ public final class RunOutputs {
 
     /** Both adapter_model.safetensors files hold the same tensors, element by element within {@code tolerance}. */
     public static void assertSameAdapter(Path expected, Path actual, float tolerance) throws Exception {
-        try (SafetensorsFile a = SafetensorsFile.open(expected); SafetensorsFile b = SafetensorsFile.open(actual)) {
+        try (SafetensorsFile a = SafetensorsFile.open(expected);
+                SafetensorsFile b = SafetensorsFile.open(actual)) {
             assertEquals(a.names(), b.names());
             for (String name : a.names()) {
                 float[] x = a.readFloats(name);

@@ -1,15 +1,14 @@
 package dev.finetune.trainer.train;
 
-import dev.finetune.config.RunConfig;
-
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.finetune.config.RunConfig;
 import dev.finetune.shards.Manifest;
+import dev.finetune.shards.ShardFormat;
 import dev.finetune.tokenize.TextTokenizer;
 import dev.finetune.trainer.model.Goldens;
-import dev.finetune.shards.ShardFormat;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -53,7 +52,8 @@ class TokenizerMismatchTest {
         Path shards = tmp.resolve("shards");
         EndToEndTrainingTest.writeShards(shards, 4, 0);
         Configuration conf = new Configuration();
-        org.apache.hadoop.fs.Path manifest = new org.apache.hadoop.fs.Path(shards.resolve(ShardFormat.MANIFEST).toString());
+        org.apache.hadoop.fs.Path manifest = new org.apache.hadoop.fs.Path(
+                shards.resolve(ShardFormat.MANIFEST).toString());
         Manifest m = Manifest.read(manifest, conf);
         m.tokenizer.vocabSize = 151_669; // the reference model has 512
         m.write(manifest, conf);
@@ -66,12 +66,13 @@ class TokenizerMismatchTest {
         c.maxSteps = 1;
         c.use4bit = false;
         c.device = "cpu";
-        TrainOptions o = TrainOptions.of(c, Goldens.fixturesModels().resolve("llama").resolve("base").toString(),
-            shards.toString());
-        IOException e = assertThrows(IOException.class,
-            () -> TrainCommand.train(o, new PrintStream(new ByteArrayOutputStream())));
-        assertTrue(e.getMessage().contains("tokenizer vocabulary 151669 exceeds the model's vocab_size 512"),
-            e.getMessage());
+        TrainOptions o = TrainOptions.of(
+                c, Goldens.fixturesModels().resolve("llama").resolve("base").toString(), shards.toString());
+        IOException e = assertThrows(
+                IOException.class, () -> TrainCommand.train(o, new PrintStream(new ByteArrayOutputStream())));
+        assertTrue(
+                e.getMessage().contains("tokenizer vocabulary 151669 exceeds the model's vocab_size 512"),
+                e.getMessage());
         assertTrue(!Files.exists(tmp.resolve("out").resolve("mismatch").resolve("final")), "nothing was saved");
     }
 }

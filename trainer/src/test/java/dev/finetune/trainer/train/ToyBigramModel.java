@@ -6,10 +6,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import dev.finetune.trainer.tensor.Ops;
 import dev.finetune.trainer.safetensors.SafetensorsDType;
 import dev.finetune.trainer.safetensors.SafetensorsWriter;
-
+import dev.finetune.trainer.tensor.Ops;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -30,9 +29,10 @@ final class ToyBigramModel implements TrainableModel {
     private final float scaling = 2f;
     private final float dropout;
     /** Test hook: called with the number of forwardBackward calls made so far, before each one. */
-    java.util.function.IntConsumer beforeCall = i -> { };
+    java.util.function.IntConsumer beforeCall = i -> {};
     /** Test hook: multiplies the loss of the call with this index by NaN. */
     int poisonCall = -1;
+
     private int calls;
 
     /** The frozen base comes from a fixed seed; {@code seed} picks the LoRA initialisation. */
@@ -72,7 +72,8 @@ final class ToyBigramModel implements TrainableModel {
         beforeCall.accept(calls);
         boolean poison = calls == poisonCall;
         calls++;
-        try (NDManager scope = manager.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+        try (NDManager scope = manager.newSubManager();
+                GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             NDArray lossSum = lossSum(batch, scope, true);
             double value = lossSum.getFloat();
             NDArray objective = Ops.mul(lossSum, (float) (lossScale / divisor)); // Ops: autograd keeps the scalar
@@ -116,8 +117,9 @@ final class ToyBigramModel implements TrainableModel {
         NDArray b = params.get("toy.lora_B.weight");
         NDArray h = x.matMul(a.transpose()); // [N, r]
         if (training && dropout > 0) {
-            NDArray keep = scope.randomUniform(0f, 1f, h.getShape(), DataType.FLOAT32).gt(dropout)
-                .toType(DataType.FLOAT32, false);
+            NDArray keep = scope.randomUniform(0f, 1f, h.getShape(), DataType.FLOAT32)
+                    .gt(dropout)
+                    .toType(DataType.FLOAT32, false);
             h = Ops.mul(h.mul(keep), 1 / (1 - dropout));
         }
         NDArray logits = x.matMul(w0).add(Ops.mul(h.matMul(b.transpose()), scaling)); // [N, V]
@@ -129,8 +131,8 @@ final class ToyBigramModel implements TrainableModel {
 
     @Override
     public void saveAdapter(Path dir) throws IOException {
-        SafetensorsWriter.writeAll(dir.resolve("adapter_model.safetensors"), SafetensorsWriter.ptMetadata(), params,
-            SafetensorsDType.F32);
+        SafetensorsWriter.writeAll(
+                dir.resolve("adapter_model.safetensors"), SafetensorsWriter.ptMetadata(), params, SafetensorsDType.F32);
     }
 
     /** Copies of the weights, for comparisons. */

@@ -1,7 +1,6 @@
 package dev.finetune.trainer.train;
 
 import dev.finetune.config.RunConfig;
-
 import java.nio.file.Path;
 
 /**
@@ -10,8 +9,7 @@ import java.nio.file.Path;
  * needs on the returned config, then calls {@link #options}.
  */
 final class ToyRuns {
-    private ToyRuns() {
-    }
+    private ToyRuns() {}
 
     static RunConfig config(String project, Path baseSaveDir, long maxSteps) {
         RunConfig c = new RunConfig();

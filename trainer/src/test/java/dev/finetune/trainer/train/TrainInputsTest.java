@@ -1,7 +1,5 @@
 package dev.finetune.trainer.train;
 
-import dev.finetune.config.RunConfig;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -9,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.finetune.config.ConfigException;
+import dev.finetune.config.RunConfig;
 import dev.finetune.shards.Manifest;
 import dev.finetune.shards.ShardFormat;
 import dev.finetune.shards.ShardFormatException;
@@ -44,8 +43,8 @@ class TrainInputsTest {
         o.loggingSteps = 1;
         o.use4bit = false;
         o.device = "cpu";
-        return TrainOptions.of(o, Goldens.fixturesModels().resolve("llama").resolve("base").toString(),
-            shards.toString());
+        return TrainOptions.of(
+                o, Goldens.fixturesModels().resolve("llama").resolve("base").toString(), shards.toString());
     }
 
     @Test
@@ -56,10 +55,14 @@ class TrainInputsTest {
         byte[] bytes = Files.readAllBytes(shard);
         bytes[bytes.length - 10] = 0x41; // inside the last row's token ids
         Files.write(shard, bytes);
-        ShardFormatException e = assertThrows(ShardFormatException.class,
-            () -> TrainCommand.train(options(shards, 2), new PrintStream(new ByteArrayOutputStream())));
-        assertTrue(e.getMessage().contains(shard.getFileName().toString()) && e.getMessage().contains("prepare")
-            && !e.getMessage().contains("\n"), e.getMessage());
+        ShardFormatException e = assertThrows(
+                ShardFormatException.class,
+                () -> TrainCommand.train(options(shards, 2), new PrintStream(new ByteArrayOutputStream())));
+        assertTrue(
+                e.getMessage().contains(shard.getFileName().toString())
+                        && e.getMessage().contains("prepare")
+                        && !e.getMessage().contains("\n"),
+                e.getMessage());
         assertFalse(Files.exists(tmp.resolve("out/inputs/checkpoints")), "no step was trained");
     }
 
@@ -68,14 +71,17 @@ class TrainInputsTest {
         Configuration conf = new Configuration();
         Path a = tmp.resolve("a");
         EndToEndTrainingTest.writeShards(a, 4, 0);
-        Manifest m1 = Manifest.read(new org.apache.hadoop.fs.Path(a.resolve(ShardFormat.MANIFEST).toString()), conf);
-        Manifest m2 = Manifest.read(new org.apache.hadoop.fs.Path(a.resolve(ShardFormat.MANIFEST).toString()), conf);
+        Manifest m1 = Manifest.read(
+                new org.apache.hadoop.fs.Path(a.resolve(ShardFormat.MANIFEST).toString()), conf);
+        Manifest m2 = Manifest.read(
+                new org.apache.hadoop.fs.Path(a.resolve(ShardFormat.MANIFEST).toString()), conf);
         m2.command = "prepare --other-flags";
         m2.created = "another day";
         assertEquals(TrainCommand.dataFingerprint(m1), TrainCommand.dataFingerprint(m2), "when and how: not identity");
         Path b = tmp.resolve("b");
         EndToEndTrainingTest.writeShards(b, 5, 0);
-        Manifest m3 = Manifest.read(new org.apache.hadoop.fs.Path(b.resolve(ShardFormat.MANIFEST).toString()), conf);
+        Manifest m3 = Manifest.read(
+                new org.apache.hadoop.fs.Path(b.resolve(ShardFormat.MANIFEST).toString()), conf);
         assertNotEquals(TrainCommand.dataFingerprint(m1), TrainCommand.dataFingerprint(m3));
     }
 
@@ -91,10 +97,12 @@ class TrainInputsTest {
         // prepare again on other data (here: more rows), same folder, same options
         deleteTree(shards);
         EndToEndTrainingTest.writeShards(shards, 6, 0);
-        ConfigException e = assertThrows(ConfigException.class,
-            () -> TrainCommand.train(options(shards, 3), new PrintStream(new ByteArrayOutputStream())));
-        assertTrue(e.getMessage().contains("data (other shards)") && e.getMessage().contains("resume: never"),
-            e.getMessage());
+        ConfigException e = assertThrows(
+                ConfigException.class,
+                () -> TrainCommand.train(options(shards, 3), new PrintStream(new ByteArrayOutputStream())));
+        assertTrue(
+                e.getMessage().contains("data (other shards)") && e.getMessage().contains("resume: never"),
+                e.getMessage());
         assertTrue(Arrays.equals(state, Files.readAllBytes(checkpoint.resolve(TrainState.FILE))));
         String json = new String(state, StandardCharsets.UTF_8);
         assertTrue(json.contains("\"trained_from\"") && json.contains("\"max_seq_length\""), json);

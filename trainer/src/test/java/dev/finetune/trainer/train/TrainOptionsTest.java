@@ -1,25 +1,24 @@
 package dev.finetune.trainer.train;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.finetune.config.ConfigException;
 import dev.finetune.config.ConfigLoader;
 import dev.finetune.config.ConfigSchema;
 import dev.finetune.config.RunConfig;
 import dev.finetune.config.Section;
-import org.junit.jupiter.api.Test;
-
 import java.nio.file.Paths;
 import java.util.Collections;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class TrainOptionsTest {
 
     private static RunConfig preset(String name) {
-        return ConfigLoader.load(Paths.get(System.getProperty("project.root", "..")).resolve("conf/" + name),
-            Collections.emptyMap());
+        return ConfigLoader.load(
+                Paths.get(System.getProperty("project.root", "..")).resolve("conf/" + name), Collections.emptyMap());
     }
 
     @Test
@@ -55,7 +54,10 @@ class TrainOptionsTest {
         for (String k : o.toMap().keySet()) {
             assertEquals(schema.has(k), shown.containsKey(k), k);
         }
-        assertTrue(shown.containsKey("learning_rate") && !shown.containsKey("adam_beta1")
-            && !shown.containsKey("eval_max_rows"), shown.toString());
+        assertTrue(
+                shown.containsKey("learning_rate")
+                        && !shown.containsKey("adam_beta1")
+                        && !shown.containsKey("eval_max_rows"),
+                shown.toString());
     }
 }

@@ -45,8 +45,8 @@ class TrainResultTest {
         c.evalSteps = 5;
         c.use4bit = false;
         c.device = "cpu";
-        TrainOptions o = TrainOptions.of(c, Goldens.fixturesModels().resolve("llama").resolve("base").toString(),
-            shards.toString());
+        TrainOptions o = TrainOptions.of(
+                c, Goldens.fixturesModels().resolve("llama").resolve("base").toString(), shards.toString());
 
         Trainer.Result r = TrainCommand.train(o, new PrintStream(new ByteArrayOutputStream()));
         RunLayout layout = RunLayout.of(c.baseSaveDir, c.projectName);
@@ -58,16 +58,18 @@ class TrainResultTest {
         assertEquals(written, r.loggedLosses, "the result's losses are the metrics file's");
         assertEquals(written, r.losses, "logging every step: each step's loss is its logged loss");
         assertEquals(Arrays.asList(1L, 2L, 3L, 4L, 5L), r.loggedSteps);
-        assertTrue(r.lastEvalLoss != null && Files.readAllLines(metrics).stream()
-            .anyMatch(l -> l.contains("\"kind\":\"eval\"") && l.contains(String.valueOf(r.lastEvalLoss))));
+        assertTrue(r.lastEvalLoss != null
+                && Files.readAllLines(metrics).stream()
+                        .anyMatch(l -> l.contains("\"kind\":\"eval\"") && l.contains(String.valueOf(r.lastEvalLoss))));
 
         assertEquals(Paths.get(layout.finalDir()), local(r.finalDir));
         assertTrue(Files.isRegularFile(local(r.finalDir).resolve("adapter_model.safetensors")));
 
         List<Path> onDisk;
         try (Stream<Path> s = Files.list(Paths.get(layout.checkpointsDir()))) {
-            onDisk = s.filter(p -> p.getFileName().toString().startsWith(RunLayout.CHECKPOINT_PREFIX)).sorted()
-                .collect(Collectors.toList());
+            onDisk = s.filter(p -> p.getFileName().toString().startsWith(RunLayout.CHECKPOINT_PREFIX))
+                    .sorted()
+                    .collect(Collectors.toList());
         }
         List<Path> returned = new ArrayList<>();
         r.checkpoints.forEach(p -> returned.add(local(p)));

@@ -1,26 +1,24 @@
 package dev.finetune.trainer.train;
 
-import dev.finetune.config.RunConfig;
-
-import ai.djl.ndarray.NDManager;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.Path;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.file.Files;
-import java.util.List;
-import java.util.Map;
-import java.util.Random;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import dev.finetune.config.RunConfig;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The loop's laws on a toy bigram model: loss falls, resume equals uninterrupted, NaN steps are skipped. */
 class TrainerLoopTest {
@@ -51,8 +49,17 @@ class TrainerLoopTest {
     private Trainer.Result run(TrainOptions o, ToyBigramModel model, NDManager manager, PrintStream console)
             throws Exception {
         OutputLocation out = OutputLocation.of(o.baseSaveDir, o.projectName, new Configuration());
-        Trainer t = new Trainer(o, model, new InMemoryRows(24, 16, VOCAB), new InMemoryRows(6, 16, VOCAB),
-            GradientSync.local(), out, manager, false, null, console);
+        Trainer t = new Trainer(
+                o,
+                model,
+                new InMemoryRows(24, 16, VOCAB),
+                new InMemoryRows(6, 16, VOCAB),
+                GradientSync.local(),
+                out,
+                manager,
+                false,
+                null,
+                console);
         return t.run();
     }
 
@@ -63,8 +70,8 @@ class TrainerLoopTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             run(o, new ToyBigramModel(manager, VOCAB, 4, 0f, 3), manager, new PrintStream(console, true, "UTF-8"));
         }
-        java.util.regex.Pattern line = java.util.regex.Pattern.compile(
-            "step (\\d+)/8 .* loss (\\S+) lr (\\S+) grad_norm (\\S+) ");
+        java.util.regex.Pattern line =
+                java.util.regex.Pattern.compile("step (\\d+)/8 .* loss (\\S+) lr (\\S+) grad_norm (\\S+) ");
         java.util.List<String> shown = new java.util.ArrayList<>();
         for (String l : console.toString("UTF-8").split("\\R")) {
             java.util.regex.Matcher m = line.matcher(l);
@@ -77,8 +84,13 @@ class TrainerLoopTest {
         for (String l : Files.readAllLines(tmp.resolve("console/logs/metrics-0.jsonl"))) {
             com.fasterxml.jackson.databind.JsonNode n = json.readTree(l);
             if (n.has("grad_norm")) {
-                logged.add(String.format(java.util.Locale.ROOT, "%d %.4f %.3g %.3g", n.get("step").asLong(),
-                    n.get("loss").asDouble(), n.get("learning_rate").asDouble(), n.get("grad_norm").asDouble()));
+                logged.add(String.format(
+                        java.util.Locale.ROOT,
+                        "%d %.4f %.3g %.3g",
+                        n.get("step").asLong(),
+                        n.get("loss").asDouble(),
+                        n.get("learning_rate").asDouble(),
+                        n.get("grad_norm").asDouble()));
             }
         }
         assertEquals(4, logged.size(), "logging_steps 2 of 8 steps: " + logged);
@@ -102,15 +114,17 @@ class TrainerLoopTest {
         java.nio.file.Path ckpts = project.resolve("checkpoints");
         try (java.util.stream.Stream<java.nio.file.Path> s = Files.list(ckpts)) {
             // saved at 3..21 every 3 steps, the last two kept
-            assertEquals(List.of("checkpoint-18", "checkpoint-21"),
-                s.map(p -> p.getFileName().toString()).sorted().collect(java.util.stream.Collectors.toList()));
+            assertEquals(
+                    List.of("checkpoint-18", "checkpoint-21"),
+                    s.map(p -> p.getFileName().toString()).sorted().collect(java.util.stream.Collectors.toList()));
         }
         assertTrue(Files.exists(ckpts.resolve("checkpoint-21").resolve(CheckpointStore.MARKER)));
         assertTrue(Files.exists(ckpts.resolve("checkpoint-21").resolve(OptimizerStateFile.FILE)));
         assertTrue(Files.size(project.resolve("logs").resolve("loss_curve.png")) > 1000);
         String jsonl = new String(Files.readAllBytes(project.resolve("logs").resolve("metrics-0.jsonl")));
         assertEquals(12 + 2, jsonl.split("\n").length, "12 train lines (every 2 steps) + 2 eval lines");
-        assertTrue(jsonl.contains("\"grad_norm\"") && jsonl.contains("\"tokens_per_s\"") && jsonl.contains("perplexity"));
+        assertTrue(
+                jsonl.contains("\"grad_norm\"") && jsonl.contains("\"tokens_per_s\"") && jsonl.contains("perplexity"));
     }
 
     @Test
@@ -135,12 +149,16 @@ class TrainerLoopTest {
             assertThrows(IllegalStateException.class, () -> run(options("resumed", steps), model, manager));
         }
         try (NDManager manager = NDManager.newBaseManager()) {
-            ToyBigramModel model = new ToyBigramModel(manager, VOCAB, 4, 0.2f, 999); // other init: resume must overwrite it
+            ToyBigramModel model =
+                    new ToyBigramModel(manager, VOCAB, 4, 0.2f, 999); // other init: resume must overwrite it
             Trainer.Result r = run(options("resumed", steps), model, manager);
             assertTrue(r.firstStep > 0 && r.firstStep % 3 == 0, "resumed from a checkpoint, got step " + r.firstStep);
             for (int i = 0; i < r.losses.size(); i++) {
-                assertEquals(expectedLosses.get((int) r.firstStep + i), r.losses.get(i), 0.0,
-                    "loss of step " + (r.firstStep + i + 1) + " (killed at forward call " + killAt + ")");
+                assertEquals(
+                        expectedLosses.get((int) r.firstStep + i),
+                        r.losses.get(i),
+                        0.0,
+                        "loss of step " + (r.firstStep + i + 1) + " (killed at forward call " + killAt + ")");
             }
             Map<String, float[]> got = model.snapshot();
             for (String k : expected.keySet()) {
