@@ -7,6 +7,7 @@ import dev.finetune.config.Section;
 import dev.finetune.trainer.collective.CollectiveOptions;
 import dev.finetune.trainer.collective.TcpCollective;
 import dev.finetune.trainer.collective.TcpGradientSync;
+import dev.finetune.trainer.device.DeviceChoice;
 import dev.finetune.trainer.distributed.DistributedTrainOptions;
 import dev.finetune.trainer.distributed.LocalLaunch;
 import dev.finetune.trainer.train.GradientSync;
@@ -254,15 +255,17 @@ final class TrainSubcommand extends Subcommand {
      * ({@link #hostJvmOptions}) before the options' own (the last -Xmx counts: --child-heap's).
      */
     private static void launchLocally(DistributedTrainOptions o, RunConfig c, PrintStream out) throws Exception {
-        for (String flag : new String[] {"libtorch", "hf-token-file"}) {
-            if ((flag.equals("libtorch") ? o.libtorch : o.hfTokenFile) != null) {
-                throw new UsageException("--" + flag + " applies under spark-submit only; on this host set "
-                        + (flag.equals("libtorch") ? "PYTORCH_LIBRARY_PATH" : "HF_TOKEN") + " instead");
-            }
+        if (o.libtorch != null) {
+            throw new UsageException(
+                    "--libtorch applies under spark-submit only; on this host set PYTORCH_LIBRARY_PATH" + " instead");
+        }
+        if (o.hfTokenFile != null) {
+            throw new UsageException(
+                    "--hf-token-file applies under spark-submit only; on this host set HF_TOKEN instead");
         }
         List<String> gpus = new ArrayList<>(o.localGpus);
-        if (gpus.isEmpty() && !"cpu".equals(dev.finetune.trainer.device.DeviceChoice.named(c.device))) {
-            int visible = dev.finetune.trainer.device.DeviceChoice.gpuCount();
+        if (gpus.isEmpty() && !"cpu".equals(DeviceChoice.named(c.device))) {
+            int visible = DeviceChoice.gpuCount();
             for (int g = 0; g < Math.min(visible, c.worldSize); g++) {
                 gpus.add(String.valueOf(g));
             }

@@ -60,21 +60,7 @@ public class DataParallelCliLawTest {
         assertEquals(0, rc, log);
         assertTrue(log.contains("[rank 1] rank 1 of 2, attempt 1: joining the ring"), log);
 
-        Path one = tmp.resolve("one");
-        assertEquals(
-                0,
-                Main.run(
-                        new String[] {
-                            "train",
-                            "--config",
-                            config.toString(),
-                            "--base-save-dir",
-                            one.toString(),
-                            "--batch-size",
-                            "2"
-                        },
-                        new PrintStream(new ByteArrayOutputStream()),
-                        System.err));
+        Path one = trainOneRankOfDoubleBatch(config, tmp.resolve("one"));
 
         List<Double> lossesOne = losses(one);
         List<Double> lossesTwo = losses(two);
@@ -100,6 +86,25 @@ public class DataParallelCliLawTest {
      * ring and one batch add the same gradients in another order, and AdamW turns float rounding of
      * near-zero gradients into weight differences proportional to lr.
      */
+    /** The law's reference: one rank with batch 2 (twice a rank's batch) of {@code config}, under {@code out}. */
+    static Path trainOneRankOfDoubleBatch(Path config, Path out) {
+        assertEquals(
+                0,
+                Main.run(
+                        new String[] {
+                            "train",
+                            "--config",
+                            config.toString(),
+                            "--base-save-dir",
+                            out.toString(),
+                            "--batch-size",
+                            "2"
+                        },
+                        new PrintStream(new ByteArrayOutputStream()),
+                        System.err));
+        return out;
+    }
+
     public static Path writeConfig(Path tmp, Path shards, int steps) throws java.io.IOException {
         Path config = tmp.resolve("train.yaml");
         Files.write(

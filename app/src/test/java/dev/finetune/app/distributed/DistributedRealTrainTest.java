@@ -12,8 +12,6 @@ import dev.finetune.app.cli.Main;
 import dev.finetune.trainer.distributed.DistributedTrainOptions;
 import dev.finetune.trainer.train.EndToEndTrainingTest;
 import dev.finetune.trainer.train.RunOutputs;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -100,21 +98,7 @@ class DistributedRealTrainTest {
         int resumedAt = resumedAt(run.resolve("logs"));
         assertTrue(resumedAt >= 2 && resumedAt < STEPS && resumedAt % 2 == 0, "resumed from checkpoint-" + resumedAt);
 
-        Path one = tmp.resolve("one");
-        assertEquals(
-                0,
-                Main.run(
-                        new String[] {
-                            "train",
-                            "--config",
-                            config.toString(),
-                            "--base-save-dir",
-                            one.toString(),
-                            "--batch-size",
-                            "2"
-                        },
-                        new PrintStream(new ByteArrayOutputStream()),
-                        System.err));
+        Path one = DataParallelCliLawTest.trainOneRankOfDoubleBatch(config, tmp.resolve("one"));
 
         List<Double> reference = RunOutputs.trainLosses(one.resolve("law/logs/metrics-0.jsonl"));
         Path resumedMetrics = run.resolve("logs/metrics-" + resumedAt + ".jsonl");
