@@ -4,14 +4,18 @@ silu_mul.pt (F.silu(gate) * up, the MLP activation, in one kernel fewer than x *
 nf4_lookup.pt (NF4 code values by index_select with int32 indices: DJL's take needs int64 codes, 8 bytes of
 transient per weight element instead of 4), nf4_dequant.pt (a whole double-quantized NF4 weight in one call:
 about 15 DJL calls fewer per weight and use) and adamw_foreach.pt (torch's AdamW update for all LoRA tensors in one
-call through the multi-tensor _foreach ops, instead of about 20 JNI calls and kernels per tensor).
+call through the multi-tensor _foreach ops, instead of about 20 JNI calls and kernels per tensor); nf4_words.pt
+(a layer group's NF4 values gathered one 4-byte word per packed byte, times the block scales), global_norm.pt,
+foreach_mul.pt and foreach_zero.pt (gradient norm, scaling and zeroing through the multi-tensor ops) and
+backward_roots.pt (one backward traversal from several roots with their upstream gradients).
 
 Each archive holds its source as text and is compiled by whatever libtorch loads it (2.7.1 in DJL), so the
-modules only use ops that exist there. Run: python make_modules.py OUT_DIR, then copy the files into
-trainer/src/main/resources/dev/finetune/trainer/tensor/.
+modules only use ops that exist there. Run: python make_modules.py OUT_DIR [FILE.pt ...] (all modules, or the
+named ones; each is checked after it is written, and one that calls a function the running torch lacks is
+skipped with a line saying so), then copy the files into trainer/src/main/resources/dev/finetune/trainer/tensor/.
 """
 import sys
-from typing import List
+from typing import List, Optional
 
 import torch
 import torch.nn.functional as F
@@ -78,6 +82,103 @@ def check_dequant(path):
     assert torch.equal(got, want)
 
 
+class Nf4Words(torch.nn.Module):
+    """A layer group's NF4 weights: each packed byte's two values read as one 4-byte word, then the block scales.
+
+    lut [256, 2] (both nibbles' values of each byte, compute dtype) is seen as 256 complex numbers of twice the
+    width, so the lookup gathers one element per byte instead of a two-element row; view_as_real gives the
+    values back in the same order, bit for bit. codes uint8 [NB·B/2], scales [NB, 1] -> [NB, B].
+    """
+
+    def forward(self, lut: torch.Tensor, codes: torch.Tensor, scales: torch.Tensor) -> torch.Tensor:
+        words = torch.view_as_complex(lut).index_select(0, codes.to(torch.int32))
+        return torch.view_as_real(words).view(scales.size(0), -1) * scales
+
+
+def check_words(path):
+    torch.manual_seed(3)
+    for dtype in (torch.float32, torch.float16) if torch.cuda.is_available() else (torch.float32,):
+        dev = "cuda" if dtype == torch.float16 else "cpu"
+        lut = torch.randn(256, 2).to(dev, dtype)
+        codes = torch.randint(0, 256, (64 * 10 // 2,), dtype=torch.uint8, device=dev)
+        scales = torch.rand(10, 1).to(dev, dtype)
+        got = torch.jit.load(path)(lut, codes, scales)
+        want = lut.index_select(0, codes.to(torch.int32)).view(10, 64) * scales
+        assert torch.equal(got, want), dtype
+
+
+class GlobalNorm(torch.nn.Module):
+    """The L2 norm of all tensors together (torch.nn.utils.clip_grad_norm_'s total_norm): FP32 scalar."""
+
+    def forward(self, tensors: List[torch.Tensor]) -> torch.Tensor:
+        norms = torch._foreach_norm(tensors, 2.0)
+        return torch.linalg.vector_norm(torch.stack(norms), 2.0)
+
+
+class ForeachMul(torch.nn.Module):
+    """Every tensor multiplied in place by factor (gradient unscaling and clipping in one kernel per chunk)."""
+
+    def forward(self, tensors: List[torch.Tensor], factor: float) -> torch.Tensor:
+        with torch.no_grad():
+            torch._foreach_mul_(tensors, factor)
+        return torch.zeros(0)
+
+
+class ForeachZero(torch.nn.Module):
+    """Every tensor set to zero in place (assignment: a NaN stays no NaN)."""
+
+    def forward(self, tensors: List[torch.Tensor]) -> torch.Tensor:
+        with torch.no_grad():
+            torch._foreach_zero_(tensors)
+        return torch.zeros(0)
+
+
+class BackwardRoots(torch.nn.Module):
+    """torch.autograd.backward from several roots at once, each with its upstream gradient (one traversal)."""
+
+    def forward(self, roots: List[torch.Tensor], grads: List[torch.Tensor]) -> torch.Tensor:
+        upstream: List[Optional[torch.Tensor]] = []
+        for g in grads:
+            upstream.append(g)
+        torch.autograd.backward(roots, upstream)
+        return torch.zeros(0)
+
+
+def check_global_norm(path):
+    torch.manual_seed(4)
+    ts = [torch.randn(3, 4), torch.randn(7), torch.randn(1000)]
+    n = torch.jit.load(path)(ts)
+    want = torch.linalg.vector_norm(torch.cat([t.double().flatten() for t in ts]))
+    assert n.dtype == torch.float32 and torch.allclose(n.double(), want, rtol=1e-6), n
+
+
+def check_foreach_mul(path):
+    torch.manual_seed(5)
+    ts = [torch.randn(3, 4), torch.randn(7)]
+    factor = float(torch.tensor(0.3))  # an FP32 value, as the trainer passes it
+    want = [t * torch.tensor(factor) for t in ts]
+    torch.jit.load(path)(ts, factor)
+    assert all(torch.equal(a, b) for a, b in zip(ts, want))
+
+
+def check_foreach_zero(path):
+    ts = [torch.randn(3, 4), torch.randn(7)]
+    ts[0][0, 0] = float("nan")
+    ts[1][3] = float("inf")
+    torch.jit.load(path)(ts)
+    assert all(torch.equal(t, torch.zeros_like(t)) for t in ts)
+
+
+def check_backward_roots(path):
+    torch.manual_seed(6)
+    x = torch.randn(5, 3, requires_grad=True)
+    w = torch.randn(3, 3)
+    a, b = x * 2, x @ w
+    ga, gb = torch.randn(5, 3), torch.randn(5, 3)
+    torch.jit.load(path)([a, b], [ga, gb])
+    assert torch.allclose(x.grad, ga * 2 + gb @ w.t(), atol=1e-6)
+
+
 class AdamWForeach(torch.nn.Module):
     """torch.optim.AdamW's update (decoupled weight decay, bias correction, eps outside the square root), in place."""
 
@@ -116,26 +217,18 @@ def check_adamw(path):
     assert err < 1e-6, err
 
 
-def main():
-    out = sys.argv[1] if len(sys.argv) > 1 else "."
-    adamw = torch.jit.script(AdamWForeach())
-    adamw.save(f"{out}/adamw_foreach.pt")
-    check_adamw(f"{out}/adamw_foreach.pt")
-    dequant = torch.jit.script(Nf4Dequant())
-    dequant.save(f"{out}/nf4_dequant.pt")
-    check_dequant(f"{out}/nf4_dequant.pt")
-    lookup = torch.jit.script(Nf4Lookup())
-    lookup.save(f"{out}/nf4_lookup.pt")
+def check_nf4_lookup(path):
     lut, codes = torch.randn(256, 2), torch.randint(0, 256, (1000,), dtype=torch.uint8)
-    assert torch.equal(torch.jit.load(f"{out}/nf4_lookup.pt")(lut, codes), lut[codes.long()])
-    silu = torch.jit.script(SiluMul())
-    silu.save(f"{out}/silu_mul.pt")
+    assert torch.equal(torch.jit.load(path)(lut, codes), lut[codes.long()])
+
+
+def check_silu(path):
     g, u = torch.randn(3, 5, dtype=torch.float64), torch.randn(3, 5, dtype=torch.float64)
-    assert torch.allclose(torch.jit.load(f"{out}/silu_mul.pt")(g, u), g * torch.sigmoid(g) * u, atol=1e-12)
-    module = torch.jit.script(SdpaAttention())
-    path = f"{out}/sdpa_attention.pt"
-    module.save(path)
-    # self-check against the plain formula, grouped heads and a block-diagonal mask
+    assert torch.allclose(torch.jit.load(path)(g, u), g * torch.sigmoid(g) * u, atol=1e-12)
+
+
+def check_sdpa(path):
+    # against the plain formula, grouped heads and a block-diagonal mask
     torch.manual_seed(0)
     b, h, hkv, t, d = 2, 4, 2, 6, 8
     q = torch.randn(b, h, t, d, dtype=torch.float64)
@@ -150,8 +243,61 @@ def main():
     vv = v.repeat_interleave(2, dim=1)
     want = torch.softmax(q @ kk.transpose(-1, -2) / d ** 0.5 + mask, -1) @ vv
     err = (got - want).abs().max().item()
-    print(f"wrote {path} (torch {torch.__version__}); max abs error vs formula {err:.2e}")
-    assert err < 1e-12
+    assert err < 1e-12, err
+
+
+# file, module, check (given the archive's path), and the torch functions it calls that not every torch has
+# (F.scaled_dot_product_attention and torch._foreach_lerp_ arrive in torch 2.0)
+MODULES = [
+    ("nf4_words.pt", Nf4Words, check_words, []),
+    ("global_norm.pt", GlobalNorm, check_global_norm, ["_foreach_norm"]),
+    ("foreach_mul.pt", ForeachMul, check_foreach_mul, []),
+    ("foreach_zero.pt", ForeachZero, check_foreach_zero, []),
+    ("backward_roots.pt", BackwardRoots, check_backward_roots, []),
+    ("adamw_foreach.pt", AdamWForeach, check_adamw, ["_foreach_lerp_"]),
+    ("nf4_dequant.pt", Nf4Dequant, check_dequant, []),
+    ("nf4_lookup.pt", Nf4Lookup, check_nf4_lookup, []),
+    ("silu_mul.pt", SiluMul, check_silu, []),
+    ("sdpa_attention.pt", SdpaAttention, check_sdpa, ["nn.functional.scaled_dot_product_attention"]),
+]
+
+
+def lacking(names):
+    """The dotted torch attributes of names that this torch does not have."""
+    missing = []
+    for name in names:
+        obj = torch
+        for part in name.split("."):
+            obj = getattr(obj, part, None)
+        if obj is None:
+            missing.append("torch." + name)
+    return missing
+
+
+def main():
+    """Writes and checks every module, or those named after OUT_DIR (e.g. nf4_words.pt); a module calling a
+    function this torch lacks is skipped with a line saying which (its archive stays as it is); exit status 1
+    when a named module is skipped."""
+    out = sys.argv[1] if len(sys.argv) > 1 else "."
+    wanted = sys.argv[2:]
+    unknown = [w for w in wanted if w not in [m[0] for m in MODULES]]
+    if unknown:
+        sys.exit(f"unknown module {unknown[0]}; known: {', '.join(m[0] for m in MODULES)}")
+    skipped_wanted = False
+    for name, cls, check, needs in MODULES:
+        if wanted and name not in wanted:
+            continue
+        missing = lacking(needs)
+        if missing:
+            print(f"skipped {name}: torch {torch.__version__} has no {', '.join(missing)}")
+            skipped_wanted = skipped_wanted or bool(wanted)
+            continue
+        path = f"{out}/{name}"
+        torch.jit.script(cls()).save(path)
+        check(path)
+        print(f"wrote {path} (torch {torch.__version__}), checked")
+    if skipped_wanted:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -285,7 +285,9 @@ public final class CausalLM implements AutoCloseable {
                     h = runLayer(step, i, h, ctx);
                 }
                 h.setRequiresGradient(true);
-                LossAndCount lc = crossEntropy(step, h, batch, scale, true);
+                // the loss is read once the whole backward is queued: reading it here would make the host wait
+                // for the device's forward before it could queue a single op of the backward
+                PendingLoss loss = crossEntropy(step, h, batch, scale, true);
                 NDArray dHidden = h.getGradient();
                 dHidden.attach(step);
                 for (int i = layers.length - 1; i >= 0; i--) {
@@ -298,7 +300,7 @@ public final class CausalLM implements AutoCloseable {
                         dHidden = dInput;
                     }
                 }
-                return lc;
+                return loss.read();
             });
         }
     }
@@ -322,7 +324,8 @@ public final class CausalLM implements AutoCloseable {
                 int saved = lossChunkRows;
                 lossChunkRows = Integer.MAX_VALUE; // one chunk: the graph above may be traversed only once
                 try {
-                    return crossEntropy(step, h, batch, lossScale / divisor, true);
+                    return crossEntropy(step, h, batch, lossScale / divisor, true)
+                            .read();
                 } finally {
                     lossChunkRows = saved;
                 }
@@ -340,7 +343,7 @@ public final class CausalLM implements AutoCloseable {
                 for (int i = 0; i < layers.length; i++) {
                     h = runLayer(step, i, h, ctx);
                 }
-                return crossEntropy(step, h, batch, 0, false);
+                return crossEntropy(step, h, batch, 0, false).read();
             });
         }
     }
@@ -350,7 +353,7 @@ public final class CausalLM implements AutoCloseable {
      * ids[t] where target[t]. Rows are gathered and processed in chunks; with {@code backward} each chunk's
      * (sum · scale) is backpropagated into h at once, so only one chunk's logits exist at a time.
      */
-    private LossAndCount crossEntropy(NDManager step, NDArray h, TrainingBatch batch, float scale, boolean backward) {
+    private PendingLoss crossEntropy(NDManager step, NDArray h, TrainingBatch batch, float scale, boolean backward) {
         PhaseObserver.Span span = phases.begin(PhaseObserver.Phase.LOSS);
         try {
             return crossEntropyChunks(step, h, batch, scale, backward);
@@ -359,7 +362,7 @@ public final class CausalLM implements AutoCloseable {
         }
     }
 
-    private LossAndCount crossEntropyChunks(
+    private PendingLoss crossEntropyChunks(
             NDManager step, NDArray h, TrainingBatch batch, float scale, boolean backward) {
         int n = batch.targetCount();
         long[] rows = new long[n];
@@ -397,13 +400,29 @@ public final class CausalLM implements AutoCloseable {
             }
         }
         if (sums.isEmpty()) {
-            return new LossAndCount(0, 0);
+            return new PendingLoss(null, 0);
         }
-        try (NDArray all = NDArrays.stack(sums);
-                NDArray total = all.sum()) {
-            return new LossAndCount(total.getDouble(), n);
+        try {
+            NDArray total = NDArrays.stack(sums).sum();
+            total.attach(step);
+            return new PendingLoss(total, n);
         } finally {
             sums.close();
+        }
+    }
+
+    /** A loss sum still on the device: {@link #read} waits for it (and for everything queued before it). */
+    private static final class PendingLoss {
+        private final NDArray total; // FP64 scalar in the step's manager, or null without targets
+        private final long count;
+
+        PendingLoss(NDArray total, long count) {
+            this.total = total;
+            this.count = count;
+        }
+
+        LossAndCount read() {
+            return new LossAndCount(total == null ? 0 : total.getDouble(), count);
         }
     }
 

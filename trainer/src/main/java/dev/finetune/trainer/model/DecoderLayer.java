@@ -3,7 +3,6 @@ package dev.finetune.trainer.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import dev.finetune.trainer.model.PhaseObserver.Phase;
 import dev.finetune.trainer.model.PhaseObserver.Span;
@@ -11,6 +10,9 @@ import dev.finetune.trainer.tensor.Autograd;
 import dev.finetune.trainer.tensor.GradMode;
 import dev.finetune.trainer.tensor.Ops;
 import dev.finetune.trainer.tensor.ScriptModules;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * One pre-norm decoder layer (transformers' LlamaDecoderLayer; Qwen2 adds q/k/v bias, Qwen3 q/k RMSNorm per
@@ -44,16 +46,25 @@ public final class DecoderLayer {
 
     /** h [B, T, D] fp32 → [B, T, D] fp32, every intermediate in h's manager; {@code adapter} may be null. */
     NDArray forward(NDArray h, LayerContext ctx, ProjectionAdapter adapter) {
-        Shape bt = new Shape(h.getShape().get(0), h.getShape().get(1));
-        long b = bt.get(0);
-        long t = bt.get(1);
+        NDArray[] dense = materialize(h, ctx);
+        NDArray h1 = attentionBlock(h, dense, ctx, adapter);
+        NDArray act = mlpActivation(h1, dense, ctx, adapter);
+        NDArray down = project(act, dense, Projection.DOWN_PROJ, adapter, ctx); // [B, T, D]
+        return h1.add(down);
+    }
 
-        // the seven base weights in the compute dtype, at once (one dequantization for all of them with NF4)
+    /** The seven base weights in the compute dtype, at once (one dequantization for all of them with NF4). */
+    private NDArray[] materialize(NDArray h, LayerContext ctx) {
         Span dequantize = ctx.phases.begin(Phase.DEQUANTIZE);
         NDArray[] dense = w.materialize(h.getManager());
         dequantize.end(dense[dense.length - 1]);
+        return dense;
+    }
 
-        // attention
+    /** h + o(attention(norm(h))): [B, T, D] fp32. */
+    private NDArray attentionBlock(NDArray h, NDArray[] dense, LayerContext ctx, ProjectionAdapter adapter) {
+        long b = h.getShape().get(0);
+        long t = h.getShape().get(1);
         NDArray x = Ops.cast(Ops.rmsNorm(h, w.inputLayernorm, c.rmsNormEps), ctx.computeType); // [B, T, D]
         NDArray q = project(x, dense, Projection.Q_PROJ, adapter, ctx).reshape(b, t, c.numHeads, c.headDim);
         NDArray k = project(x, dense, Projection.K_PROJ, adapter, ctx).reshape(b, t, c.numKvHeads, c.headDim);
@@ -78,17 +89,17 @@ public final class DecoderLayer {
         NDArray attn = heads.transpose(0, 2, 1, 3).reshape(b, t, (long) c.numHeads * c.headDim); // [B, T, H·Dh]
         attention.end(attn);
         NDArray o = project(attn, dense, Projection.O_PROJ, adapter, ctx); // [B, T, D]
-        h = h.add(o); // FP32 + compute dtype promotes to FP32 in one pass, autograd included
+        return h.add(o); // FP32 + compute dtype promotes to FP32 in one pass, autograd included
+    }
 
-        // MLP: down(silu(gate(x)) · up(x))
-        x = Ops.cast(Ops.rmsNorm(h, w.postAttentionLayernorm, c.rmsNormEps), ctx.computeType);
+    /** silu(gate(x)) · up(x) with x = norm(h1): the down projection's input, [B, T, F] in the compute dtype. */
+    private NDArray mlpActivation(NDArray h1, NDArray[] dense, LayerContext ctx, ProjectionAdapter adapter) {
+        NDArray x = Ops.cast(Ops.rmsNorm(h1, w.postAttentionLayernorm, c.rmsNormEps), ctx.computeType);
         NDArray gate = project(x, dense, Projection.GATE_PROJ, adapter, ctx); // [B, T, F]
         NDArray up = project(x, dense, Projection.UP_PROJ, adapter, ctx); // [B, T, F]
-        NDArray act = ctx.kernel == AttentionKernel.SDPA
+        return ctx.kernel == AttentionKernel.SDPA
                 ? ScriptModules.call(ScriptModules.SILU_MUL, gate, up) // one kernel fewer, less saved for backward
                 : Ops.silu(gate).mul(up);
-        NDArray down = project(act, dense, Projection.DOWN_PROJ, adapter, ctx); // [B, T, D]
-        return h.add(down);
     }
 
     /**
@@ -115,16 +126,41 @@ public final class DecoderLayer {
      * dOutput [B, T, D] fp32 (torch.autograd.backward(out, dOutput), docs/djl.md), and returns dInput
      * [B, T, D] fp32. The adapter's gradients accumulate into its tensors. Everything but dInput stays in
      * {@code scope}.
+     *
+     * <p>The down projection's output is never needed for the backward, only the gradient of its input,
+     * dOutput·W_down (what Linear's backward computes), so where a backward can start from several tensors at
+     * once the recompute stops at the down projection's input: one [B·T, F] × [F, D] matmul less per layer and
+     * step, the largest of the seven. The roots are then the residual h1 (upstream dOutput), the down
+     * projection's input (dOutput·W_down) and the adapter's delta on it (dOutput in the compute dtype).
      */
     NDArray recomputeBackward(
             NDManager scope, NDArray input, NDArray dOutput, LayerContext ctx, ProjectionAdapter adapter) {
         NDArray x = input.duplicate(); // a fresh leaf: duplicate runs without grad (docs/djl.md)
         x.attach(scope);
+        boolean roots = Autograd.backwardFromRoots(scope);
         GradMode.with(true, () -> {
             x.setRequiresGradient(true);
-            NDArray out = forward(x, ctx, adapter);
+            if (!roots) {
+                NDArray out = forward(x, ctx, adapter);
+                Span backward = ctx.phases.begin(Phase.BACKWARD);
+                Autograd.backward(out, dOutput);
+                backward.end(ctx.phases.usesResults() ? x.getGradient() : null);
+                return null;
+            }
+            NDArray[] dense = materialize(x, ctx);
+            NDArray h1 = attentionBlock(x, dense, ctx, adapter);
+            NDArray act = mlpActivation(h1, dense, ctx, adapter);
+            NDArray delta = adapter == null ? null : adapter.delta(index, Projection.DOWN_PROJ, act, ctx.training);
             Span backward = ctx.phases.begin(Phase.BACKWARD);
-            Autograd.backward(out, dOutput);
+            NDArray upstream = Ops.cast(dOutput, ctx.computeType); // what h1 + down passes back to down
+            NDArray dAct = GradMode.with(false, () -> upstream.matMul(dense[Projection.DOWN_PROJ.ordinal()]));
+            List<NDArray> from = new ArrayList<>(Arrays.asList(h1, act));
+            List<NDArray> grads = new ArrayList<>(Arrays.asList(dOutput, dAct));
+            if (delta != null) {
+                from.add(delta);
+                grads.add(upstream);
+            }
+            Autograd.backward(from, grads);
             backward.end(ctx.phases.usesResults() ? x.getGradient() : null);
             return null;
         });

@@ -2,9 +2,12 @@ package dev.finetune.trainer.nf4;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.finetune.trainer.tensor.ScriptModules;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The NDArray-op passes behind {@link Nf4Weight}; they run on whatever device their inputs live on. DJL has
@@ -67,6 +70,51 @@ final class Nf4Kernels {
             return ScriptModules.call(ScriptModules.NF4_LOOKUP, lut, packed).reshape(numBlocks, blockSize);
         }
         return lookupWithTake(packed, lut, numBlocks, blockSize);
+    }
+
+    /**
+     * Dequantized values [NB, B] = lookup(packed) · scales ([NB, 1], the lut's dtype), in the lut's manager. One
+     * module call where it loads and agrees bit for bit with {@link #lookup} on this device in this dtype (checked
+     * once per device and dtype on the first blocks of real codes): each byte's two values are gathered as one word
+     * of twice the dtype's width, about a quarter less time than gathering two-element rows (expected, not measured
+     * yet); otherwise the lookup, then a multiply.
+     */
+    static NDArray lookupScaled(NDArray packed, NDArray lut, NDArray scales, long numBlocks, int blockSize) {
+        String key = packed.getDevice() + " " + lut.getDataType();
+        if (WORDS.computeIfAbsent(key, k -> wordsAgree(packed, lut, scales, blockSize))) {
+            return ScriptModules.call(ScriptModules.NF4_WORDS, lut, packed, scales);
+        }
+        NDArray values = lookup(packed, lut, numBlocks, blockSize);
+        NDArray w = values.mul(scales); // not in place: the module's result may be an inference tensor
+        values.close(); // freed at once: only the product stays
+        return w;
+    }
+
+    private static final Map<String, Boolean> WORDS = new ConcurrentHashMap<>();
+
+    private static boolean wordsAgree(NDArray packed, NDArray lut, NDArray scales, int blockSize) {
+        if (!ScriptModules.usable(ScriptModules.NF4_WORDS, packed.getDevice())) {
+            return false;
+        }
+        long blocks = Math.min(scales.getShape().get(0), 256);
+        try (NDManager scope = lut.getManager().newSubManager()) {
+            scope.tempAttachAll(packed, lut, scales);
+            NDArray codes = packed.get(new NDIndex().addSliceDim(0, blocks * blockSize / 2));
+            NDArray s = scales.get(new NDIndex().addSliceDim(0, blocks));
+            NDArray words = ScriptModules.call(ScriptModules.NF4_WORDS, lut, codes, s);
+            NDArray pairs = lookup(codes, lut, blocks, blockSize).mul(s);
+            if (words.contentEquals(pairs)) {
+                return true;
+            }
+            System.err.println("note: " + ScriptModules.NF4_WORDS + " differs from the pair lookup on "
+                    + packed.getDevice() + " in " + lut.getDataType() + "; using the pair lookup");
+            return false;
+        } catch (RuntimeException e) {
+            System.err.println("note: " + ScriptModules.NF4_WORDS + " fails on " + packed.getDevice() + " in "
+                    + lut.getDataType() + " ("
+                    + e.getMessage() + "); using the pair lookup");
+            return false;
+        }
     }
 
     /** {@link #lookup} from DJL's take, where the module does not load. */

@@ -12,9 +12,9 @@ import java.util.List;
 /**
  * A layer's NF4 projections dequantized by one lookup: their packed codes lie side by side in one array (each
  * weight's own codes become a view into it, so they are stored once), next to one array of every block's scale,
- * already in the compute dtype. Dequantizing all of them is then a table lookup, one multiply and views: about
- * a dozen calls and three kernels per layer, where weight by weight it would be seven module calls of eight kernels
- * each. The values are those of {@link Nf4Weight#materialize}: the same table, and the scale that call derives
+ * already in the compute dtype. Dequantizing all of them is then a table lookup and a multiply (one module call
+ * where {@link Nf4Kernels#lookupScaled} can) and views: about a dozen calls and three kernels per layer, where
+ * weight by weight it would be seven module calls of eight kernels each. The values are those of {@link Nf4Weight#materialize}: the same table, and the scale that call derives
  * from the double-quantized codes at every use (FP32, then cast to the compute dtype), derived once with DJL ops
  * (bit for bit on the CPU, Nf4LayerGroupTest; on a GPU the TorchScript call may fuse the scale's multiply-add, and
  * the qwen2-7b bench's first loss then differs by about 4e-6 relative).
@@ -122,9 +122,7 @@ final class Nf4LayerGroup implements LinearWeightGroup {
         NDArray[] out = new NDArray[shapes.length];
         try (NDManager tmp = scope.newSubManager()) {
             tmp.tempAttachAll(codes, lut, scales);
-            NDArray values = Nf4Kernels.lookup(codes, lut, blocks, blockSize); // [Σ NB, B]
-            NDArray w = values.mul(scales); // not in place: the module's result may be an inference tensor
-            values.close(); // freed at once: only the product stays
+            NDArray w = Nf4Kernels.lookupScaled(codes, lut, scales, blocks, blockSize); // [Σ NB, B]
             NDList parts = w.reshape(-1).split(splits); // views, one per weight
             for (int i = 0; i < out.length; i++) {
                 out[i] = parts.get(i).reshape(shapes[i]);

@@ -7,6 +7,8 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BinaryOperator;
@@ -138,6 +140,20 @@ public final class Ops {
             return;
         }
         GradMode.off(() -> x.set(ALL, z));
+    }
+
+    /** {@link #zero} for every array of the list: one multi-tensor call where the module loads. */
+    public static void zeroAll(List<NDArray> xs) {
+        if (xs.isEmpty()) {
+            return;
+        }
+        if (ScriptModules.usable(ScriptModules.FOREACH_ZERO, xs.get(0).getDevice())) {
+            ScriptModules.run(ScriptModules.FOREACH_ZERO, xs.get(0).getDevice(), Collections.singletonList(xs));
+            return;
+        }
+        for (NDArray x : xs) {
+            zero(x);
+        }
     }
 
     /** silu(x) = x·sigmoid(x). */

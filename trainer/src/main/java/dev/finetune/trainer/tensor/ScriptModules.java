@@ -5,7 +5,9 @@ import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
 import ai.djl.training.ParameterStore;
@@ -31,6 +33,11 @@ public final class ScriptModules {
     public static final String NF4_LOOKUP = "nf4_lookup.pt";
     public static final String ADAMW_FOREACH = "adamw_foreach.pt";
     public static final String NF4_DEQUANT = "nf4_dequant.pt";
+    public static final String NF4_WORDS = "nf4_words.pt";
+    public static final String GLOBAL_NORM = "global_norm.pt";
+    public static final String FOREACH_MUL = "foreach_mul.pt";
+    public static final String FOREACH_ZERO = "foreach_zero.pt";
+    public static final String BACKWARD_ROOTS = "backward_roots.pt";
 
     private static final Map<String, Model> LOADED = new ConcurrentHashMap<>();
     private static final Map<String, Boolean> USABLE = new ConcurrentHashMap<>();
@@ -53,6 +60,20 @@ public final class ScriptModules {
      * keeps.
      */
     public static void run(String name, Device device, List<List<NDArray>> tensorLists, double... numbers) {
+        invoke(name, device, arguments(tensorLists, numbers)).close();
+    }
+
+    /**
+     * Runs module {@code name} on lists of arrays and numbers, as {@link #run}, and returns the tensor it returns,
+     * attached to {@code manager}. Runs without autograd.
+     */
+    public static NDArray evaluate(String name, NDManager manager, List<List<NDArray>> tensorLists, double... numbers) {
+        try (IValue result = invoke(name, manager.getDevice(), arguments(tensorLists, numbers))) {
+            return result.toTensor((PtNDManager) manager);
+        }
+    }
+
+    private static IValue[] arguments(List<List<NDArray>> tensorLists, double... numbers) {
         IValue[] args = new IValue[tensorLists.size() + numbers.length];
         int i = 0;
         try {
@@ -72,7 +93,7 @@ public final class ScriptModules {
             }
             throw e;
         }
-        invoke(name, device, args).close();
+        return args;
     }
 
     /** Calls the module with IValue arguments (DJL runs such calls in inference mode); closes the arguments. */

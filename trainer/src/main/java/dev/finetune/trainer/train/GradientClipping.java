@@ -6,6 +6,8 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.finetune.trainer.tensor.ScriptModules;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -26,6 +28,13 @@ public final class GradientClipping {
             return 0;
         }
         NDManager owner = grads.get(0).getManager();
+        if (ScriptModules.usable(ScriptModules.GLOBAL_NORM, owner.getDevice())) {
+            // one call: torch's multi-tensor norm kernels instead of a norm op per tensor
+            try (NDManager scope = owner.newSubManager();
+                    NDArray total = ScriptModules.evaluate(ScriptModules.GLOBAL_NORM, scope, Arrays.asList(grads))) {
+                return total.getFloat();
+            }
+        }
         try (NDManager scope = owner.newSubManager()) {
             NDList norms = new NDList(grads.size());
             for (NDArray g : grads) {
@@ -84,6 +93,11 @@ public final class GradientClipping {
     }
 
     private static void multiply(List<NDArray> grads, NDManager scope, float factor) {
+        if (ScriptModules.usable(ScriptModules.FOREACH_MUL, scope.getDevice())) {
+            // one call through torch's multi-tensor kernels; the float factor is exact as a double and back
+            ScriptModules.run(ScriptModules.FOREACH_MUL, scope.getDevice(), Arrays.asList(grads), factor);
+            return;
+        }
         NDArray f = scope.full(new Shape(), factor, DataType.FLOAT32, scope.getDevice());
         for (NDArray g : grads) {
             g.muli(f);

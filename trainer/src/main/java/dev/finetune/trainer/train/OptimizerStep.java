@@ -190,8 +190,8 @@ public final class OptimizerStep {
             }
             opt.end(params.isEmpty() ? null : params.get(params.size() - 1));
         } finally {
+            Ops.zeroAll(grads); // assignment: a NaN gradient times 0 would stay NaN
             for (NDArray g : grads) {
-                Ops.zero(g); // assignment: a NaN gradient times 0 would stay NaN
                 g.close();
             }
         }
