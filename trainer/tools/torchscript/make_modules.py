@@ -247,8 +247,99 @@ def check_sdpa(path):
 
 
 # file, module, check (given the archive's path), and the torch functions it calls that not every torch has
+class LoraProject(torch.nn.Module):
+    """A frozen projection with its LoRA branch, x Wᵀ + b + s · (dropout(x) Aᵀ) Bᵀ, where the frozen product
+    accumulates into the branch's output inside the matrix multiply (addmm_, beta 1) instead of a separate add over
+    [..., out]. x [..., in] and w [out, in] in the compute dtype, bias [out] or empty, a [r, in] and b [out, r] FP32
+    masters (cast inside the graph), params a host FP64 tensor [scaling, dropout p] -> [..., out]."""
+
+    def forward(self, x: torch.Tensor, w: torch.Tensor, bias: torch.Tensor, a: torch.Tensor, b: torch.Tensor,
+                params: torch.Tensor) -> torch.Tensor:
+        scaling = float(params[0])
+        p = float(params[1])
+        x2 = x.reshape(-1, x.size(-1))
+        xd = F.dropout(x2, p, True) if p > 0.0 else x2
+        low = torch.mm(xd, a.to(x.dtype).t()) * scaling
+        bt = b.to(x.dtype).t()
+        out = torch.addmm(bias, low, bt) if bias.numel() > 0 else torch.mm(low, bt)
+        out.addmm_(x2, w.t())
+        shape = x.size()
+        shape[-1] = w.size(0)
+        return out.view(shape)
+
+
+def check_lora_project(path):
+    torch.manual_seed(8)
+    m = torch.jit.load(path)
+    for with_bias in (False, True):
+        x = torch.randn(2, 5, 16, requires_grad=True)
+        w = torch.randn(8, 16)
+        bias = torch.randn(8) if with_bias else torch.zeros(0)
+        a = torch.randn(4, 16, requires_grad=True)
+        b = torch.randn(8, 4, requires_grad=True)
+        got = m(x, w, bias, a, b, torch.tensor([0.5, 0.0], dtype=torch.float64))
+        want = F.linear(x, w, bias if with_bias else None) + 0.5 * (x @ a.t()) @ b.t()
+        assert torch.allclose(got, want, atol=1e-5), with_bias
+        g = torch.randn_like(want)
+        got_g = torch.autograd.grad(got, (x, a, b), g)
+        want_g = torch.autograd.grad(want, (x, a, b), g)
+        assert all(torch.allclose(u, v, atol=1e-4) for u, v in zip(got_g, want_g)), with_bias
+
+
+class Nf4ComplexWords(torch.nn.Module):
+    """Nf4Words with the block scales applied to the gathered words: each word times (scale + 0i), a complex
+    multiply over half as many elements as the values; bit for bit the same products (checked by the trainer on
+    its device before use). lut [256, 2], codes uint8 [NB·B/2], scales [NB, 1] -> [NB, B]."""
+
+    def forward(self, lut: torch.Tensor, codes: torch.Tensor, scales: torch.Tensor) -> torch.Tensor:
+        words = torch.view_as_complex(lut).index_select(0, codes.to(torch.int32)).view(scales.size(0), -1)
+        s = torch.view_as_complex(torch.stack([scales, torch.zeros_like(scales)], -1))
+        return torch.view_as_real(words * s).view(scales.size(0), -1)
+
+
+def check_cwords(path):
+    if not torch.cuda.is_available():
+        return  # complex32 arithmetic is a CUDA feature; the trainer checks the module where it runs
+    torch.manual_seed(3)
+    lut = torch.randn(256, 2).cuda().half()
+    codes = torch.randint(0, 256, (64 * 10 // 2,), dtype=torch.uint8, device="cuda")
+    scales = torch.rand(10, 1).cuda().half()
+    got = torch.jit.load(path)(lut, codes, scales)
+    want = lut.index_select(0, codes.to(torch.int32)).view(10, 64) * scales
+    assert torch.equal(got, want)
+
+
+class RmsNorm(torch.nn.Module):
+    """RMSNorm over the last dimension with FP32 statistics, then a cast: torch.rms_norm, one fused kernel each way
+    on CUDA. x [..., D] any float dtype, weight [D] FP32, eps a host FP64 tensor [1], like a host tensor of the
+    output dtype (host tensors: reading them does not wait for the GPU) -> [..., D] in like's dtype."""
+
+    def forward(self, x: torch.Tensor, weight: torch.Tensor, eps: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+        x = x.float()
+        return torch.rms_norm(x, [x.size(-1)], weight, float(eps[0])).to(like.dtype)
+
+
+def check_rms_norm(path):
+    torch.manual_seed(7)
+    devs = ["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"]
+    for dev in devs:
+        x = torch.randn(2, 5, 64, device=dev, requires_grad=True)
+        w = torch.randn(64, device=dev)
+        got = torch.jit.load(path, map_location=dev)(x, w, torch.tensor([1e-6], dtype=torch.float64),
+                                                     torch.zeros((), dtype=torch.float16))
+        want = (x * (x.pow(2).mean(-1, keepdim=True) + 1e-6).rsqrt() * w).half()
+        assert got.dtype == torch.float16 and torch.allclose(got.float(), want.float(), rtol=2e-3, atol=2e-3), dev
+        g = torch.randn_like(want)
+        gx, = torch.autograd.grad(got, x, g)
+        wx, = torch.autograd.grad(want, x, g)
+        assert torch.allclose(gx, wx, rtol=1e-2, atol=1e-2), dev
+
+
 # (F.scaled_dot_product_attention and torch._foreach_lerp_ arrive in torch 2.0)
 MODULES = [
+    ("rms_norm.pt", RmsNorm, check_rms_norm, ["rms_norm"]),
+    ("lora_project.pt", LoraProject, check_lora_project, []),
+    ("nf4_cwords.pt", Nf4ComplexWords, check_cwords, []),
     ("nf4_words.pt", Nf4Words, check_words, []),
     ("global_norm.pt", GlobalNorm, check_global_norm, ["_foreach_norm"]),
     ("foreach_mul.pt", ForeachMul, check_foreach_mul, []),

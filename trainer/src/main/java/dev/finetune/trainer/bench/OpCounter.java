@@ -55,11 +55,15 @@ public final class OpCounter {
         }
     }
 
-    static Map<String, Long> count(JsonNode events) {
+    static Map<String, Long> count(JsonNode trace) {
+        boolean kineto = trace.has("traceEvents"); // a Kineto trace: host ops are the cpu_op events
+        JsonNode events = kineto ? trace.get("traceEvents") : trace;
         Map<Long, List<double[]>> byThread = new HashMap<>();
         long all = 0;
         for (JsonNode e : events) {
-            if (!"X".equals(e.path("ph").asText()) || e.path("name").asText().startsWith("__")) {
+            if (!"X".equals(e.path("ph").asText())
+                    || e.path("name").asText().startsWith("__")
+                    || (kineto && !"cpu_op".equals(e.path("cat").asText()))) {
                 continue;
             }
             all++;

@@ -172,6 +172,13 @@ public final class LoraAdapter implements ProjectionAdapter {
     }
 
     @Override
+    public NDArray project(
+            int layer, Projection projection, NDArray x, NDArray weight, NDArray bias, boolean training) {
+        LoraLinear pair = pairs[layer][projection.ordinal()];
+        return pair == null ? null : pair.project(x, weight, bias, training);
+    }
+
+    @Override
     public boolean drawsRandomNumbers() {
         return settings.dropout > 0;
     }

@@ -4,7 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
+import dev.finetune.trainer.tensor.GradMode;
 import dev.finetune.trainer.tensor.Ops;
+import dev.finetune.trainer.tensor.ScriptModules;
 
 /**
  * One LoRA pair on a frozen linear layer (Hu et al. 2021, https://arxiv.org/abs/2106.09685):
@@ -42,5 +44,38 @@ public final class LoraLinear {
         // scaled in the rank-r middle, not on the [..., out] result as peft writes it: the same product, but one
         // elementwise pass over r columns instead of out (7 % of a 7B step on an H200)
         return Linear.linear(Ops.mul(low, scaling), castB).singletonOrThrow(); // [..., out]
+    }
+
+    /**
+     * x Wᵀ + b + {@link #forward}(x) in one TorchScript call ({@code lora_project.pt}) where it loads: the frozen
+     * product accumulates into the branch's output inside the matrix multiply, one pass over [..., out] fewer than
+     * adding the two. The same dropout draws as {@link #forward}. Null where the module does not load.
+     */
+    private NDArray[] detached; // A and B without autograd, sharing their storage (optimizer updates show)
+
+    /**
+     * A and B as views that do not require gradients, for calls without autograd: TorchScript's executor would
+     * otherwise take its differentiable plan for the masters and try to save inference-mode inputs for a
+     * backward that never comes.
+     */
+    private NDArray[] detached() {
+        if (detached == null) {
+            detached = new NDArray[] {a.stopGradient(), b.stopGradient()};
+        }
+        return detached;
+    }
+
+    public NDArray project(NDArray x, NDArray weight, NDArray bias, boolean training) {
+        if (!ScriptModules.usable(ScriptModules.LORA_PROJECT, x.getDevice())) {
+            return null;
+        }
+        return ScriptModules.call(
+                ScriptModules.LORA_PROJECT,
+                x,
+                weight,
+                bias == null ? Ops.hostEmpty() : bias,
+                GradMode.isOn() ? a : detached()[0],
+                GradMode.isOn() ? b : detached()[1],
+                Ops.hostScalars(scaling, training ? dropout : 0));
     }
 }

@@ -191,7 +191,7 @@ public final class CausalLM implements AutoCloseable {
 
     /** Final norm + lm_head: h [N, D] (or [B, T, D]) fp32 → logits fp32, in h's manager. */
     private NDArray head(NDArray h) {
-        NDArray x = Ops.cast(Ops.rmsNorm(h, norm, config.rmsNormEps), computeType);
+        NDArray x = Ops.rmsNormCast(h, norm, config.rmsNormEps, computeType);
         return Ops.toFloat32(Linear.linear(x, lmHead).singletonOrThrow());
     }
 

@@ -65,13 +65,13 @@ public final class DecoderLayer {
     private NDArray attentionBlock(NDArray h, NDArray[] dense, LayerContext ctx, ProjectionAdapter adapter) {
         long b = h.getShape().get(0);
         long t = h.getShape().get(1);
-        NDArray x = Ops.cast(Ops.rmsNorm(h, w.inputLayernorm, c.rmsNormEps), ctx.computeType); // [B, T, D]
+        NDArray x = Ops.rmsNormCast(h, w.inputLayernorm, c.rmsNormEps, ctx.computeType); // [B, T, D]
         NDArray q = project(x, dense, Projection.Q_PROJ, adapter, ctx).reshape(b, t, c.numHeads, c.headDim);
         NDArray k = project(x, dense, Projection.K_PROJ, adapter, ctx).reshape(b, t, c.numKvHeads, c.headDim);
         NDArray v = project(x, dense, Projection.V_PROJ, adapter, ctx).reshape(b, t, c.numKvHeads, c.headDim);
         if (c.qkNorm) {
-            q = Ops.cast(Ops.rmsNorm(q, w.qNorm, c.rmsNormEps), ctx.computeType);
-            k = Ops.cast(Ops.rmsNorm(k, w.kNorm, c.rmsNormEps), ctx.computeType);
+            q = Ops.rmsNormCast(q, w.qNorm, c.rmsNormEps, ctx.computeType);
+            k = Ops.rmsNormCast(k, w.kNorm, c.rmsNormEps, ctx.computeType);
         }
         q = Ops.rope(q.transpose(0, 2, 1, 3), ctx.cos, ctx.sin); // [B, H, T, Dh]
         k = Ops.rope(k.transpose(0, 2, 1, 3), ctx.cos, ctx.sin); // [B, Hkv, T, Dh]
@@ -94,7 +94,7 @@ public final class DecoderLayer {
 
     /** silu(gate(x)) · up(x) with x = norm(h1): the down projection's input, [B, T, F] in the compute dtype. */
     private NDArray mlpActivation(NDArray h1, NDArray[] dense, LayerContext ctx, ProjectionAdapter adapter) {
-        NDArray x = Ops.cast(Ops.rmsNorm(h1, w.postAttentionLayernorm, c.rmsNormEps), ctx.computeType);
+        NDArray x = Ops.rmsNormCast(h1, w.postAttentionLayernorm, c.rmsNormEps, ctx.computeType);
         NDArray gate = project(x, dense, Projection.GATE_PROJ, adapter, ctx); // [B, T, F]
         NDArray up = project(x, dense, Projection.UP_PROJ, adapter, ctx); // [B, T, F]
         return ctx.kernel == AttentionKernel.SDPA
@@ -154,6 +154,10 @@ public final class DecoderLayer {
             Span backward = ctx.phases.begin(Phase.BACKWARD);
             NDArray upstream = Ops.cast(dOutput, ctx.computeType); // what h1 + down passes back to down
             NDArray dAct = GradMode.with(false, () -> upstream.matMul(dense[Projection.DOWN_PROJ.ordinal()]));
+            dAct.attach(scope); // both freed with the layer's scope, not kept to the step's end
+            if (upstream != dOutput) {
+                upstream.attach(scope);
+            }
             List<NDArray> from = new ArrayList<>(Arrays.asList(h1, act));
             List<NDArray> grads = new ArrayList<>(Arrays.asList(dOutput, dAct));
             if (delta != null) {
@@ -174,6 +178,11 @@ public final class DecoderLayer {
     private NDArray project(NDArray x, NDArray[] dense, Projection p, ProjectionAdapter adapter, LayerContext ctx) {
         Span projections = ctx.phases.begin(Phase.PROJECTIONS);
         try {
+            NDArray fused =
+                    adapter == null ? null : adapter.project(index, p, x, dense[p.ordinal()], w.bias(p), ctx.training);
+            if (fused != null) {
+                return fused;
+            }
             NDArray y = Linear.linear(x, dense[p.ordinal()], w.bias(p)).singletonOrThrow();
             NDArray delta = adapter == null ? null : adapter.delta(index, p, x, ctx.training);
             return delta == null ? y : y.add(delta);

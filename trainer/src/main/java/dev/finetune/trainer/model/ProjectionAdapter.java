@@ -17,6 +17,16 @@ public interface ProjectionAdapter {
     NDArray delta(int layer, Projection projection, NDArray x, boolean training);
 
     /**
+     * The whole projection x Wᵀ + b + delta(x) where the adapter computes it in one go (the frozen product
+     * accumulating into its branch's output, with no separate add); null where it does not, and the model adds
+     * {@link #delta} itself. weight [out, in] and bias [out] (or null) in x's dtype.
+     */
+    default NDArray project(
+            int layer, Projection projection, NDArray x, NDArray weight, NDArray bias, boolean training) {
+        return null;
+    }
+
+    /**
      * Whether {@link #delta} draws random numbers in training (dropout): the model then seeds the engine before
      * each layer's forward and its recompute, so both draw the same.
      */

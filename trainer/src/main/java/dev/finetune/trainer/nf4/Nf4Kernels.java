@@ -81,8 +81,14 @@ final class Nf4Kernels {
      */
     static NDArray lookupScaled(NDArray packed, NDArray lut, NDArray scales, long numBlocks, int blockSize) {
         String key = packed.getDevice() + " " + lut.getDataType();
-        if (WORDS.computeIfAbsent(key, k -> wordsAgree(packed, lut, scales, blockSize))) {
-            return ScriptModules.call(ScriptModules.NF4_WORDS, lut, packed, scales);
+        // complex32 arithmetic is a CUDA feature: the complex-scaled words are tried on GPUs only
+        String[] modules = packed.getDevice().isGpu()
+                ? new String[] {ScriptModules.NF4_CWORDS, ScriptModules.NF4_WORDS}
+                : new String[] {ScriptModules.NF4_WORDS};
+        for (String module : modules) {
+            if (WORDS.computeIfAbsent(module + " " + key, k -> wordsAgree(module, packed, lut, scales, blockSize))) {
+                return ScriptModules.call(module, lut, packed, scales);
+            }
         }
         NDArray values = lookup(packed, lut, numBlocks, blockSize);
         NDArray w = values.mul(scales); // not in place: the module's result may be an inference tensor
@@ -92,8 +98,8 @@ final class Nf4Kernels {
 
     private static final Map<String, Boolean> WORDS = new ConcurrentHashMap<>();
 
-    private static boolean wordsAgree(NDArray packed, NDArray lut, NDArray scales, int blockSize) {
-        if (!ScriptModules.usable(ScriptModules.NF4_WORDS, packed.getDevice())) {
+    private static boolean wordsAgree(String module, NDArray packed, NDArray lut, NDArray scales, int blockSize) {
+        if (!ScriptModules.usable(module, packed.getDevice())) {
             return false;
         }
         long blocks = Math.min(scales.getShape().get(0), 256);
@@ -101,16 +107,16 @@ final class Nf4Kernels {
             scope.tempAttachAll(packed, lut, scales);
             NDArray codes = packed.get(new NDIndex().addSliceDim(0, blocks * blockSize / 2));
             NDArray s = scales.get(new NDIndex().addSliceDim(0, blocks));
-            NDArray words = ScriptModules.call(ScriptModules.NF4_WORDS, lut, codes, s);
+            NDArray words = ScriptModules.call(module, lut, codes, s);
             NDArray pairs = lookup(codes, lut, blocks, blockSize).mul(s);
             if (words.contentEquals(pairs)) {
                 return true;
             }
-            System.err.println("note: " + ScriptModules.NF4_WORDS + " differs from the pair lookup on "
-                    + packed.getDevice() + " in " + lut.getDataType() + "; using the pair lookup");
+            System.err.println("note: " + module + " differs from the pair lookup on " + packed.getDevice() + " in "
+                    + lut.getDataType() + "; using the pair lookup");
             return false;
         } catch (RuntimeException e) {
-            System.err.println("note: " + ScriptModules.NF4_WORDS + " fails on " + packed.getDevice() + " in "
+            System.err.println("note: " + module + " fails on " + packed.getDevice() + " in "
                     + lut.getDataType() + " ("
                     + e.getMessage() + "); using the pair lookup");
             return false;

@@ -12,7 +12,8 @@ public final class OpProfiler {
      * {@code trace} as Chrome trace JSON (name, ph, ts, dur, tid per op), also when the work fails.
      */
     public static void record(Path trace, Runnable work) {
-        JniUtils.startProfile(false, false, false);
+        // finetune.profile.cuda: the device's kernels too, where the JNI library records them (Kineto)
+        JniUtils.startProfile(Boolean.getBoolean("finetune.profile.cuda"), false, false);
         try {
             work.run();
         } finally {

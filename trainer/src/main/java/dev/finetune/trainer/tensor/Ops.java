@@ -65,6 +65,45 @@ public final class Ops {
         return x32.mul(pow(add(variance, eps), -0.5)).mul(weight);
     }
 
+    /**
+     * {@link #rmsNorm} cast to {@code type}, in one TorchScript call where {@code rms_norm.pt} loads: torch.rms_norm,
+     * which CUDA runs as one fused kernel forward and one backward where the DJL ops take about six elementwise
+     * passes over FP32 activations each way. eps and the target dtype go in as host tensors (no device sync).
+     */
+    public static NDArray rmsNormCast(NDArray x, NDArray weight, double eps, DataType type) {
+        if (ScriptModules.usable(ScriptModules.RMS_NORM, x.getDevice())) {
+            return ScriptModules.call(ScriptModules.RMS_NORM, x, weight, hostScalars(eps), hostDtype(type));
+        }
+        return cast(rmsNorm(x, weight, eps), type);
+    }
+
+    private static final Map<String, NDArray> HOST = new ConcurrentHashMap<>();
+
+    /**
+     * A host FP64 tensor of {@code values}, kept for the life of the process: numbers for a TorchScript module
+     * that also takes autograd tensors (reading a host tensor does not wait for the device).
+     */
+    public static NDArray hostScalars(double... values) {
+        return host("f64 " + java.util.Arrays.toString(values), m -> m.create(values));
+    }
+
+    /** A 0-dim host tensor of {@code type}: tells a TorchScript module the dtype to produce. */
+    public static NDArray hostDtype(DataType type) {
+        return host("dtype " + type, m -> m.zeros(new Shape(), type));
+    }
+
+    /** An empty host tensor: an absent optional tensor argument of a TorchScript module. */
+    public static NDArray hostEmpty() {
+        return host("empty", m -> m.zeros(new Shape(0), DataType.FLOAT32));
+    }
+
+    private static NDArray host(String key, java.util.function.Function<NDManager, NDArray> make) {
+        return HOST.computeIfAbsent(
+                key,
+                k -> make.apply(CONSTANT_OWNERS.computeIfAbsent(
+                        Device.cpu().toString(), d -> NDManager.newBaseManager(Device.cpu()))));
+    }
+
     // Scalars inside the autograd graph. DJL's x.mul(2f) and friends wrap the scalar in a direct buffer that
     // nothing keeps alive after the call, yet autograd saves that tensor for backward (MulBackward, PowBackward):
     // once the JVM collects the buffer, backward reads freed, reused memory (garbage or NaN gradients after a

@@ -17,6 +17,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -38,6 +39,9 @@ public final class ScriptModules {
     public static final String FOREACH_MUL = "foreach_mul.pt";
     public static final String FOREACH_ZERO = "foreach_zero.pt";
     public static final String BACKWARD_ROOTS = "backward_roots.pt";
+    public static final String RMS_NORM = "rms_norm.pt";
+    public static final String LORA_PROJECT = "lora_project.pt";
+    public static final String NF4_CWORDS = "nf4_cwords.pt";
 
     private static final Map<String, Model> LOADED = new ConcurrentHashMap<>();
     private static final Map<String, Boolean> USABLE = new ConcurrentHashMap<>();
@@ -113,6 +117,10 @@ public final class ScriptModules {
      * callers that have a plain-ops fallback.
      */
     public static boolean usable(String name, Device device) {
+        if (Arrays.asList(System.getProperty("finetune.modules.off", "").split(","))
+                .contains(name)) {
+            return false; // a benchmark's switch: measure the step without this module
+        }
         return USABLE.computeIfAbsent(name + "@" + device, k -> {
             try {
                 module(name, device);
