@@ -103,10 +103,14 @@ SHAPES = {
       rope_theta=500000.0, rms_norm_eps=1e-5, max_position_embeddings=8192),
 }
 
-def ref_bench(shape, seq, mb, steps):
+def ref_step(shape, seq, mb, layers=None):
+    """The reference's training step on random weights of SHAPE (LAYERS decoder layers, default the shape's own):
+    transformers + peft bf16 LoRA r=16 on all seven projections, SDPA, gradient checkpointing, AdamW. Returns
+    step() and the config."""
     import torch, transformers, peft
-    seq, mb, steps = int(seq), int(mb), int(steps)
     kw = dict(SHAPES[shape]); mt = kw.pop("model_type")
+    if layers is not None:
+        kw["num_hidden_layers"] = int(layers)
     cfg = transformers.AutoConfig.for_model(mt, **kw)
     torch.manual_seed(0)
     with torch.device("cuda"):
@@ -117,12 +121,21 @@ def ref_bench(shape, seq, mb, steps):
     model = peft.get_peft_model(model, peft.LoraConfig(r=16, lora_alpha=32, lora_dropout=0.0, target_modules=targets,
                                                        task_type="CAUSAL_LM"))
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-4)
-    ids = torch.randint(0, cfg.vocab_size, (mb, seq), device="cuda")
+    ids = torch.randint(0, cfg.vocab_size, (int(mb), int(seq)), device="cuda")
+
+    def step():
+        loss = model(input_ids=ids, labels=ids).loss
+        loss.backward(); opt.step(); opt.zero_grad(set_to_none=True)
+    return step, cfg
+
+def ref_bench(shape, seq, mb, steps):
+    import torch, transformers, peft
+    seq, mb, steps = int(seq), int(mb), int(steps)
+    step, _ = ref_step(shape, seq, mb)
     times = []
     for _ in range(steps):
         torch.cuda.synchronize(); t = time.perf_counter()
-        loss = model(input_ids=ids, labels=ids).loss
-        loss.backward(); opt.step(); opt.zero_grad(set_to_none=True)
+        step()
         torch.cuda.synchronize(); times.append(time.perf_counter() - t)
     med = statistics.median(times[2:])
     print(json.dumps(dict(shape=shape, seq=seq, micro_batch=mb, tokens_per_s=round(mb * seq / med), step_s=round(med, 4),

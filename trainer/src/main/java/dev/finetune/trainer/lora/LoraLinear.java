@@ -53,6 +53,17 @@ public final class LoraLinear {
      */
     private NDArray[] detached; // A and B without autograd, sharing their storage (optimizer updates show)
 
+    private final NDArray[] params = new NDArray[2]; // the module's [scaling, dropout p], per training flag
+
+    /** [scaling, dropout p] as the module takes them, made once per flag (not per call). */
+    private NDArray params(boolean training) {
+        int i = training ? 1 : 0;
+        if (params[i] == null) {
+            params[i] = Ops.hostScalars(scaling, training ? dropout : 0);
+        }
+        return params[i];
+    }
+
     /**
      * A and B as views that do not require gradients, for calls without autograd: TorchScript's executor would
      * otherwise take its differentiable plan for the masters and try to save inference-mode inputs for a
@@ -76,6 +87,6 @@ public final class LoraLinear {
                 bias == null ? Ops.hostEmpty() : bias,
                 GradMode.isOn() ? a : detached()[0],
                 GradMode.isOn() ? b : detached()[1],
-                Ops.hostScalars(scaling, training ? dropout : 0));
+                params(training));
     }
 }

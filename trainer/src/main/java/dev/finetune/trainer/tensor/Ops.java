@@ -7,11 +7,13 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BinaryOperator;
+import java.util.function.Function;
 
 /**
  * Small tensor functions of the decoder that must keep autograd across dtypes. DJL's toType cuts the graph
@@ -84,7 +86,7 @@ public final class Ops {
      * that also takes autograd tensors (reading a host tensor does not wait for the device).
      */
     public static NDArray hostScalars(double... values) {
-        return host("f64 " + java.util.Arrays.toString(values), m -> m.create(values));
+        return host("f64 " + Arrays.toString(values), m -> m.create(values));
     }
 
     /** A 0-dim host tensor of {@code type}: tells a TorchScript module the dtype to produce. */
@@ -97,7 +99,7 @@ public final class Ops {
         return host("empty", m -> m.zeros(new Shape(0), DataType.FLOAT32));
     }
 
-    private static NDArray host(String key, java.util.function.Function<NDManager, NDArray> make) {
+    private static NDArray host(String key, Function<NDManager, NDArray> make) {
         return HOST.computeIfAbsent(
                 key,
                 k -> make.apply(CONSTANT_OWNERS.computeIfAbsent(

@@ -18,8 +18,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -45,6 +47,9 @@ public final class ScriptModules {
 
     private static final Map<String, Model> LOADED = new ConcurrentHashMap<>();
     private static final Map<String, Boolean> USABLE = new ConcurrentHashMap<>();
+    /** Modules named in -Dfinetune.modules.off=a.pt,b.pt: read once, since usable() runs for every projection. */
+    private static final Set<String> OFF = new HashSet<>(
+            Arrays.asList(System.getProperty("finetune.modules.off", "").split(",")));
 
     private ScriptModules() {}
 
@@ -117,8 +122,7 @@ public final class ScriptModules {
      * callers that have a plain-ops fallback.
      */
     public static boolean usable(String name, Device device) {
-        if (Arrays.asList(System.getProperty("finetune.modules.off", "").split(","))
-                .contains(name)) {
+        if (OFF.contains(name)) {
             return false; // a benchmark's switch: measure the step without this module
         }
         return USABLE.computeIfAbsent(name + "@" + device, k -> {
