@@ -6,8 +6,9 @@ transient per weight element instead of 4), nf4_dequant.pt (a whole double-quant
 about 15 DJL calls fewer per weight and use) and adamw_foreach.pt (torch's AdamW update for all LoRA tensors in one
 call through the multi-tensor _foreach ops, instead of about 20 JNI calls and kernels per tensor); nf4_words.pt
 (a layer group's NF4 values gathered one 4-byte word per packed byte, times the block scales), global_norm.pt,
-foreach_mul.pt and foreach_zero.pt (gradient norm, scaling and zeroing through the multi-tensor ops) and
-backward_roots.pt (one backward traversal from several roots with their upstream gradients).
+foreach_mul.pt and foreach_zero.pt (gradient norm, scaling and zeroing through the multi-tensor ops),
+backward_roots.pt (one backward traversal from several roots with their upstream gradients) and sdpa_causal.pt
+(attention for rows of one document each: is_causal without a mask, grouped heads in place, torch's flash kernel).
 
 Each archive holds its source as text and is compiled by whatever libtorch loads it (2.7.1 in DJL), so the
 modules only use ops that exist there. Run: python make_modules.py OUT_DIR [FILE.pt ...] (all modules, or the
@@ -33,6 +34,13 @@ class SdpaAttention(torch.nn.Module):
             k = k.repeat_interleave(groups, dim=1)
             v = v.repeat_interleave(groups, dim=1)
         return F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+
+
+class SdpaCausal(torch.nn.Module):
+    def forward(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+        # rows of one document each: causal attention without a mask, grouped heads read in place (enable_gqa),
+        # which torch serves with its flash kernel on the GPU. q [B, H, T, D]; k, v [B, Hkv, T, D].
+        return F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=True)
 
 
 class SiluMul(torch.nn.Module):
@@ -246,6 +254,28 @@ def check_sdpa(path):
     assert err < 1e-12, err
 
 
+def check_sdpa_causal(path):
+    torch.manual_seed(0)
+    b, h, hkv, t, d = 2, 4, 2, 6, 8
+    q = torch.randn(b, h, t, d, dtype=torch.float64)
+    k = torch.randn(b, hkv, t, d, dtype=torch.float64)
+    v = torch.randn(b, hkv, t, d, dtype=torch.float64)
+    mask = torch.where(torch.ones(t, t, dtype=torch.bool).tril(), 0.0, float("-inf")).to(torch.float64)
+    kk = k.repeat_interleave(2, dim=1)
+    vv = v.repeat_interleave(2, dim=1)
+    want = torch.softmax(q @ kk.transpose(-1, -2) / d ** 0.5 + mask, -1) @ vv
+    err = (torch.jit.load(path)(q, k, v) - want).abs().max().item()
+    assert err < 1e-12, err
+    if torch.cuda.is_available():
+        # flash on the GPU: FP16, grouped heads, the lengths the trainer uses
+        qc, kc, vc = (x.to("cuda", torch.float16).repeat(1, 1, 64, 16) for x in (q, k, v))
+        mc = torch.where(torch.ones(t * 64, t * 64, dtype=torch.bool, device="cuda").tril(), 0.0, float("-inf"))
+        ref = torch.softmax((qc.float() @ kc.float().repeat_interleave(2, 1).transpose(-1, -2)) / (d * 16) ** 0.5
+                            + mc, -1) @ vc.float().repeat_interleave(2, 1)
+        err = (torch.jit.load(path)(qc, kc, vc).float() - ref).abs().max().item()
+        assert err < 1e-2, err
+
+
 # file, module, check (given the archive's path), and the torch functions it calls that not every torch has
 class LoraProject(torch.nn.Module):
     """A frozen projection with its LoRA branch, x Wᵀ + b + s · (dropout(x) Aᵀ) Bᵀ, where the frozen product
@@ -350,6 +380,7 @@ MODULES = [
     ("nf4_lookup.pt", Nf4Lookup, check_nf4_lookup, []),
     ("silu_mul.pt", SiluMul, check_silu, []),
     ("sdpa_attention.pt", SdpaAttention, check_sdpa, ["nn.functional.scaled_dot_product_attention"]),
+    ("sdpa_causal.pt", SdpaCausal, check_sdpa_causal, ["nn.functional.scaled_dot_product_attention"]),
 ]
 
 

@@ -13,6 +13,7 @@ import dev.finetune.trainer.tensor.Autograd;
 import dev.finetune.trainer.tensor.GradMode;
 import dev.finetune.trainer.tensor.Ops;
 import java.util.Random;
+import java.util.function.Supplier;
 
 /**
  * A decoder-only causal LM (embed → layers → final RMSNorm → lm_head) with an optional adapter on its
@@ -201,11 +202,22 @@ public final class CausalLM implements AutoCloseable {
         NDArray segments = scope.create(batch.segments, bt);
         NDArray positions = scope.create(batch.positions, bt);
         NDList cs = rope.cosSin(scope, positions, computeType);
-        NDArray full = AttentionMask.fromSegments(scope, segments, 0);
-        NDArray sliding =
-                config.hasSlidingLayers() ? AttentionMask.fromSegments(scope, segments, config.slidingWindow) : null;
+        Supplier<NDArray> full = () -> AttentionMask.fromSegments(scope, segments, 0);
+        Supplier<NDArray> sliding = config.hasSlidingLayers()
+                ? () -> AttentionMask.fromSegments(scope, segments, config.slidingWindow)
+                : null;
         idsOut[0] = ids;
-        return new LayerContext(computeType, training, cs.get(0), cs.get(1), full, sliding, null, attention, phases);
+        return new LayerContext(
+                computeType,
+                training,
+                cs.get(0),
+                cs.get(1),
+                full,
+                sliding,
+                batch.oneDocumentPerRow(),
+                null,
+                attention,
+                phases);
     }
 
     // ----------------------------------------------------------------------------------------------------
@@ -245,12 +257,12 @@ public final class CausalLM implements AutoCloseable {
             }
             Shape bt = new Shape(rows, t);
             NDList cs = rope.cosSin(scope, scope.create(pos, bt), computeType);
-            NDArray full = AttentionMask.forDecoding(scope, pads, offset, t, 0);
-            NDArray sliding = config.hasSlidingLayers()
-                    ? AttentionMask.forDecoding(scope, pads, offset, t, config.slidingWindow)
+            Supplier<NDArray> full = () -> AttentionMask.forDecoding(scope, pads, offset, t, 0);
+            Supplier<NDArray> sliding = config.hasSlidingLayers()
+                    ? () -> AttentionMask.forDecoding(scope, pads, offset, t, config.slidingWindow)
                     : null;
-            LayerContext ctx =
-                    new LayerContext(computeType, false, cs.get(0), cs.get(1), full, sliding, cache, attention, phases);
+            LayerContext ctx = new LayerContext(
+                    computeType, false, cs.get(0), cs.get(1), full, sliding, false, cache, attention, phases);
             NDArray h = embed(scope, scope.create(ids, bt));
             for (int i = 0; i < layers.length; i++) {
                 h = runLayer(scope, i, h, ctx);

@@ -83,9 +83,14 @@ public final class DecoderLayer {
         }
         Span attention = ctx.phases.begin(Phase.ATTENTION);
         boolean sliding = c.isSliding(index);
-        NDArray heads = ctx.kernel == AttentionKernel.SDPA
-                ? SdpaAttention.attend(q, k, v, ctx.sdpaMask(sliding))
-                : eagerAttention(q, k, v, ctx.mask(sliding), ctx.computeType); // [B, H, T, Dh]
+        NDArray heads; // [B, H, T, Dh]
+        if (ctx.kernel == AttentionKernel.EAGER) {
+            heads = eagerAttention(q, k, v, ctx.mask(sliding), ctx.computeType);
+        } else if (ctx.causal && !sliding && ScriptModules.usable(ScriptModules.SDPA_CAUSAL, q.getDevice())) {
+            heads = SdpaAttention.attendCausal(q, k, v);
+        } else {
+            heads = SdpaAttention.attend(q, k, v, ctx.sdpaMask(sliding));
+        }
         NDArray attn = heads.transpose(0, 2, 1, 3).reshape(b, t, (long) c.numHeads * c.headDim); // [B, T, H·Dh]
         attention.end(attn);
         NDArray o = project(attn, dense, Projection.O_PROJ, adapter, ctx); // [B, T, D]

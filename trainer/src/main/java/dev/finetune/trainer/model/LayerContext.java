@@ -2,6 +2,7 @@ package dev.finetune.trainer.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import java.util.function.Supplier;
 
 /**
  * What every layer of one forward pass shares: dtype, mode, RoPE tables, masks, the optional KV cache and the
@@ -12,8 +13,13 @@ final class LayerContext {
     final boolean training;
     final NDArray cos; // [B, 1, T, Dh] compute dtype
     final NDArray sin; // [B, 1, T, Dh]
-    final NDArray fullMask; // [B, 1, 1, T, S] fp32 additive
-    final NDArray slidingMask; // same, for sliding-window layers; null when the model has none
+    private final Supplier<NDArray> fullMaskSource; // [B, 1, 1, T, S] fp32 additive, made on first use
+    private final Supplier<NDArray> slidingMaskSource; // same, for sliding-window layers; null when the model has none
+    private NDArray fullMask;
+    private NDArray slidingMask;
+    /** Every row is one document without padding, so the full mask is plain causal (training batches only). */
+    final boolean causal;
+
     final KvCache cache; // null in training
     final AttentionKernel kernel;
     final PhaseObserver phases;
@@ -25,8 +31,9 @@ final class LayerContext {
             boolean training,
             NDArray cos,
             NDArray sin,
-            NDArray fullMask,
-            NDArray slidingMask,
+            Supplier<NDArray> fullMask,
+            Supplier<NDArray> slidingMask,
+            boolean causal,
             KvCache cache,
             AttentionKernel kernel,
             PhaseObserver phases) {
@@ -36,26 +43,39 @@ final class LayerContext {
         this.training = training;
         this.cos = cos;
         this.sin = sin;
-        this.fullMask = fullMask;
-        this.slidingMask = slidingMask;
+        this.fullMaskSource = fullMask;
+        this.slidingMaskSource = slidingMask;
+        this.causal = causal;
         this.cache = cache;
     }
 
-    /** The additive mask of a sliding or full layer, [B, 1, 1, T, S] FP32. */
+    /**
+     * The additive mask of a sliding or full layer, [B, 1, 1, T, S] FP32, made on first use: a batch of whole rows
+     * on the causal kernel never needs it (at 8192 tokens a row it is 256 MiB).
+     */
     NDArray mask(boolean sliding) {
-        return sliding ? slidingMask : fullMask;
+        if (sliding) {
+            if (slidingMask == null) {
+                slidingMask = slidingMaskSource.get();
+            }
+            return slidingMask;
+        }
+        if (fullMask == null) {
+            fullMask = fullMaskSource.get();
+        }
+        return fullMask;
     }
 
     /** The same mask for {@link SdpaAttention}: [B, 1, T, S] in the compute dtype. */
     NDArray sdpaMask(boolean sliding) {
         if (sliding) {
             if (sdpaSliding == null) {
-                sdpaSliding = SdpaAttention.mask(slidingMask, computeType);
+                sdpaSliding = SdpaAttention.mask(mask(true), computeType);
             }
             return sdpaSliding;
         }
         if (sdpaFull == null) {
-            sdpaFull = SdpaAttention.mask(fullMask, computeType);
+            sdpaFull = SdpaAttention.mask(mask(false), computeType);
         }
         return sdpaFull;
     }

@@ -4,7 +4,12 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import dev.finetune.trainer.tensor.ScriptModules;
 
-/** torch.nn.functional.scaled_dot_product_attention through {@link ScriptModules#SDPA_ATTENTION}. */
+/**
+ * torch.nn.functional.scaled_dot_product_attention through {@link ScriptModules#SDPA_ATTENTION} (an explicit mask:
+ * packed rows, padding, sliding windows, decoding) or {@link ScriptModules#SDPA_CAUSAL} (rows of one document each:
+ * {@code is_causal} with grouped heads read in place, which lets torch pick its flash kernel instead of the
+ * memory-efficient one that reads a mask and needs k and v repeated per query head).
+ */
 final class SdpaAttention {
     /** The lowest FP16 value: a finite "masked" that keeps rows without any allowed key finite. */
     private static final float FP16_MASKED = -65504f;
@@ -17,6 +22,11 @@ final class SdpaAttention {
      */
     static NDArray attend(NDArray q, NDArray k, NDArray v, NDArray mask) {
         return ScriptModules.call(ScriptModules.SDPA_ATTENTION, q, k, v, mask);
+    }
+
+    /** Causal attention without a mask: q [B, H, T, Dh], k and v [B, Hkv, T, Dh] → [B, H, T, Dh] in q's manager. */
+    static NDArray attendCausal(NDArray q, NDArray k, NDArray v) {
+        return ScriptModules.call(ScriptModules.SDPA_CAUSAL, q, k, v);
     }
 
     /** The additive FP32 mask [B, 1, 1, T, S] of {@link AttentionMask} as SDPA takes it: [B, 1, T, S] in {@code type}. */

@@ -74,6 +74,19 @@ public final class TrainingBatch {
         return new TrainingBatch(rows, length, flat, seg, tgt);
     }
 
+    /** Whether every row is a single document without padding: one nonzero segment id throughout the row. */
+    boolean oneDocumentPerRow() {
+        for (int r = 0; r < rows; r++) {
+            long first = segments[r * length];
+            for (int t = 0; t < length; t++) {
+                if (segments[r * length + t] != first || first == 0) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
     /** Number of target tokens. */
     public int targetCount() {
         int n = 0;

@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.finetune.trainer.lora.LoraAdapter;
+import dev.finetune.trainer.tensor.ScriptModules;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -66,6 +67,55 @@ class AttentionKernelTest {
                 System.out.println(name + ": sdpa vs eager logits " + logitRel + ", LoRA gradients " + worst);
             }
         }
+    }
+
+    /** Two rows of one document each: the batch the causal kernel (no mask, grouped heads in place) serves. */
+    private static TrainingBatch wholeRowsBatch() {
+        TrainingBatch packed = packedBatch();
+        long[] seg = new long[packed.rows * packed.length];
+        boolean[] tgt = new boolean[seg.length];
+        for (int i = 0; i < seg.length; i++) {
+            seg[i] = 1 + i / packed.length;
+            tgt[i] = i % packed.length != 0;
+        }
+        return TrainingBatch.of(packed.rows, packed.length, packed.ids, seg, tgt);
+    }
+
+    @Test
+    void wholeRowsOnTheCausalKernelGiveTheMaskedEagerLogitsAndGradients() throws Exception {
+        TrainingBatch batch = wholeRowsBatch();
+        assertTrue(batch.oneDocumentPerRow());
+        assertTrue(!packedBatch().oneDocumentPerRow(), "packed rows with padding need the mask");
+        assertTrue(ScriptModules.usable(ScriptModules.SDPA_CAUSAL, TestDevice.get()), "sdpa_causal.pt loads");
+        boolean grouped = false;
+        for (Path fam : Goldens.families()) {
+            try (CausalLM model = ModelLoader.load(fam.resolve("base"), TestDevice.fp32());
+                    NDManager scope = model.manager().newSubManager()) {
+                grouped |= model.config.numKvHeads < model.config.numHeads;
+                LoraAdapter adapter = LoraAdapter.load(fam.resolve("adapter"), model.config, scope, true);
+                model.setAdapter(adapter);
+                model.setAttention(AttentionKernel.EAGER);
+                float[] eagerLogits = model.logits(scope, batch).toFloatArray();
+                LossAndCount eagerLoss = model.forwardBackward(batch, 1f, 1f);
+                Map<String, float[]> eagerGrads = TrainingStepTest.gradients(adapter);
+                adapter.zeroGradients();
+                model.setAttention(AttentionKernel.SDPA);
+                float[] causalLogits = model.logits(scope, batch).toFloatArray();
+                LossAndCount causalLoss = model.forwardBackward(batch, 1f, 1f);
+                Map<String, float[]> causalGrads = TrainingStepTest.gradients(adapter);
+
+                String name = fam.getFileName().toString();
+                double logitRel = Goldens.relativeDiff(causalLogits, eagerLogits);
+                assertTrue(logitRel < 1e-5, name + " logits causal kernel vs eager " + logitRel);
+                assertEquals(eagerLoss.lossSum, causalLoss.lossSum, 1e-5 * eagerLoss.lossSum, name);
+                double worst = 0;
+                for (String k : eagerGrads.keySet()) {
+                    worst = Math.max(worst, Goldens.relativeDiff(causalGrads.get(k), eagerGrads.get(k)));
+                }
+                assertTrue(worst < 1e-4, name + " LoRA gradients causal kernel vs eager " + worst);
+            }
+        }
+        assertTrue(grouped, "at least one family has grouped query heads");
     }
 
     @Test
