@@ -5,7 +5,8 @@ import java.util.Locale;
 /**
  * How a decoder layer computes attention; the names are transformers' {@code attn_implementation} values.
  * SDPA (default) calls torch's scaled_dot_product_attention through a small TorchScript module (DJL exposes no
- * fused attention): flash / memory-efficient kernels on GPU that never hold the T×S scores; the MLP's
+ * fused attention) and never holds the T×S scores: a batch whose rows are one document each takes the causal
+ * flash kernel without a mask, packed or padded rows the memory-efficient kernel with their mask; the MLP's
  * silu(gate)·up goes through a TorchScript module too. EAGER spells everything out with DJL ops (matmul, FP32
  * softmax, matmul; x·sigmoid(x)·up) and loads no TorchScript: the reference the SDPA path is tested against.
  */
