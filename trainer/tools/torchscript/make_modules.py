@@ -7,8 +7,9 @@ about 15 DJL calls fewer per weight and use) and adamw_foreach.pt (torch's AdamW
 call through the multi-tensor _foreach ops, instead of about 20 JNI calls and kernels per tensor); nf4_words.pt
 (a layer group's NF4 values gathered one 4-byte word per packed byte, times the block scales), global_norm.pt,
 foreach_mul.pt and foreach_zero.pt (gradient norm, scaling and zeroing through the multi-tensor ops),
-backward_roots.pt (one backward traversal from several roots with their upstream gradients) and sdpa_causal.pt
-(attention for rows of one document each: is_causal without a mask, grouped heads in place, torch's flash kernel).
+backward_roots.pt (one backward traversal from several roots with their upstream gradients) sdpa_causal.pt
+(attention for rows of one document each: is_causal without a mask, grouped heads in place, torch's flash kernel)
+and sdpa_varlen.pt (packed rows on CUDA: the variable-length flash kernel over the documents' bounds).
 
 Each archive holds its source as text and is compiled by whatever libtorch loads it (2.7.1 in DJL), so the
 modules only use ops that exist there. Run: python make_modules.py OUT_DIR [FILE.pt ...] (all modules, or the
@@ -41,6 +42,24 @@ class SdpaCausal(torch.nn.Module):
         # rows of one document each: causal attention without a mask, grouped heads read in place (enable_gqa),
         # which torch serves with its flash kernel on the GPU. q [B, H, T, D]; k, v [B, Hkv, T, D].
         return F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=True)
+
+
+class SdpaVarlen(torch.nn.Module):
+    def forward(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, bounds: torch.Tensor,
+                longest: torch.Tensor) -> torch.Tensor:
+        # packed rows: causal attention inside each document through the variable-length flash kernel (CUDA,
+        # FP16/BF16), no mask and grouped heads read in place. q [B, H, T, D]; k, v [B, Hkv, T, D]; bounds int32
+        # [N + 1], the documents' cumulative lengths over the B·T tokens taken row by row (padding runs count as
+        # documents: they attend only each other, as under the mask); longest a host FP64 [1], the longest length.
+        b, h, t, d = q.size(0), q.size(1), q.size(2), q.size(3)
+        hkv = k.size(1)
+        m = int(longest[0])
+        qq = q.transpose(1, 2).reshape(b * t, h, d)
+        kk = k.transpose(1, 2).reshape(b * t, hkv, d)
+        vv = v.transpose(1, 2).reshape(b * t, hkv, d)
+        out = torch.ops.aten._flash_attention_forward(qq, kk, vv, bounds, bounds, m, m, 0.0, True, False,
+                                                      scale=1.0 / (d ** 0.5))[0]
+        return out.view(b, t, h, d).transpose(1, 2)
 
 
 class SiluMul(torch.nn.Module):
@@ -276,6 +295,38 @@ def check_sdpa_causal(path):
         assert err < 1e-2, err
 
 
+def check_sdpa_varlen(path):
+    # CUDA only (the flash kernel has no CPU version): against the masked SDPA, forward and backward, FP16
+    if not torch.cuda.is_available():
+        print(f"{path}: not checked (no CUDA)")
+        return
+    torch.manual_seed(0)
+    b, h, hkv, t, d = 2, 8, 2, 256, 128
+    seg = torch.ones(b, t, dtype=torch.long)
+    seg[0, 100:] = 2
+    seg[0, 230:] = 0  # padding at the end of row 0
+    seg[1, 17:] = 2
+    seg[1, 200:] = 3
+    flat = seg.reshape(-1)
+    starts = [0] + [i for i in range(1, b * t) if i % t == 0 or flat[i] != flat[i - 1]] + [b * t]
+    bounds = torch.tensor(starts, dtype=torch.int32, device="cuda")
+    longest = torch.tensor([float(max(y - x for x, y in zip(starts, starts[1:])))], dtype=torch.float64)
+    pos = torch.arange(t)
+    allowed = (seg[:, None, :, None] == seg[:, None, None, :]) & (pos[:, None] >= pos[None, :])
+    mask = torch.where(allowed, 0.0, -65504.0).to("cuda", torch.float16)
+    q, k, v = (torch.randn(b, n, t, d, device="cuda", dtype=torch.float16, requires_grad=True)
+               for n in (h, hkv, hkv))
+    got = torch.jit.load(path)(q, k, v, bounds, longest)
+    g = torch.randn_like(got)
+    dq, dk, dv = torch.autograd.grad(got, (q, k, v), g)
+    want = F.scaled_dot_product_attention(q, k.repeat_interleave(h // hkv, 1), v.repeat_interleave(h // hkv, 1),
+                                          attn_mask=mask)
+    wq, wk, wv = torch.autograd.grad(want, (q, k, v), g)
+    for name, x, y in (("out", got, want), ("dq", dq, wq), ("dk", dk, wk), ("dv", dv, wv)):
+        err = ((x.float() - y.float()).abs().max() / y.float().abs().max()).item()
+        assert err < 2e-2, (name, err)
+
+
 # file, module, check (given the archive's path), and the torch functions it calls that not every torch has
 class LoraProject(torch.nn.Module):
     """A frozen projection with its LoRA branch, x Wᵀ + b + s · (dropout(x) Aᵀ) Bᵀ, where the frozen product
@@ -381,6 +432,7 @@ MODULES = [
     ("silu_mul.pt", SiluMul, check_silu, []),
     ("sdpa_attention.pt", SdpaAttention, check_sdpa, ["nn.functional.scaled_dot_product_attention"]),
     ("sdpa_causal.pt", SdpaCausal, check_sdpa_causal, ["nn.functional.scaled_dot_product_attention"]),
+    ("sdpa_varlen.pt", SdpaVarlen, check_sdpa_varlen, ["ops.aten._flash_attention_forward"]),
 ]
 
 

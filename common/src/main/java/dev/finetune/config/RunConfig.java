@@ -70,8 +70,9 @@ public final class RunConfig {
     @Option(
             section = Section.MODEL,
             help = "Attention kernel, as transformers' attn_implementation: sdpa (torch's "
-                    + "fused scaled_dot_product_attention: faster, and no T x T scores in GPU memory) or eager (plain DJL ops, no "
-                    + "TorchScript modules).")
+                    + "fused scaled_dot_product_attention: faster, and no T x T scores in GPU memory; rows of one document "
+                    + "each take its causal flash kernel, packed rows on a GPU the variable-length flash kernel) or eager "
+                    + "(plain DJL ops, no TorchScript modules).")
     public String attnImplementation = "sdpa";
 
     // ---- dataset ----

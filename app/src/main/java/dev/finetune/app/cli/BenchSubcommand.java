@@ -48,6 +48,11 @@ final class BenchSubcommand extends Subcommand {
                         "0"),
                 Flag.value("seed", "N", "Seed of the random weights and tokens.", "0"),
                 Flag.value("attn-implementation", "sdpa|eager", "Attention kernel.", "sdpa"),
+                Flag.value(
+                        "documents",
+                        "N",
+                        "Documents packed into each row (equal lengths); more than 1 measures packed-row attention.",
+                        "1"),
                 Flag.toggle(
                         "host-cost",
                         "The shape's ops with negligible arithmetic (heads of 4 dimensions): step_s "
@@ -79,6 +84,7 @@ final class BenchSubcommand extends Subcommand {
         o.layers = line.getInt("layers", o.layers);
         o.seed = line.getInt("seed", (int) o.seed);
         o.attnImplementation = line.get("attn-implementation", o.attnImplementation);
+        o.documents = line.getInt("documents", o.documents);
         o.hostCost = line.isOn("host-cost");
         o.countOps = line.isOn("count-ops");
         o.autoMicroBatch = line.isOn("auto-micro-batch");

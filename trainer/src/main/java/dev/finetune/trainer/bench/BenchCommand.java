@@ -80,6 +80,11 @@ public final class BenchCommand {
         /** sdpa or eager attention. */
         public String attnImplementation = "sdpa";
         /**
+         * Documents packed into each row, of equal length (the last takes the remainder): 1 measures whole rows,
+         * more measures the packed-row attention that training with {@code packing: true} runs.
+         */
+        public int documents = 1;
+        /**
          * Same layers, heads, projections, vocabulary and tokens, but heads of 4 dimensions and an MLP of twice the
          * hidden size: the same ops with negligible arithmetic, so step_s is what the host spends issuing them
          * (Java, DJL, JNI, kernel launches). Compared with the real shape's step_s on the same GPU it tells whether
@@ -98,6 +103,7 @@ public final class BenchCommand {
         public Options validate() {
             check(seq >= 2, "seq", seq, ">= 2");
             check(microBatch >= 1, "micro-batch", microBatch, ">= 1");
+            check(documents >= 1 && documents <= seq / 2, "documents", documents, ">= 1 and <= seq / 2");
             check(accumulation >= 1, "accumulation", accumulation, ">= 1");
             check(steps >= 1, "steps", steps, ">= 1");
             check(warmup >= 0, "warmup", warmup, ">= 0");
@@ -293,7 +299,7 @@ public final class BenchCommand {
         return small;
     }
 
-    /** One document per row, every token after the first a target; fixed seed. */
+    /** {@code documents} per row, every token after each document's first a target; fixed seed. */
     static List<MicroBatch> synthetic(Options o, int vocab) {
         Random rng = new Random(o.seed);
         List<MicroBatch> out = new ArrayList<>();
@@ -304,8 +310,11 @@ public final class BenchCommand {
             byte[] tgt = new byte[n];
             for (int i = 0; i < n; i++) {
                 ids[i] = rng.nextInt(vocab);
-                seg[i] = 1;
-                tgt[i] = (byte) (i % o.seq == 0 ? 0 : 1);
+                int t = i % o.seq;
+                int docLength = o.seq / o.documents;
+                int doc = Math.min(t / docLength, o.documents - 1);
+                seg[i] = 1 + doc;
+                tgt[i] = (byte) (t == doc * docLength ? 0 : 1);
             }
             out.add(new MicroBatch(o.microBatch, o.seq, ids, seg, tgt));
         }

@@ -207,6 +207,7 @@ public final class CausalLM implements AutoCloseable {
                 ? () -> AttentionMask.fromSegments(scope, segments, config.slidingWindow)
                 : null;
         idsOut[0] = ids;
+        Supplier<NDArray[]> documents = () -> SdpaAttention.documents(scope, batch.documentBounds());
         return new LayerContext(
                 computeType,
                 training,
@@ -215,6 +216,7 @@ public final class CausalLM implements AutoCloseable {
                 full,
                 sliding,
                 batch.oneDocumentPerRow(),
+                documents,
                 null,
                 attention,
                 phases);
@@ -262,7 +264,7 @@ public final class CausalLM implements AutoCloseable {
                     ? () -> AttentionMask.forDecoding(scope, pads, offset, t, config.slidingWindow)
                     : null;
             LayerContext ctx = new LayerContext(
-                    computeType, false, cs.get(0), cs.get(1), full, sliding, false, cache, attention, phases);
+                    computeType, false, cs.get(0), cs.get(1), full, sliding, false, null, cache, attention, phases);
             NDArray h = embed(scope, scope.create(ids, bt));
             for (int i = 0; i < layers.length; i++) {
                 h = runLayer(scope, i, h, ctx);

@@ -19,6 +19,10 @@ final class LayerContext {
     private NDArray slidingMask;
     /** Every row is one document without padding, so the full mask is plain causal (training batches only). */
     final boolean causal;
+    /** The documents' bounds as {@link SdpaAttention#attendDocuments} takes them, made on first use; null in decoding. */
+    private final Supplier<NDArray[]> documentsSource;
+
+    private NDArray[] documents;
 
     final KvCache cache; // null in training
     final AttentionKernel kernel;
@@ -34,6 +38,7 @@ final class LayerContext {
             Supplier<NDArray> fullMask,
             Supplier<NDArray> slidingMask,
             boolean causal,
+            Supplier<NDArray[]> documents,
             KvCache cache,
             AttentionKernel kernel,
             PhaseObserver phases) {
@@ -46,6 +51,7 @@ final class LayerContext {
         this.fullMaskSource = fullMask;
         this.slidingMaskSource = slidingMask;
         this.causal = causal;
+        this.documentsSource = documents;
         this.cache = cache;
     }
 
@@ -64,6 +70,14 @@ final class LayerContext {
             fullMask = fullMaskSource.get();
         }
         return fullMask;
+    }
+
+    /** [bounds, longest] of the batch's documents (see {@link TrainingBatch#documentBounds}); null in decoding. */
+    NDArray[] documents() {
+        if (documents == null && documentsSource != null) {
+            documents = documentsSource.get();
+        }
+        return documents;
     }
 
     /** The same mask for {@link SdpaAttention}: [B, 1, T, S] in the compute dtype. */

@@ -87,6 +87,30 @@ public final class TrainingBatch {
         return true;
     }
 
+    /**
+     * The documents' cumulative lengths over the rows·length tokens taken row by row: 0, then the end of each run of
+     * one segment id within a row (a row's start always starts a run; a padding run counts as one), ending at
+     * rows·length. What the variable-length attention kernel takes instead of a mask.
+     */
+    int[] documentBounds() {
+        int n = rows * length;
+        int count = 0;
+        for (int i = 0; i < n; i++) {
+            if (i % length == 0 || segments[i] != segments[i - 1]) {
+                count++;
+            }
+        }
+        int[] bounds = new int[count + 1];
+        int k = 0;
+        for (int i = 0; i < n; i++) {
+            if (i % length == 0 || segments[i] != segments[i - 1]) {
+                bounds[k++] = i;
+            }
+        }
+        bounds[k] = n;
+        return bounds;
+    }
+
     /** Number of target tokens. */
     public int targetCount() {
         int n = 0;

@@ -33,6 +33,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class ScriptModules {
     public static final String SDPA_ATTENTION = "sdpa_attention.pt";
     public static final String SDPA_CAUSAL = "sdpa_causal.pt";
+    public static final String SDPA_VARLEN = "sdpa_varlen.pt";
     public static final String SILU_MUL = "silu_mul.pt";
     public static final String NF4_LOOKUP = "nf4_lookup.pt";
     public static final String ADAMW_FOREACH = "adamw_foreach.pt";

@@ -73,4 +73,24 @@ class BenchCommandTest {
                     shape + ": the MLP keeps under 1 % of its weights");
         }
     }
+
+    @Test
+    void documentsSplitEachRowIntoThatManyRunsWhoseFirstTokenIsNoTarget() {
+        BenchCommand.Options o = new BenchCommand.Options();
+        o.seq = 10;
+        o.microBatch = 2;
+        o.documents = 3;
+        dev.finetune.trainer.train.MicroBatch mb =
+                BenchCommand.synthetic(o.validate(), 100).get(0);
+        for (int r = 0; r < 2; r++) {
+            int runs = 0;
+            for (int t = 0; t < 10; t++) {
+                int i = r * 10 + t;
+                boolean starts = t == 0 || mb.segments[i] != mb.segments[i - 1];
+                runs += starts ? 1 : 0;
+                assertEquals(starts ? 0 : 1, mb.targets[i], "row " + r + " token " + t);
+            }
+            assertEquals(3, runs, "row " + r);
+        }
+    }
 }

@@ -1,5 +1,6 @@
 package dev.finetune.trainer.model;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -116,6 +117,22 @@ class AttentionKernelTest {
             }
         }
         assertTrue(grouped, "at least one family has grouped query heads");
+    }
+
+    @Test
+    void documentBoundsCutAtEveryRowStartAndSegmentChangeAndCoverEveryToken() {
+        TrainingBatch packed = packedBatch();
+        int[] bounds = packed.documentBounds();
+        // row 0: documents of 8 and 7 tokens, then 2 padding tokens (one run); row 1: one document of 17
+        assertArrayEquals(new int[] {0, 8, 15, 17, 34}, bounds);
+        for (int d = 0; d + 1 < bounds.length; d++) {
+            for (int i = bounds[d]; i < bounds[d + 1]; i++) {
+                assertEquals(bounds[d] / packed.length, i / packed.length, "a document never crosses rows");
+                assertEquals(packed.segments[bounds[d]], packed.segments[i], "one segment id per document");
+            }
+        }
+        int[] whole = wholeRowsBatch().documentBounds();
+        assertArrayEquals(new int[] {0, 17, 34}, whole);
     }
 
     @Test
