@@ -1,10 +1,15 @@
 package dev.finetune.trainer.model;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.finetune.trainer.tensor.GradMode;
 import dev.finetune.trainer.tensor.Ops;
 import dev.finetune.trainer.tensor.ScriptModules;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * torch.nn.functional.scaled_dot_product_attention through {@link ScriptModules#SDPA_ATTENTION} (an explicit mask:
@@ -49,7 +54,46 @@ final class SdpaAttention {
         return q.getDevice().isGpu()
                 && (type == DataType.FLOAT16 || type == DataType.BFLOAT16)
                 && q.getShape().get(3) <= 256
-                && ScriptModules.usable(ScriptModules.SDPA_VARLEN, q.getDevice());
+                && ScriptModules.usable(ScriptModules.SDPA_VARLEN, q.getDevice())
+                && DOCUMENTS_KERNEL_AGREES.computeIfAbsent(
+                        q.getDevice() + " " + type, k -> agrees(q.getDevice(), type));
+    }
+
+    private static final Map<String, Boolean> DOCUMENTS_KERNEL_AGREES = new ConcurrentHashMap<>();
+
+    /**
+     * Once per device and dtype, before first use: the variable-length kernel against the masked one on two packed
+     * documents with grouped heads. A torch whose kernel fails or differs leaves packed rows on the masked kernel,
+     * with a note on stderr.
+     */
+    private static boolean agrees(Device device, DataType type) {
+        try (NDManager m = NDManager.newBaseManager(device)) {
+            return GradMode.with(false, () -> {
+                int t = 64;
+                NDArray q = m.randomNormal(new Shape(1, 4, t, 64)).toType(type, false);
+                NDArray k = m.randomNormal(new Shape(1, 2, t, 64)).toType(type, false);
+                NDArray v = m.randomNormal(new Shape(1, 2, t, 64)).toType(type, false);
+                long[] seg = new long[t];
+                for (int i = 0; i < t; i++) {
+                    seg[i] = i < 40 ? 1 : 2;
+                }
+                NDArray mask = mask(AttentionMask.fromSegments(m, m.create(seg, new Shape(1, t)), 0), type);
+                NDArray want = Ops.toFloat32(attend(q, k, v, mask));
+                NDArray got = Ops.toFloat32(attendDocuments(q, k, v, documents(m, new int[] {0, 40, t})));
+                float diff = got.sub(want).abs().max().getFloat();
+                float scale = want.abs().max().getFloat();
+                if (!(diff <= 1e-2f * scale)) {
+                    System.err.println("note: " + ScriptModules.SDPA_VARLEN + " differs from the masked kernel on "
+                            + device + " (max difference " + diff + "); packed rows use the masked kernel");
+                    return false;
+                }
+                return true;
+            });
+        } catch (RuntimeException e) {
+            System.err.println("note: " + ScriptModules.SDPA_VARLEN + " failed on " + device + " (" + e.getMessage()
+                    + "); packed rows use the masked kernel");
+            return false;
+        }
     }
 
     /** [bounds int32 [N + 1] in {@code scope}, the longest document as a host FP64 [1]] from the batch's bounds. */

@@ -135,6 +135,25 @@ class AttentionKernelTest {
         assertArrayEquals(new int[] {0, 17, 34}, whole);
     }
 
+    /**
+     * The variable-length kernel exists on CUDA only: on the CPU the module must still compile in DJL's libtorch and
+     * reach that kernel with the arguments it declares (a schema mismatch fails earlier, at compile or bind time).
+     */
+    @Test
+    void theVarlenModuleCompilesAndReachesTheFlashKernel() {
+        try (NDManager m = NDManager.newBaseManager(ai.djl.Device.cpu())) {
+            NDArray q = m.randomNormal(new ai.djl.ndarray.types.Shape(1, 4, 8, 16));
+            NDArray k = m.randomNormal(new ai.djl.ndarray.types.Shape(1, 2, 8, 16));
+            NDArray[] docs = SdpaAttention.documents(m, new int[] {0, 5, 8});
+            RuntimeException e =
+                    assertThrows(RuntimeException.class, () -> SdpaAttention.attendDocuments(q, k, k, docs));
+            assertTrue(
+                    String.valueOf(e.getMessage()).contains("_flash_attention_forward")
+                            && String.valueOf(e.getMessage()).contains("CPU"),
+                    e.getMessage());
+        }
+    }
+
     @Test
     void sdpaInHalfPrecisionStaysCloseToEagerAndFinite() throws Exception {
         TrainingBatch batch = packedBatch();
