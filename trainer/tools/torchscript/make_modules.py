@@ -254,43 +254,42 @@ def check_silu(path):
     assert torch.allclose(torch.jit.load(path)(g, u), g * torch.sigmoid(g) * u, atol=1e-12)
 
 
+def grouped_qkv():
+    """Seeded q [2, 4, 6, 8] and k, v [2, 2, 6, 8] in FP64: grouped heads, for the attention checks."""
+    torch.manual_seed(0)
+    return tuple(torch.randn(2, n, 6, 8, dtype=torch.float64) for n in (4, 2, 2))
+
+
+def plain_attention(q, k, v, mask):
+    """softmax(q kᵀ / √D + mask) v with k and v repeated per query head: what the modules must compute."""
+    g = q.size(1) // k.size(1)
+    kk, vv = k.repeat_interleave(g, dim=1), v.repeat_interleave(g, dim=1)
+    return torch.softmax(q @ kk.transpose(-1, -2) / q.size(-1) ** 0.5 + mask, -1) @ vv
+
+
 def check_sdpa(path):
     # against the plain formula, grouped heads and a block-diagonal mask
-    torch.manual_seed(0)
-    b, h, hkv, t, d = 2, 4, 2, 6, 8
-    q = torch.randn(b, h, t, d, dtype=torch.float64)
-    k = torch.randn(b, hkv, t, d, dtype=torch.float64)
-    v = torch.randn(b, hkv, t, d, dtype=torch.float64)
+    q, k, v = grouped_qkv()
+    t = q.size(2)
     seg = torch.tensor([[1, 1, 1, 2, 2, 2], [1, 1, 1, 1, 1, 0]])
     pos = torch.arange(t)
     allowed = (seg[:, None, :, None] == seg[:, None, None, :]) & (pos[:, None] >= pos[None, :])
     mask = torch.where(allowed, 0.0, -1e9).to(torch.float64)
-    got = torch.jit.load(path)(q, k, v, mask)
-    kk = k.repeat_interleave(2, dim=1)
-    vv = v.repeat_interleave(2, dim=1)
-    want = torch.softmax(q @ kk.transpose(-1, -2) / d ** 0.5 + mask, -1) @ vv
-    err = (got - want).abs().max().item()
+    err = (torch.jit.load(path)(q, k, v, mask) - plain_attention(q, k, v, mask)).abs().max().item()
     assert err < 1e-12, err
 
 
 def check_sdpa_causal(path):
-    torch.manual_seed(0)
-    b, h, hkv, t, d = 2, 4, 2, 6, 8
-    q = torch.randn(b, h, t, d, dtype=torch.float64)
-    k = torch.randn(b, hkv, t, d, dtype=torch.float64)
-    v = torch.randn(b, hkv, t, d, dtype=torch.float64)
+    q, k, v = grouped_qkv()
+    t = q.size(2)
     mask = torch.where(torch.ones(t, t, dtype=torch.bool).tril(), 0.0, float("-inf")).to(torch.float64)
-    kk = k.repeat_interleave(2, dim=1)
-    vv = v.repeat_interleave(2, dim=1)
-    want = torch.softmax(q @ kk.transpose(-1, -2) / d ** 0.5 + mask, -1) @ vv
-    err = (torch.jit.load(path)(q, k, v) - want).abs().max().item()
+    err = (torch.jit.load(path)(q, k, v) - plain_attention(q, k, v, mask)).abs().max().item()
     assert err < 1e-12, err
     if torch.cuda.is_available():
         # flash on the GPU: FP16, grouped heads, the lengths the trainer uses
         qc, kc, vc = (x.to("cuda", torch.float16).repeat(1, 1, 64, 16) for x in (q, k, v))
         mc = torch.where(torch.ones(t * 64, t * 64, dtype=torch.bool, device="cuda").tril(), 0.0, float("-inf"))
-        ref = torch.softmax((qc.float() @ kc.float().repeat_interleave(2, 1).transpose(-1, -2)) / (d * 16) ** 0.5
-                            + mc, -1) @ vc.float().repeat_interleave(2, 1)
+        ref = plain_attention(qc.float(), kc.float(), vc.float(), mc)
         err = (torch.jit.load(path)(qc, kc, vc).float() - ref).abs().max().item()
         assert err < 1e-2, err
 

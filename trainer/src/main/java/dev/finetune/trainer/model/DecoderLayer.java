@@ -88,7 +88,7 @@ public final class DecoderLayer {
             heads = eagerAttention(q, k, v, ctx.mask(sliding), ctx.computeType);
         } else if (ctx.causal && !sliding && ScriptModules.usable(ScriptModules.SDPA_CAUSAL, q.getDevice())) {
             heads = SdpaAttention.attendCausal(q, k, v);
-        } else if (ctx.cache == null && !sliding && ctx.documents() != null && SdpaAttention.documentsKernelServes(q)) {
+        } else if (!sliding && ctx.documentsKernel(q)) {
             heads = SdpaAttention.attendDocuments(q, k, v, ctx.documents());
         } else {
             heads = SdpaAttention.attend(q, k, v, ctx.sdpaMask(sliding));

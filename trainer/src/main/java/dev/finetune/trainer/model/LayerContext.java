@@ -23,6 +23,7 @@ final class LayerContext {
     private final Supplier<NDArray[]> documentsSource;
 
     private NDArray[] documents;
+    private Boolean documentsKernel; // decided at the first layer that asks, for the whole pass
 
     final KvCache cache; // null in training
     final AttentionKernel kernel;
@@ -78,6 +79,14 @@ final class LayerContext {
             documents = documentsSource.get();
         }
         return documents;
+    }
+
+    /** Whether packed rows take {@link SdpaAttention#attendDocuments} in this pass (q: the first layer's queries). */
+    boolean documentsKernel(NDArray q) {
+        if (documentsKernel == null) {
+            documentsKernel = documentsSource != null && cache == null && SdpaAttention.documentsKernelServes(q);
+        }
+        return documentsKernel;
     }
 
     /** The same mask for {@link SdpaAttention}: [B, 1, T, S] in the compute dtype. */
